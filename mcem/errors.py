@@ -1,0 +1,39 @@
+"""Errors users can act on. Each message says what is wrong and what to do.
+
+    MCEMError
+     ├── TranscriptError      the input file cannot be read as a transcript
+     ├── ConfigError          a setting is missing or wrong
+     └── AnalysisError        an analyzer could not produce a valid analysis
+          └── LLMError        the language model failed (rate limit, refusal, auth, timeout, ...)
+
+Messages are one line, safe to show: never a transcript excerpt, never a token.
+"""
+
+from __future__ import annotations
+
+
+class MCEMError(Exception):
+    """Base class; ``str(err)`` is the user-facing one-line message."""
+
+
+class TranscriptError(MCEMError):
+    def __init__(self, source: str, problem: str) -> None:
+        self.source = source
+        self.problem = problem
+        super().__init__(f"{source}: {problem}")
+
+
+class ConfigError(MCEMError):
+    pass
+
+
+class AnalysisError(MCEMError):
+    pass
+
+
+class LLMError(AnalysisError):
+    def __init__(self, message: str, *, kind: str = "error", raw_reply: str | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        # Kept for diagnosis (written to a private file by the caller), never shown to users.
+        self.raw_reply = raw_reply
