@@ -1,0 +1,93 @@
+"""What the bot needs from Microsoft Graph, as two small interfaces.
+
+``GraphMeetings`` (graph/meetings.py) and ``GraphDocuments`` (graph/documents.py) implement
+them with msgraph-sdk; tests point the same classes at the local emulator (graph/emulator.py).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from mcem.errors import MCEMError
+from mcem.model import Side
+
+
+class Attendee(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    email: str = ""
+    user_id: str = ""  # Entra object id, when Graph gives one
+    side: Side = Side.unknown  # internal when the address is on one of the tenant's domains
+    role: str = ""  # job title, when known
+
+
+class MeetingInfo(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    meeting_id: str  # onlineMeeting id
+    event_id: str = ""
+    subject: str
+    start: datetime
+    end: datetime
+    join_url: str
+    organizer: Attendee
+    attendees: tuple[Attendee, ...] = ()
+    has_transcript: bool | None = None  # None: not checked yet
+
+
+class TranscriptRef(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    transcript_id: str
+    meeting_id: str
+    created: datetime | None = None
+
+
+class StoredDocument(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    item_id: str
+    name: str
+    web_url: str
+
+
+class GraphError(MCEMError):
+    """Base for what Graph tells us; messages are safe to show users."""
+
+
+class MeetingNotFound(GraphError):
+    pass
+
+
+class TranscriptUnavailable(GraphError):
+    """Transcription was off for the meeting: there will never be a transcript."""
+
+
+class TranscriptNotReady(GraphError):
+    """The meeting ended recently and Teams has not published the transcript yet."""
+
+
+class AccessDenied(GraphError):
+    """The requester neither organised nor attended the meeting, or the app lacks permission."""
+
+
+class MeetingSource(Protocol):
+    async def recent_meetings(
+        self, user_id: str, *, limit: int = 10, query: str | None = None, on: date | None = None
+    ) -> list[MeetingInfo]:
+        """The user's past online meetings, newest first, optionally filtered by subject words or date."""
+        ...
+
+    async def transcripts(self, user_id: str, meeting: MeetingInfo) -> list[TranscriptRef]: ...
+
+    async def transcript_vtt(self, user_id: str, ref: TranscriptRef) -> str: ...
+
+
+class DocumentStore(Protocol):
+    async def upload(self, folder: str, filename: str, content: bytes) -> StoredDocument:
+        """Store under folder/filename; on a name clash keep both (rename), never overwrite."""
+        ...
