@@ -1,0 +1,46 @@
+# Two commands matter: `make demo` and `make test`. Both set themselves up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SAMPLE := $(firstword $(wildcard samples/*.vtt))
+
+.PHONY: demo test lint bench setup node chromium clean
+
+demo: setup node
+	@echo "== 1/2  Offline analysis of the bundled sample call: $(SAMPLE)"
+	$(PY) -m mcem.cli analyze $(SAMPLE) --out out/demo
+	@echo
+	@echo "== 2/2  The Teams bot in the Microsoft 365 Agents Playground (Graph emulator, offline analyzer)"
+	@if [ -t 0 ] && [ -t 1 ]; then $(PY) scripts/demo.py; else $(PY) scripts/demo.py --check; fi
+
+test: setup node chromium
+	$(PY) -m pytest -q -p no:cacheprovider
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: setup
+	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "MCEM Analyst needs Python 3.11 or newer: run make PYTHON=python3.11 (or newer)")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+node: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 20+ (apt-get install -y nodejs npm)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+chromium:
+	@bash scripts/ensure_chromium.sh
+
+clean:
+	rm -rf $(VENV) node_modules out test-artifacts .pytest_cache

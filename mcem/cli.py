@@ -1,0 +1,261 @@
+"""``mcem`` — the command line: a transcript file in, the four outputs on disk.
+
+Errors users can act on are printed as one line on stderr (exit 2 for bad input or settings,
+1 when the analysis itself failed); nothing is written unless every output rendered.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from mcem.analyzer import Analyzer
+from mcem.context import MeetingContext
+from mcem.errors import AnalysisError, ConfigError, LLMError, MCEMError, TranscriptError
+from mcem.model import Analysis
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+_DESCRIPTION = """\
+MCEM Analyst turns a customer-call transcript into an MCEM Interview Analysis:
+company background, executive summary, the customer's voice in each of the five MCEM
+stages with verbatim quotes, insights, 3-5 recommendations, the seven-role summary table
+and other feedback and sentiment.
+
+Every quote is checked against the transcript; one that cannot be found is dropped.
+The analysis is internal to the account team: do not send the outputs to the customer.
+"""
+
+_ANALYZE_EPILOG = """\
+transcript layouts:
+  Microsoft Teams WebVTT (.vtt, as downloaded from Teams or Graph), Teams .docx transcripts,
+  plain text with "Name: text" lines or Teams' "Name  0:03" headers, and JSON lists of
+  {"speaker", "text"} objects.
+
+outputs (in --out):
+  analysis.md     the analysis in the template's Markdown layout
+  analysis.docx   the same as a Word document (heading styles, quotes, a real table)
+  analysis.json   the Analysis model, with what verification checked and dropped
+  card.json       the Adaptive Card (schema 1.5) the Teams bot posts
+
+engines:
+  offline  no language model and no network; a deterministic draft (the default
+           while no LLM is configured)
+  llm      Azure OpenAI or any OpenAI-compatible server; configure with
+           AZURE_OPENAI_ENDPOINT + AZURE_OPENAI_DEPLOYMENT (+ AZURE_OPENAI_API_KEY, or
+           Entra ID), or OPENAI_API_KEY (+ OPENAI_BASE_URL, MCEM_MODEL). With a
+           configuration present, llm is the default.
+
+examples:
+  mcem analyze call.vtt
+  mcem analyze call.vtt --out out/contoso --company Contoso --internal "Ana Silva, Raj Patel"
+"""
+
+
+@dataclass(frozen=True)
+class Outputs:
+    markdown: str
+    docx: bytes
+    analysis_json: str
+    card_json: str
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mcem", description=_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    analyze = sub.add_parser(
+        "analyze",
+        help="analyse a transcript file and write Markdown, Word, JSON and an Adaptive Card",
+        description="Analyse one meeting transcript and write the MCEM Interview Analysis.",
+        epilog=_ANALYZE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    analyze.add_argument("path", metavar="PATH", type=Path, help="the transcript file")
+    analyze.add_argument(
+        "--out", metavar="DIR", type=Path, default=Path("out"), help="where to write the outputs (default: out)"
+    )
+    analyze.add_argument(
+        "--engine",
+        choices=("offline", "llm"),
+        default=None,
+        help="offline (no LLM) or llm; default: llm when configured, else offline",
+    )
+    analyze.add_argument("--company", metavar="NAME", default="", help="the customer's company (else guessed)")
+    analyze.add_argument(
+        "--participant", metavar="NAME", default="", help="the main customer voice (else the customer who spoke most)"
+    )
+    analyze.add_argument(
+        "--interviewer", metavar="NAME", default="", help="who led the call for Microsoft (else guessed)"
+    )
+    analyze.add_argument(
+        "--internal",
+        metavar="NAMES",
+        default="",
+        help="comma-separated speakers from the Microsoft side; everyone else is the customer",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command != "analyze":
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return asyncio.run(_analyze_command(args, os.environ))
+    except KeyboardInterrupt:
+        _err("interrupted; nothing was written")
+        return 130
+
+
+async def _analyze_command(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    progress = _progress_printer()
+    try:
+        analyzer = _choose_analyzer(args.engine, environ)
+        progress(f"Reading {args.path.name}")
+        transcript = _load(args.path)
+        context = MeetingContext(
+            company=args.company.strip(),
+            participant=args.participant.strip(),
+            interviewer=args.interviewer.strip(),
+            internal_names=frozenset(n.strip() for n in args.internal.split(",") if n.strip()),
+        )
+        from mcem.pipeline import analyze
+
+        analysis = await analyze(transcript, context, analyzer, progress)
+        progress("Rendering Markdown, Word and the Teams card")
+        outputs = await asyncio.to_thread(render_all, analysis)
+        paths = write_outputs(args.out, outputs)
+    except TranscriptError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    except ConfigError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    except LLMError as exc:
+        where = _keep_raw_reply(exc)
+        _err(f"the language model failed: {exc}")
+        if where:
+            _err(f"the model's raw reply was kept for diagnosis in {where}")
+        _err(f"to get a draft without it, run: mcem analyze {args.path} --engine offline")
+        return EXIT_FAILED
+    except AnalysisError as exc:
+        _err(f"analysis failed: {exc}")
+        return EXIT_FAILED
+    except MCEMError as exc:
+        _err(str(exc))
+        return EXIT_FAILED
+    except OSError as exc:
+        _err(f"cannot write to {args.out}: {exc.strerror or exc}; choose another --out directory")
+        return EXIT_FAILED
+    v = analysis.verification
+    print(f"Analysed {args.path.name} with the {analysis.meta.engine} analyzer.")
+    print(f"Quotes verified against the transcript: {v.quotes_checked - v.quotes_dropped} kept, {v.quotes_dropped} dropped.")
+    for label, path in paths.items():
+        print(f"  {label:<9} {path}")
+    return EXIT_OK
+
+
+def _choose_analyzer(engine: str | None, environ: Mapping[str, str]) -> Analyzer:
+    from mcem.llm import LLMAnalyzer, llm_settings_from_env
+
+    settings = llm_settings_from_env(environ) if engine != "offline" else None
+    if engine == "llm" and settings is None:
+        raise ConfigError(
+            "--engine llm needs a model: set AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_DEPLOYMENT "
+            "(and AZURE_OPENAI_API_KEY or an Entra ID login), or OPENAI_API_KEY; see .env.example"
+        )
+    if settings is not None:
+        return LLMAnalyzer(settings)
+    from mcem.offline import OfflineAnalyzer
+
+    return OfflineAnalyzer()
+
+
+def _load(path: Path):  # -> Transcript; imported lazily so `mcem --help` stays fast
+    from mcem.parsing import load_transcript
+
+    return load_transcript(path)
+
+
+def render_all(analysis: Analysis) -> Outputs:
+    """Every output in memory first, so a failing renderer leaves nothing half-written."""
+    from cards import summary_card
+    from mcem.render.docx import to_docx
+    from mcem.render.markdown import to_markdown
+
+    return Outputs(
+        markdown=to_markdown(analysis),
+        docx=to_docx(analysis),
+        analysis_json=analysis.model_dump_json(indent=2),
+        card_json=json.dumps(summary_card(analysis, None), indent=2, ensure_ascii=False),
+    )
+
+
+def write_outputs(out_dir: Path, outputs: Outputs) -> dict[str, Path]:
+    """Write all four files atomically: each goes to a temp file first, then all are renamed."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files: dict[str, tuple[str, bytes]] = {
+        "Markdown": ("analysis.md", outputs.markdown.encode("utf-8")),
+        "Word": ("analysis.docx", outputs.docx),
+        "JSON": ("analysis.json", outputs.analysis_json.encode("utf-8")),
+        "Card": ("card.json", outputs.card_json.encode("utf-8")),
+    }
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for name, data in files.values():
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=out_dir)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            staged.append((Path(tmp), out_dir / name))
+    except OSError:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    for tmp, final in staged:
+        os.replace(tmp, final)
+    return {label: (out_dir / name).resolve() for label, (name, _) in files.items()}
+
+
+def _keep_raw_reply(exc: LLMError) -> Path | None:
+    """Keep the model's raw reply in a private file for diagnosis; it is never printed."""
+    if not exc.raw_reply:
+        return None
+    state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "mcem"
+    try:
+        state.mkdir(parents=True, exist_ok=True)
+        path = state / "last-llm-reply.txt"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(exc.raw_reply)
+    except OSError:
+        return None
+    return path
+
+
+def _progress_printer() -> Callable[[str], None]:
+    if not sys.stderr.isatty():
+        return lambda _step: None
+
+    def show(step: str) -> None:
+        print(f"… {step}", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _err(message: str) -> None:
+    print(f"mcem: {message}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
