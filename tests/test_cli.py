@@ -1,0 +1,148 @@
+"""The command line as a user runs it: a real process, real files, real exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from mcem.model import ROLE_TITLES, STAGE_TITLES, Analysis
+from mcem.template import internal_sentences
+from tests.conftest import ROOT
+
+_LLM_VARS = ("AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_DEPLOYMENT", "AZURE_OPENAI_API_KEY", "OPENAI_API_KEY",
+             "OPENAI_BASE_URL", "MCEM_MODEL")
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k not in _LLM_VARS}
+    base.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "mcem.cli", *args],
+        capture_output=True, text=True, cwd=ROOT, env=base, timeout=120, check=False,
+    )
+
+
+def test_help_explains_every_option() -> None:
+    top = run_cli("--help")
+    assert top.returncode == 0
+    assert "analyze" in top.stdout
+    sub = run_cli("analyze", "--help")
+    assert sub.returncode == 0
+    for option in ("--out", "--engine", "--company", "--participant", "--internal", "offline", "llm",
+                   "analysis.docx", "card.json", "AZURE_OPENAI_ENDPOINT", "OPENAI_API_KEY"):
+        assert option in sub.stdout, option
+
+
+def test_no_command_prints_help_and_fails() -> None:
+    result = run_cli()
+    assert result.returncode == 2
+    assert "analyze" in result.stderr
+
+
+def test_analyze_ami_meeting_writes_four_outputs_that_keep_the_contract(shared_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "x"
+    result = run_cli("analyze", str(shared_dir / "transcripts" / "ami-IS1000a.vtt"), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    names = {"analysis.md", "analysis.docx", "analysis.json", "card.json"}
+    assert {p.name for p in out.iterdir()} == names
+    for name in names:
+        assert str((out / name).resolve()) in result.stdout
+
+    analysis = Analysis.model_validate_json((out / "analysis.json").read_text("utf-8"))
+    assert analysis.meta.engine == "offline"
+    assert [s.stage for s in analysis.stages] == list(STAGE_TITLES)
+    assert 3 <= len(analysis.recommendations) <= 5
+
+    markdown = (out / "analysis.md").read_text("utf-8")
+    positions = [markdown.index(f"### {i}. {title}") for i, title in enumerate(STAGE_TITLES.values(), 1)]
+    assert positions == sorted(positions)
+    for title in ROLE_TITLES.values():
+        assert title in markdown
+
+    doc = Document(str(out / "analysis.docx"))
+    table = doc.tables[0]
+    assert [row.cells[0].text.strip() for row in table.rows[1:]] == list(ROLE_TITLES.values())
+
+    card = json.loads((out / "card.json").read_text("utf-8"))
+    assert card["type"] == "AdaptiveCard"
+    assert card["version"] == "1.5"
+
+    everything = markdown + "\n".join(p.text for p in doc.paragraphs) + json.dumps(card)
+    assert "MCEM Reference" not in everything
+    for sentence in internal_sentences():
+        assert sentence not in everything
+
+
+def test_internal_flag_keeps_quotes_on_the_customer_side(tmp_path: Path) -> None:
+    sample = next((ROOT / "samples").glob("*.vtt"))
+    out = tmp_path / "sample"
+    first = run_cli("analyze", str(sample), "--out", str(out))
+    assert first.returncode == 0, first.stderr
+    guessed = Analysis.model_validate_json((out / "analysis.json").read_text("utf-8"))
+    internal = [p.name for p in guessed.details.attendees if p.side.value == "internal"]
+    assert internal, "the offline analyzer should tell the account team from the customer in the sample"
+
+    pinned = run_cli("analyze", str(sample), "--out", str(out), "--internal", ",".join(internal),
+                     "--company", "Pinned Co")
+    assert pinned.returncode == 0, pinned.stderr
+    analysis = Analysis.model_validate_json((out / "analysis.json").read_text("utf-8"))
+    assert analysis.company_name == "Pinned Co"
+    speakers = {q.speaker for q in analysis.quotes()}
+    assert speakers, "the sample call should yield customer quotes"
+    assert not speakers & set(internal)
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        (b"", "empty"),
+        (b"\x00\x01\x02\xff\xfe binary \x00", "binary"),
+        (b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nhello there\n", "speaker"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_nothing_written(
+    tmp_path: Path, content: bytes, needle: str
+) -> None:
+    bad = tmp_path / "meeting.vtt"
+    bad.write_bytes(content)
+    out = tmp_path / "out"
+    result = run_cli("analyze", str(bad), "--out", str(out))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "meeting.vtt" in lines[0]
+    assert needle in lines[0].lower()
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    result = run_cli("analyze", str(tmp_path / "nope.vtt"), "--out", str(tmp_path / "o"))
+    assert result.returncode == 2
+    assert "nope.vtt" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_llm_engine_without_configuration_says_what_to_set(shared_dir: Path, tmp_path: Path) -> None:
+    result = run_cli("analyze", str(shared_dir / "transcripts" / "teams-format-example.vtt"), "--engine", "llm",
+                     "--out", str(tmp_path / "o"))
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "AZURE_OPENAI_ENDPOINT" in result.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_unwritable_output_directory_is_reported_without_traceback(shared_dir: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "file-not-dir"
+    blocker.write_text("x")
+    result = run_cli("analyze", str(shared_dir / "transcripts" / "teams-format-example.vtt"),
+                     "--out", str(blocker / "sub"))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "--out" in result.stderr
