@@ -1,0 +1,139 @@
+"""The bundled sample call: a well-formed Teams WebVTT file with enough substance for every MCEM stage.
+
+The structural checks read the file directly, so they hold whichever parser the product uses; the
+parse test runs it through the product's own loader.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+SAMPLE = ROOT / "samples" / "contoso-manufacturing-call.vtt"
+
+_ID = re.compile(r"^(?P<guid>[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12})/(?P<n>\d+)-(?P<part>\d+)$")
+_TIMING = re.compile(r"^(\d\d):(\d\d):(\d\d)\.(\d{3}) --> (\d\d):(\d\d):(\d\d)\.(\d{3})$")
+_VOICE = re.compile(r"^<v (?P<name>[^>]+)>(?P<text>.+)</v>$", re.S)
+
+MICROSOFT_SIDE = {"Priya Raman", "Daniel O'Neil", "Sofia Farías", "Marcus Lee"}
+CUSTOMER_SIDE = {"Helen Whitaker", "Tomás Herrera", "Anika Schulz"}
+
+
+@dataclass(frozen=True)
+class Cue:
+    n: int
+    part: int
+    start: float
+    end: float
+    speaker: str
+    text: str
+    wrapped: bool
+
+
+def _seconds(groups: tuple[str, ...]) -> float:
+    h, m, s, ms = (int(g) for g in groups)
+    return h * 3600 + m * 60 + s + ms / 1000
+
+
+def _read_cues(path: Path) -> list[Cue]:
+    raw = path.read_text("utf-8")
+    assert raw.startswith("WEBVTT\n\n"), "a Teams transcript starts with the WEBVTT header and a blank line"
+    cues: list[Cue] = []
+    for block in raw[len("WEBVTT\n\n") :].strip("\n").split("\n\n"):
+        lines = block.split("\n")
+        ident, timing, body = lines[0], lines[1], "\n".join(lines[2:])
+        id_match, time_match, voice = _ID.match(ident), _TIMING.match(timing), _VOICE.match(body)
+        assert id_match, f"bad cue id {ident!r}"
+        assert time_match, f"bad timing line {timing!r}"
+        assert voice, f"cue {ident} has no <v Name>...</v> span"
+        text = voice.group("text")
+        assert "<" not in text and ">" not in text, f"cue {ident} has markup inside the voice span"
+        cues.append(
+            Cue(
+                n=int(id_match.group("n")),
+                part=int(id_match.group("part")),
+                start=_seconds(time_match.groups()[:4]),
+                end=_seconds(time_match.groups()[4:]),
+                speaker=html.unescape(voice.group("name")),
+                text=html.unescape(" ".join(text.split())),
+                wrapped="\n" in text,
+            )
+        )
+    return cues
+
+
+@pytest.fixture(scope="module")
+def cues() -> list[Cue]:
+    return _read_cues(SAMPLE)
+
+
+def _all_text(cues: list[Cue], speakers: set[str] | None = None) -> str:
+    return " ".join(c.text for c in cues if speakers is None or c.speaker in speakers)
+
+
+def test_cues_are_in_time_order_and_parts_follow_each_other(cues: list[Cue]) -> None:
+    assert len(cues) > 100
+    for before, after in itertools.pairwise(cues):
+        assert before.end > before.start
+        assert after.start >= before.end, f"cue {after.n}-{after.part} overlaps the one before"
+        if after.part:
+            # A continuation part: same utterance, same speaker, numbered one on, no gap.
+            assert (after.n, after.part, after.speaker) == (before.n, before.part + 1, before.speaker)
+            assert after.start == before.end
+        else:
+            assert after.n > before.n
+
+
+def test_teams_layout_details_are_all_exercised(cues: list[Cue]) -> None:
+    raw = SAMPLE.read_text("utf-8")
+    assert any(c.part == 2 for c in cues), "some utterance is long enough to be split into three parts"
+    assert any(c.wrapped for c in cues), "some voice span wraps onto a second line"
+    assert "<v Daniel O&#39;Neil>" in raw and "<v Sofia Far&#237;as>" in raw
+    assert "P&amp;L" in raw
+
+
+def test_length_is_a_realistic_half_hour_call(cues: list[Cue]) -> None:
+    minutes = cues[-1].end / 60
+    words = len(_all_text(cues).split())
+    assert 25 <= minutes <= 40
+    assert 4000 <= words <= 5500
+    # Spoken pace, pauses included: roughly 120-160 words a minute.
+    assert 120 <= words / minutes <= 160
+
+
+def test_both_sides_speak(cues: list[Cue]) -> None:
+    speakers = {c.speaker for c in cues}
+    assert speakers == MICROSOFT_SIDE | CUSTOMER_SIDE
+    customer_words = len(_all_text(cues, CUSTOMER_SIDE).split())
+    assert customer_words > len(_all_text(cues).split()) / 2, "the customer should do most of the talking"
+
+
+@pytest.mark.parametrize(
+    ("stage", "phrases"),
+    [
+        ("listen_consult", ["biggest problem", "strategic goals", "reporting standard"]),
+        ("inspire_design", ["architecture", "the design", "integration complexity"]),
+        ("empower_achieve", ["proof of concept", "success criteria", "budget", "roadblocks"]),
+        ("realize_value", ["pilot", "hours saved per week", "training", "change management"]),
+        ("manage_optimize", ["two thousand by the end of Q3", "governance", "Quarterly business reviews"]),
+    ],
+)
+def test_each_stage_has_its_vocabulary(cues: list[Cue], stage: str, phrases: list[str]) -> None:
+    text = _all_text(cues).casefold()
+    missing = [p for p in phrases if p.casefold() not in text]
+    assert not missing, f"{stage}: {missing}"
+
+
+def test_customer_talks_about_microsoft_and_other_companies(cues: list[Cue]) -> None:
+    customer = _all_text(cues, CUSTOMER_SIDE)
+    for company in ("Microsoft", "Adatum", "Litware", "AWS", "Wingtip Components"):
+        assert company in customer, company
+    for topic in ("hiring freeze", "Cyber Resilience Act", "CSRD", "acquiring"):
+        assert topic in customer, topic
