@@ -1,0 +1,36 @@
+"""A plain, friendly error card: what happened, what to do, and optionally a "Try again" button."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adaptive_cards import types
+from adaptive_cards.card import ActionExecute
+
+from cards.elements import label, literal, new_card, run, to_dict
+from cards.text import shorten
+
+# Messages come from mcem.errors (one line each); the cap only guards against a runaway string.
+_MAX_TEXT = 1000
+
+
+def error_card(
+    title: str,
+    message: str,
+    what_to_do: str,
+    *,
+    retry_verb: str | None = None,
+    retry_data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    if retry_data is not None and retry_verb is None:
+        raise ValueError("retry_data needs a retry_verb: without it there is no button to carry it")
+    builder = new_card(full_width=False).fallback_text(shorten(f"{title}: {message}", _MAX_TEXT))
+    builder.add_item(
+        literal(run(shorten(title, 200), color=types.Colors.ATTENTION, weight=types.FontWeight.BOLDER))
+    )
+    builder.add_item(literal(shorten(message, _MAX_TEXT)))
+    builder.add_item(label("What to do", weight=types.FontWeight.BOLDER, spacing=types.Spacing.MEDIUM))
+    builder.add_item(literal(shorten(what_to_do, _MAX_TEXT), spacing=types.Spacing.NONE))
+    if retry_verb is not None:
+        builder.add_action(ActionExecute(title="Try again", verb=retry_verb, data=dict(retry_data or {})))
+    return to_dict(builder.create())

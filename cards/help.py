@@ -1,0 +1,40 @@
+"""The help card: what the bot does and the commands it understands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adaptive_cards import types
+from adaptive_cards.card import Fact, FactSet
+
+from cards.elements import label, new_card, to_dict
+
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("analyze last meeting", "Analyse your most recent meeting that has a transcript."),
+    (
+        "analyze <subject words or a date>",
+        "Analyse the meeting that matches, e.g. “analyze Fabrikam” or “analyze 2026-11-20”.",
+    ),
+    ("meetings", "List your recent meetings and pick one to analyse."),
+    ("help", "Show this card."),
+)
+
+
+def help_card() -> dict[str, Any]:
+    builder = new_card(full_width=False).fallback_text("MCEM Analyst — commands")
+    builder.add_item(label("MCEM Analyst", size=types.FontSize.MEDIUM, weight=types.FontWeight.BOLDER))
+    builder.add_item(
+        label(
+            "I turn a Teams customer call into an MCEM Interview Analysis: an executive summary, "
+            "the role summary table, recommendations and a Word draft in SharePoint."
+        )
+    )
+    builder.add_item(FactSet(facts=[Fact(title=c, value=d) for c, d in COMMANDS]))
+    builder.add_item(
+        label(
+            "In a group chat or channel, mention me first: @MCEM Analyst analyze last meeting.",
+            is_subtle=True,
+            size=types.FontSize.SMALL,
+        )
+    )
+    return to_dict(builder.create())

@@ -1,0 +1,221 @@
+"""The summary card: an Analysis as the Adaptive Card the bot posts when a draft is ready.
+
+It shows the parts a reader acts on in chat — executive summary, the seven-role summary table,
+the recommendations — and links to the full Word document for everything else (stage narratives,
+insights, sentiment). The card is a pure function of the Analysis and a few delivery details.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from adaptive_cards import types
+from adaptive_cards.card import (
+    ActionExecute,
+    ActionOpenUrl,
+    ActionShowCard,
+    AdaptiveCard,
+    InputChoice,
+    InputChoiceSet,
+    InputText,
+    RichTextBlock,
+    Table,
+    TableCell,
+    TableColumnDefinition,
+    TableRow,
+    TextBlock,
+)
+
+from cards.elements import CARD_VERSION, heading, label, literal, local_datetime, new_card, run, to_dict
+from cards.size import DEFAULT_MAX_BYTES, TRIM_NOTICE, Limits, fit
+from cards.text import scrub_internal, shorten
+from mcem.model import Analysis, AnalysisMeta, Recommendation, RoleSummary
+from mcem.transcript import format_timestamp
+
+VERB_EMAIL = "email"
+VERB_REGENERATE = "regenerate"
+VERB_FEEDBACK = "feedback"
+
+TABLE_HEADERS = ("Role", "Key customer excerpt & insight", "Proposed actions")
+OFFLINE_NOTE = "Offline draft — made without a language model"
+FEEDBACK_CHOICES = (("Useful", "useful"), ("Partly useful", "partly"), ("Not useful", "not_useful"))
+
+
+def summary_card(
+    analysis: Analysis,
+    document_url: str | None,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    run_id: str | None = None,
+) -> dict[str, Any]:
+    """The card as a plain dict, at most ``max_bytes`` of compact UTF-8 JSON.
+
+    ``run_id`` rides along in every ``Action.Execute`` so the bot can find the run a click is about.
+    Raises ``ValueError`` for a document URL that is not http(s), and ``cards.size.CardTooLarge``
+    when ``max_bytes`` is smaller than even the most trimmed card.
+    """
+    if document_url is not None and urlsplit(document_url).scheme not in ("http", "https"):
+        raise ValueError(f"document_url must be an http(s) link, got {document_url[:80]!r}")
+    return fit(lambda limits: _build(analysis, document_url, run_id, limits), max_bytes)
+
+
+def _clean(text: str, limit: int | None) -> str:
+    return shorten(scrub_internal(text), limit)
+
+
+def _build(analysis: Analysis, url: str | None, run_id: str | None, lim: Limits) -> dict[str, Any]:
+    builder = new_card().fallback_text(_clean(analysis.title, lim.header))
+    builder.add_items(_header(analysis, lim))
+    if lim.trimmed:
+        builder.add_item(label(TRIM_NOTICE, color=types.Colors.WARNING, size=types.FontSize.SMALL))
+
+    builder.add_item(heading("Executive summary"))
+    for paragraph in analysis.executive_summary[: lim.summary_paragraphs]:
+        if text := _clean(paragraph, lim.paragraph):
+            builder.add_item(literal(text))
+
+    builder.add_item(heading("Summary table"))
+    builder.add_item(_table(analysis.summary_table, lim))
+
+    builder.add_item(heading("Recommendations"))
+    builder.add_items([_recommendation(i, r, lim) for i, r in enumerate(analysis.recommendations, 1)])
+
+    builder.add_items(_footer(analysis))
+    builder.add_actions(_actions(url, run_id))
+    return to_dict(builder.create())
+
+
+def _engine_note(meta: AnalysisMeta) -> str:
+    if meta.note:
+        return meta.note
+    if meta.engine == "offline":
+        return OFFLINE_NOTE
+    model = f" ({meta.model})" if meta.model else ""
+    return f"Drafted with a language model{model} — review before sharing"
+
+
+def _header(analysis: Analysis, lim: Limits) -> list[Any]:
+    items: list[Any] = [
+        literal(
+            run(_clean(analysis.title, lim.header), size=types.FontSize.LARGE, weight=types.FontWeight.BOLDER)
+        )
+    ]
+    when = analysis.details.date_time
+    if when is not None:
+        # DATE()/TIME() render in each reader's own time zone; they work in TextBlock only.
+        items.append(
+            label(local_datetime(when, date_format="LONG"), is_subtle=True, spacing=types.Spacing.NONE)
+        )
+    facts = [analysis.details.subject, _engine_note(analysis.meta)]
+    line = " · ".join(t for t in (_clean(f, lim.header) for f in facts) if t)
+    if line:
+        items.append(literal(run(line, is_subtle=True), spacing=types.Spacing.NONE))
+    return items
+
+
+def _table(rows: list[RoleSummary], lim: Limits) -> Table:
+    header = TableRow(
+        cells=[TableCell(items=[label(h, weight=types.FontWeight.BOLDER)]) for h in TABLE_HEADERS]
+    )
+    return Table(
+        columns=[TableColumnDefinition(width=w) for w in (2, 5, 4)],
+        rows=[header, *(_role_row(r, lim) for r in rows)],
+        first_row_as_header=True,
+        show_grid_lines=True,
+        vertical_cell_content_alignment=types.VerticalAlignment.TOP,
+        spacing=types.Spacing.SMALL,
+    )
+
+
+def _role_row(row: RoleSummary, lim: Limits) -> TableRow:
+    middle: list[Any] = []
+    if row.excerpt is not None and (quote := _clean(row.excerpt.text, lim.excerpt)):
+        who = _clean(row.excerpt.speaker, lim.header)
+        if row.excerpt.start is not None:
+            who = f"{who} ({format_timestamp(row.excerpt.start)})"
+        middle.append(literal(run(f"“{quote}”", italic=True), run(f" — {who}", is_subtle=True)))
+    insight = _clean(row.insight, lim.insight)
+    if insight or not middle:
+        middle.append(literal(insight or "—"))
+    actions = row.actions[: lim.actions_per_role] if lim.actions_per_role else row.actions
+    bullets: list[Any] = [literal(f"• {text}") for a in actions if (text := _clean(a, lim.action))]
+    return TableRow(
+        cells=[
+            TableCell(items=[label(row.title, weight=types.FontWeight.BOLDER)]),
+            TableCell(items=middle),
+            TableCell(items=bullets or [literal("—")]),
+        ]
+    )
+
+
+def _recommendation(number: int, rec: Recommendation, lim: Limits) -> RichTextBlock:
+    title = _clean(rec.title, lim.rec_title)
+    inlines = [run(f"{number}. {title}", weight=types.FontWeight.BOLDER)]
+    if lim.rec_narrative != 0 and (narrative := _clean(rec.narrative, lim.rec_narrative)):
+        inlines.append(run(f" — {narrative}"))
+    return literal(*inlines)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _footer(analysis: Analysis) -> list[TextBlock]:
+    v = analysis.verification
+    if v.quotes_checked:
+        kept = v.quotes_checked - v.quotes_dropped
+        line = f"{_plural(kept, 'quote')} verified against the transcript; {v.quotes_dropped} dropped"
+    else:
+        line = "Quotes have not been checked against the transcript yet"
+    items = [label(line, is_subtle=True, size=types.FontSize.SMALL, separator=True)]
+    quiet = [s.title for s in analysis.stages if not s.discussed]
+    if quiet:
+        items.append(
+            label(
+                f"Not discussed on this call: {', '.join(quiet)}", is_subtle=True, size=types.FontSize.SMALL
+            )
+        )
+    return items
+
+
+def _actions(url: str | None, run_id: str | None) -> list[Any]:
+    data: dict[str, Any] = {"run_id": run_id} if run_id else {}
+    actions: list[Any] = []
+    if url is not None:
+        actions.append(
+            ActionOpenUrl(title="Open the full document", url=url, style=types.ActionStyle.POSITIVE)
+        )
+    email_data = {**data, "document_url": url} if url else dict(data)
+    actions.append(ActionExecute(title="Email to internal attendees", verb=VERB_EMAIL, data=email_data))
+    actions.append(ActionExecute(title="Regenerate", verb=VERB_REGENERATE, data=dict(data)))
+    actions.append(ActionShowCard(title="Feedback", card=_feedback_form(data)))
+    return actions
+
+
+def _feedback_form(data: dict[str, Any]) -> AdaptiveCard:
+    choices = [InputChoice(title=t, value=v) for t, v in FEEDBACK_CHOICES]
+    return (
+        AdaptiveCard.new()
+        .version(CARD_VERSION)
+        .add_item(
+            InputChoiceSet(
+                id="rating",
+                label="Was this draft useful?",
+                choices=choices,
+                style=types.ChoiceInputStyle.EXPANDED,
+                is_required=True,
+                error_message="Pick one answer",
+            )
+        )
+        .add_item(
+            InputText(
+                id="comment",
+                label="What should be better? (optional)",
+                is_multiline=True,
+                max_length=1000,
+            )
+        )
+        .add_action(ActionExecute(title="Send feedback", verb=VERB_FEEDBACK, data=dict(data)))
+        .create()
+    )
