@@ -1,0 +1,141 @@
+"""LLMAnalyzer: the transcript in compact form -> one structured call (or map -> reduce) -> Analysis.
+
+The Analysis it returns is unverified, as the Analyzer protocol says: mcem.pipeline.analyze runs
+the verifier, which drops quotes not in the transcript, fixes speaker and time, and strips any
+sentence of the internal MCEM reference.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+import openai
+
+from mcem.analyzer import Progress
+from mcem.context import MeetingContext
+from mcem.llm.calls import CallStats, Message, structured_call
+from mcem.llm.client import TokenProvider, make_client
+from mcem.llm.compact import CompactTranscript, compact, context_block
+from mcem.llm.prompts import fill, load, prompt_version, system_prompt
+from mcem.llm.schema import analysis_schema
+from mcem.llm.settings import LLMSettings
+from mcem.llm.tokens import count_tokens
+from mcem.model import Analysis, AnalysisMeta, Person, Side
+from mcem.transcript import Transcript
+
+ANALYSIS_SCHEMA_NAME = "mcem_interview_analysis"
+
+
+class LLMAnalyzer:
+    name = "llm"
+
+    def __init__(
+        self,
+        settings: LLMSettings,
+        *,
+        client: openai.AsyncOpenAI | None = None,
+        token_provider: TokenProvider | None = None,
+    ) -> None:
+        self.settings = settings
+        self._client = client
+        self._owns_client = client is None
+        self._token_provider = token_provider
+        self.last_stats = CallStats()
+
+    @property
+    def client(self) -> openai.AsyncOpenAI:
+        if self._client is None:
+            self._client = make_client(self.settings, token_provider=self._token_provider)
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None and self._owns_client:
+            await self._client.close()
+            provider = getattr(self._client, "_azure_ad_token_provider", None)
+            close = getattr(provider, "aclose", None)
+            if close is not None:
+                await close()
+            self._client = None
+
+    async def analyze(
+        self, transcript: Transcript, context: MeetingContext, progress: Progress | None = None
+    ) -> Analysis:
+        report = progress or (lambda _step: None)
+        stats = self.last_stats = CallStats()
+        view = await asyncio.to_thread(compact, transcript, context)
+        rendered = view.render()
+        stats.transcript_tokens = await asyncio.to_thread(count_tokens, rendered)
+        meeting = context_block(context, transcript)
+
+        def parse(data: dict[str, Any]) -> Analysis:
+            return to_analysis(data, view, transcript, context, self.settings)
+
+        if stats.transcript_tokens > self.settings.chunk_tokens:
+            from mcem.llm.chunking import map_reduce
+
+            return await map_reduce(self, view, meeting, parse, stats, report)
+
+        report("Asking the language model")
+        messages: list[Message] = [
+            {"role": "system", "content": system_prompt("analysis_system")},
+            {
+                "role": "user",
+                "content": fill(
+                    load("analysis_user"),
+                    {"meeting_context": meeting, "speaker_legend": view.legend, "transcript": rendered},
+                ),
+            },
+        ]
+        return await structured_call(
+            self.client,
+            self.settings,
+            messages,
+            schema_name=ANALYSIS_SCHEMA_NAME,
+            schema=analysis_schema(),
+            parse=parse,
+            stats=stats,
+        )
+
+
+def to_analysis(
+    data: dict[str, Any],
+    view: CompactTranscript,
+    transcript: Transcript,
+    context: MeetingContext,
+    settings: LLMSettings,
+) -> Analysis:
+    """The model's projection plus what code knows better: names, sides, time, attendees, meta."""
+    data = dict(data)
+    for stage in data.get("stages") or []:
+        for quote in stage.get("quotes") or []:
+            quote["speaker"] = view.full_name(str(quote.get("speaker", "")))
+    for row in data.get("summary_table") or []:
+        if isinstance(row.get("excerpt"), dict):
+            row["excerpt"]["speaker"] = view.full_name(str(row["excerpt"].get("speaker", "")))
+    if context.company:
+        data["company_name"] = context.company
+    if context.participant:
+        data["participant_name"] = context.participant
+    details = dict(data.get("details") or {})
+    for key, side in (("interviewer", Side.internal), ("participant", Side.customer)):
+        person = details.get(key)
+        if isinstance(person, dict) and person.get("name"):
+            name = view.full_name(str(person["name"]))
+            known = context.side_of(name)
+            person.update(name=name, side=known if known is not Side.unknown else side)
+    details["date_time"] = context.start
+    details["attendees"] = list(context.people) or [
+        Person(name=s, side=context.side_of(s)) for s in transcript.speakers
+    ]
+    data["details"] = details
+    data.pop("verification", None)
+    data["meta"] = AnalysisMeta(
+        engine="llm",
+        model=settings.display_model,
+        prompt_version=prompt_version(),
+        generated_at=datetime.now(UTC),
+        source=transcript.source,
+    )
+    return Analysis.model_validate(data)

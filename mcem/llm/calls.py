@@ -1,0 +1,211 @@
+"""One structured chat-completion call: strict JSON schema out, validated reply in.
+
+Invalid output gets exactly one re-ask carrying the validation errors; a second failure raises
+LLMError(kind="invalid_output") with the raw reply kept for diagnosis. Every SDK failure maps to an
+LLMError with one user-facing line. Retries of 429/5xx/timeouts are the SDK's own (bounded by
+``max_retries``, honouring Retry-After); this module adds none, so attempts never multiply.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import jsonschema
+import openai
+from pydantic import ValidationError
+
+from mcem.errors import LLMError
+from mcem.llm.prompts import fill, load
+from mcem.llm.schema import Schema
+from mcem.llm.settings import LLMSettings
+from mcem.llm.tokens import count_tokens
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Message = dict[str, str]
+
+
+class ReplyInvalid(ValueError):
+    """The reply parsed but broke the contract; the message is fed back to the model."""
+
+
+@dataclass
+class CallStats:
+    """What was sent and received, for benchmarks and logs (counts only, never text)."""
+
+    calls: int = 0
+    tokens_sent: int = 0  # our own count of every message, all calls
+    transcript_tokens: int = 0  # the transcript lines alone, as sent
+    usage_prompt_tokens: int = 0  # as the server reported, when it does
+    usage_completion_tokens: int = 0
+    reasks: int = 0
+    per_call: list[int] = field(default_factory=list)
+
+
+async def structured_call(
+    client: openai.AsyncOpenAI,
+    settings: LLMSettings,
+    messages: list[Message],
+    *,
+    schema_name: str,
+    schema: Schema,
+    parse: Callable[[dict[str, Any]], T],
+    stats: CallStats,
+) -> T:
+    """Ask, validate, re-ask once on invalid output, return ``parse(reply)``."""
+    validator = jsonschema.Draft202012Validator(schema)
+    conversation = list(messages)
+    raw = ""
+    for attempt in (1, 2):
+        raw = await _complete(client, settings, conversation, schema_name, schema, stats)
+        try:
+            data = json.loads(raw)
+            errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+            if errors:
+                raise ReplyInvalid("; ".join(_describe(e) for e in errors[:8]))
+            return parse(data)
+        except (json.JSONDecodeError, ReplyInvalid, ValidationError) as exc:
+            problem = _problem(exc)
+            # The problem text can echo transcript words, so the log gets its size only.
+            log.warning("model reply invalid (attempt %d, %d chars of diagnosis)", attempt, len(problem))
+            if attempt == 2:
+                raise LLMError(
+                    "The language model twice returned an analysis that does not fit the required "
+                    "format; try again, or use --engine offline.",
+                    kind="invalid_output",
+                    raw_reply=raw,
+                ) from None
+            stats.reasks += 1
+            conversation += [
+                {"role": "assistant", "content": raw},
+                {"role": "user", "content": fill(load("reask"), {"errors": problem})},
+            ]
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _complete(
+    client: openai.AsyncOpenAI,
+    settings: LLMSettings,
+    messages: list[Message],
+    schema_name: str,
+    schema: Schema,
+    stats: CallStats,
+) -> str:
+    sent = sum(count_tokens(m["content"]) for m in messages)
+    stats.calls += 1
+    stats.tokens_sent += sent
+    stats.per_call.append(sent)
+    try:
+        response = await client.chat.completions.create(
+            model=settings.model,
+            messages=messages,  # type: ignore[arg-type]
+            response_format={
+                "type": "json_schema",
+                "json_schema": {"name": schema_name, "schema": schema, "strict": True},
+            },
+            temperature=settings.temperature,
+            max_tokens=settings.max_output_tokens,
+        )
+    except openai.APIError as exc:
+        raise _map_error(exc, settings) from None
+    if response.usage is not None:
+        stats.usage_prompt_tokens += response.usage.prompt_tokens
+        stats.usage_completion_tokens += response.usage.completion_tokens
+    if not response.choices:
+        raise LLMError("The language model returned no answer; try again.", kind="invalid_output")
+    choice = response.choices[0]
+    content = choice.message.content or ""
+    if choice.finish_reason == "content_filter":
+        raise LLMError(_FILTERED, kind="content_filter", raw_reply=content or None)
+    if choice.message.refusal:
+        raise LLMError(
+            "The language model declined to analyse this transcript; use --engine offline for a draft.",
+            kind="content_filter",
+            raw_reply=choice.message.refusal,
+        )
+    if choice.finish_reason == "length":
+        raise LLMError(
+            "The language model's answer was cut off at its length limit; raise "
+            "MCEM_LLM_MAX_OUTPUT_TOKENS or lower MCEM_LLM_CHUNK_TOKENS and try again.",
+            kind="truncated",
+            raw_reply=content or None,
+        )
+    return content
+
+
+_FILTERED = (
+    "The content filter of the language model service blocked this request or its answer; "
+    "use --engine offline for a draft."
+)
+
+
+def _map_error(exc: openai.APIError, settings: LLMSettings) -> LLMError:
+    where = settings.endpoint or settings.base_url or "api.openai.com"
+    if isinstance(exc, openai.APITimeoutError):
+        return LLMError(
+            f"The language model did not answer within {settings.timeout:g} s "
+            f"({settings.max_retries + 1} attempts); try again later or raise MCEM_LLM_TIMEOUT.",
+            kind="timeout",
+        )
+    if isinstance(exc, openai.APIConnectionError):
+        return LLMError(f"Cannot reach the language model at {where}; check the endpoint and network.",
+                        kind="unavailable")  # fmt: skip
+    if not isinstance(exc, openai.APIStatusError):
+        return LLMError("The language model call failed; try again.", kind="unavailable")
+    status = exc.status_code
+    if status == 429:
+        return LLMError(
+            f"The language model is rate-limited and still was after {settings.max_retries + 1} "
+            "attempts; wait a minute and try again.",
+            kind="rate_limited",
+        )
+    if status in (401, 403):
+        how = "check AZURE_OPENAI_API_KEY" if settings.api_key else "check your Entra ID sign-in and role"
+        if settings.provider == "openai":
+            how = "check OPENAI_API_KEY"
+        return LLMError(
+            f"The language model service refused the credentials (HTTP {status}); {how} "
+            "(Entra ID needs the 'Cognitive Services OpenAI User' role).",
+            kind="auth",
+        )
+    if status == 404:
+        return LLMError(
+            f"The model or deployment {settings.model!r} was not found at {where}; check "
+            "AZURE_OPENAI_DEPLOYMENT / MCEM_MODEL and AZURE_OPENAI_API_VERSION.",
+            kind="config",
+        )
+    if status == 400 and _is_content_filter(exc):
+        return LLMError(_FILTERED, kind="content_filter")
+    if status >= 500:
+        return LLMError(
+            f"The language model service is unavailable (HTTP {status}) after "
+            f"{settings.max_retries + 1} attempts; try again later or use --engine offline.",
+            kind="unavailable",
+        )
+    return LLMError(f"The language model rejected the request (HTTP {status}); see the log for detail.",
+                    kind="unavailable")  # fmt: skip
+
+
+def _is_content_filter(exc: openai.APIStatusError) -> bool:
+    body = exc.body if isinstance(exc.body, dict) else {}
+    error = body.get("error", body) if isinstance(body, dict) else {}
+    code = getattr(exc, "code", None) or (error.get("code") if isinstance(error, dict) else None)
+    return code == "content_filter"
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    path = "/".join(str(p) for p in error.absolute_path) or "(root)"
+    return f"{path}: {error.message[:200]}"
+
+
+def _problem(exc: Exception) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"the reply is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+    if isinstance(exc, ValidationError):
+        parts = [f"{'/'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in exc.errors()[:8]]
+        return "; ".join(parts)
+    return str(exc)
