@@ -27,7 +27,7 @@ def shorten(text: str, limit: int | None) -> str:
         return ELLIPSIS
     cut = text[: limit - 1]
     space = cut.rfind(" ")
-    if space >= limit // 2:
+    if text[limit - 1] != " " and space >= limit // 2:  # do not end in half a word
         cut = cut[:space]
     return cut.rstrip(" ,;:-—") + ELLIPSIS
 
