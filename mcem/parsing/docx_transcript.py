@@ -6,18 +6,16 @@ Teams has written two layouts (both handled by :mod:`mcem.parsing.plain`):
 - newer: a title, date and duration, "X started transcription", then ``Name   0:03``
   paragraphs each followed by the text paragraphs, and "X stopped transcription".
 
-Paragraphs are read in document order, including those inside tables.
+Only body paragraphs are read: the tables Teams adds (e.g. "saved-by <name>") are metadata,
+not speech.
 """
 
 from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterator
 
 import docx
-from docx.table import Table
-from docx.text.paragraph import Paragraph
 
 from mcem.errors import TranscriptError
 from mcem.parsing.plain import read_lines
@@ -39,7 +37,9 @@ def read_docx(data: bytes, source: str) -> Transcript:
         document = docx.Document(io.BytesIO(data))
     except Exception:  # python-docx raises many types (KeyError, ValueError, lxml errors) on bad parts
         raise TranscriptError(source, f"is not a readable Word document — {FIX_DOCX}") from None
-    return read_lines(list(_lines(document.iter_inner_content())), source, not_found=NOT_FOUND)
+    # Line breaks inside a paragraph come back as "\n"; the older Teams layout relies on them.
+    lines = [line for paragraph in document.paragraphs for line in paragraph.text.split("\n")]
+    return read_lines(lines, source, not_found=NOT_FOUND)
 
 
 def _check_zip(data: bytes, source: str) -> None:
@@ -56,14 +56,3 @@ def _check_zip(data: bytes, source: str) -> None:
         )
     if "word/document.xml" not in {entry.filename for entry in entries}:
         raise TranscriptError(source, f"is a zip file but not a Word document — {FIX_DOCX}")
-
-
-def _lines(blocks: Iterator[Paragraph | Table]) -> Iterator[str]:
-    for block in blocks:
-        if isinstance(block, Paragraph):
-            # Line breaks inside a paragraph come back as "\n" (older Teams layout relies on them).
-            yield from block.text.split("\n")
-        else:
-            for row in block.rows:
-                for cell in row.cells:
-                    yield from _lines(cell.iter_inner_content())
