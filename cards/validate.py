@@ -17,6 +17,7 @@ from typing import Any
 
 from adaptive_cards.card import AdaptiveCard
 from adaptive_cards.validation import CardValidatorFactory
+from jsonschema.exceptions import best_match
 from jsonschema.validators import Draft6Validator
 from pydantic import ValidationError
 
@@ -51,6 +52,9 @@ def schema_errors(card: dict[str, Any], schema: dict[str, Any] | None = None) ->
     rest, problems = _without_msteams(card)
     validator = Draft6Validator(schema if schema is not None else bundled_schema())
     for err in sorted(validator.iter_errors(rest), key=lambda e: list(e.absolute_path)):
+        # The schema is anyOf-everywhere; the useful message is the deepest sub-error.
+        while err.context:
+            err = best_match(err.context)
         path = "/".join(str(p) for p in err.absolute_path) or "(root)"
         problems.append(f"{path}: {err.message[:300]}")
     return problems
@@ -82,16 +86,17 @@ def iter_elements(node: Any) -> Iterator[dict[str, Any]]:
 
 
 def visible_text(card: dict[str, Any]) -> list[str]:
-    """The strings a reader can see: text, inline runs, facts, action titles, placeholders."""
+    """The strings a reader can see, in card order: text, inline runs, facts, labels, action titles."""
     out: list[str] = []
     for el in iter_elements(card):
+        if el["type"] == "TextRun":
+            continue  # read with its RichTextBlock, so runs and bare strings keep their order
         for key in ("text", "title", "value", "placeholder", "label"):
             value = el.get(key)
             if isinstance(value, str):
                 out.append(value)
         for inline in el.get("inlines", []):
-            if isinstance(inline, str):
-                out.append(inline)
+            out.append(inline if isinstance(inline, str) else inline.get("text", ""))
         for fact in el.get("facts", []):
             out += [fact.get("title", ""), fact.get("value", "")]
         for choice in el.get("choices", []):

@@ -1,0 +1,27 @@
+"""The help card lists every command the bot understands."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cards import help_card, schema_errors, teams_findings
+from tests.conftest import SHARED
+
+
+def test_help_card_lists_the_commands() -> None:
+    schema: dict[str, Any] = json.loads(
+        (SHARED / "specs" / "adaptive-card-1.5.0.schema.json").read_text("utf-8")
+    )
+    card = help_card()
+    assert schema_errors(card, schema) == []
+    assert teams_findings(card) == []
+    (facts,) = [e for e in card["body"] if e["type"] == "FactSet"]
+    assert [f["title"] for f in facts["facts"]] == [
+        "analyze last meeting",
+        "analyze <subject words or a date>",
+        "meetings",
+        "help",
+    ]
+    assert all(f["value"] for f in facts["facts"])
+    assert all(b.get("wrap") is True for b in card["body"] if b["type"] == "TextBlock")

