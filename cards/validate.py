@@ -10,6 +10,7 @@ validate the rest of the card unchanged.
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Iterator
 from functools import cache
 from importlib import resources
@@ -17,6 +18,7 @@ from typing import Any
 
 from adaptive_cards.card import AdaptiveCard
 from adaptive_cards.validation import CardValidatorFactory
+from jsonschema.exceptions import ValidationError as SchemaValidationError
 from jsonschema.exceptions import best_match
 from jsonschema.validators import Draft6Validator
 from pydantic import ValidationError
@@ -52,12 +54,27 @@ def schema_errors(card: dict[str, Any], schema: dict[str, Any] | None = None) ->
     rest, problems = _without_msteams(card)
     validator = Draft6Validator(schema if schema is not None else bundled_schema())
     for err in sorted(validator.iter_errors(rest), key=lambda e: list(e.absolute_path)):
-        # The schema is anyOf-everywhere; the useful message is the deepest sub-error.
-        while err.context:
-            err = best_match(err.context)
+        err = _deepest(err)
         path = "/".join(str(p) for p in err.absolute_path) or "(root)"
         problems.append(f"{path}: {err.message[:300]}")
     return problems
+
+
+def _deepest(err: SchemaValidationError) -> SchemaValidationError:
+    """The schema is anyOf-everywhere (one branch per element type); follow the branch whose
+    ``type`` matched, so the message names the real problem rather than a sibling type's."""
+    while err.context:
+        branches: dict[Any, list[SchemaValidationError]] = defaultdict(list)
+        for sub in err.context:
+            branches[sub.relative_schema_path[0] if sub.relative_schema_path else None].append(sub)
+        same_type = [
+            e
+            for errs in branches.values()
+            if not any(e.validator == "enum" and list(e.path)[-1:] == ["type"] for e in errs)
+            for e in errs
+        ]
+        err = best_match(same_type or err.context)
+    return err
 
 
 def teams_findings(card: dict[str, Any]) -> list[str]:

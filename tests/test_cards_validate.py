@@ -35,10 +35,17 @@ def test_good_card_passes_both(schema: dict[str, Any]) -> None:
 
 def test_schema_catches_a_missing_required_field(schema: dict[str, Any]) -> None:
     errors = schema_errors(card({"type": "TextBlock", "wrap": True}), schema)
-    assert errors and errors[0].startswith("body/0")
+    assert errors == ["body/0: 'text' is a required property"]
+    nested = card(
+        {"type": "Table", "rows": [{"type": "TableRow", "cells": [{"type": "TableCell", "items": [{}]}]}]}
+    )
+    assert schema_errors(nested, schema)[0].startswith("body/0/rows/0/cells/0/items/0")
 
 
 def test_schema_catches_an_unknown_property(schema: dict[str, Any]) -> None:
+    assert schema_errors(card({**TEXT, "colour": "red"}), schema) == [
+        "body/0: Additional properties are not allowed ('colour' was unexpected)"
+    ]
     assert schema_errors(card(TEXT, colour="red"), schema)
 
 
