@@ -1,0 +1,34 @@
+"""``python -m bot``: serve the Teams bot (settings from the environment, see .env.example)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+from aiohttp import web
+
+from bot.app import create_app
+from bot.services import build_services
+from bot.settings import settings_from_env
+from mcem.errors import MCEMError
+
+
+def main() -> int:
+    logging.basicConfig(
+        level=os.environ.get("MCEM_LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        settings = settings_from_env(os.environ)
+        services = build_services(settings, os.environ)
+    except MCEMError as err:
+        print(f"mcem bot: {err}", file=sys.stderr)
+        return 2
+    mode = "anonymous local mode" if settings.anonymous else "authenticated"
+    print(f"MCEM Analyst bot on http://{settings.host}:{settings.port}/api/messages ({mode})", flush=True)
+    web.run_app(create_app(settings, services), host=settings.host, port=settings.port, print=None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

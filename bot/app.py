@@ -1,0 +1,92 @@
+"""The aiohttp application: the Agents SDK's adapter and AgentApplication behind /api/messages.
+
+``create_app`` wires prebuilt settings and services; it builds nothing that talks to the outside.
+With a bot app id configured every request needs a valid Bot Framework / Entra token (the SDK's
+JWT middleware); without one the bot is in anonymous local mode, which ``bot.__main__`` serves
+on 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from aiohttp import web
+from microsoft_agents.hosting.aiohttp import CloudAdapter, jwt_authorization_middleware, start_agent_process
+from microsoft_agents.hosting.core import (
+    AgentApplication,
+    AgentAuthConfiguration,
+    AnonymousTokenProvider,
+    ConnectionManager,
+    Connections,
+    MemoryStorage,
+    TurnContext,
+    TurnState,
+)
+
+from bot.handlers import register_handlers
+from bot.jobs import JobRunner
+from bot.services import Services
+from bot.settings import BotSettings
+
+__all__ = ["AGENT_APP", "RUNNER", "create_app"]
+
+log = logging.getLogger(__name__)
+
+AGENT_APP = web.AppKey("agent_app", AgentApplication)
+ADAPTER = web.AppKey("adapter", CloudAdapter)
+RUNNER = web.AppKey("runner", JobRunner)
+
+
+def create_app(settings: BotSettings, services: Services) -> web.Application:
+    connections = _connections(settings)
+    adapter = CloudAdapter(connection_manager=connections)
+    agent_app = AgentApplication[TurnState](
+        storage=MemoryStorage(), connection_manager=connections, **dict(settings.sdk_config)
+    )
+    runner = JobRunner(
+        services, max_jobs=settings.max_jobs, grace=timedelta(minutes=settings.transcript_grace_minutes)
+    )
+    register_handlers(agent_app, settings, services, runner)
+
+    @agent_app.error
+    async def on_error(context: TurnContext, err: Exception) -> None:
+        # The type only: an exception's text can carry message content.
+        log.error("turn failed (%s activity): %s", context.activity.type, type(err).__name__)
+        await context.send_activity("Sorry, something went wrong. Please try again.")
+
+    app = web.Application(middlewares=[jwt_authorization_middleware])
+    # The SDK's middleware reads the auth settings from this key.
+    app["agent_configuration"] = connections.get_default_connection_configuration()
+    app[AGENT_APP] = agent_app
+    app[ADAPTER] = adapter
+    app[RUNNER] = runner
+    app.router.add_post("/api/messages", _messages)
+    app.router.add_get("/api/health", _health)
+
+    async def close(_app: web.Application) -> None:
+        await runner.aclose()
+        await services.close()
+
+    app.on_cleanup.append(close)
+    return app
+
+
+def _connections(settings: BotSettings) -> Connections:
+    if settings.anonymous:
+        return ConnectionManager(
+            lambda _config: AnonymousTokenProvider(),
+            connections_configurations={"SERVICE_CONNECTION": AgentAuthConfiguration(anonymous_allowed=True)},
+        )
+    from microsoft_agents.authentication.msal import MsalConnectionManager
+
+    return MsalConnectionManager(**dict(settings.sdk_config))
+
+
+async def _messages(request: web.Request) -> web.StreamResponse:
+    response = await start_agent_process(request, request.app[AGENT_APP], request.app[ADAPTER])
+    return response if response is not None else web.Response(status=202)
+
+
+async def _health(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})

@@ -1,0 +1,234 @@
+"""The local stack for the demo and the end-to-end tests: Graph emulator, bot, Agents Playground.
+
+Each runs as its own process group on 127.0.0.1, with its log in a run directory; ``DevStack``
+starts them in order, waits until each answers, and stops all of them (and their children) on
+exit. Node programs run under ../shared/tools/loopback-only.cjs, and the Playground always with
+telemetry off. Only for development: nothing here is used when the bot serves Teams.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+__all__ = ["ROOT", "DevStack", "DevStackError", "free_port", "loopback_guard"]
+
+ROOT = Path(__file__).resolve().parent.parent
+PLAYGROUND_CLI = ROOT / "node_modules" / "@microsoft" / "m365agentsplayground" / "cli.js"
+# Settings that would make the bot leave anonymous local mode or call a language model.
+_STRIPPED_PREFIXES = (
+    "CONNECTIONS__",
+    "CONNECTIONSMAP",
+    "AGENTAPPLICATION__",
+    "AZURE_OPENAI",
+    "OPENAI_",
+    "MCEM_LLM",
+)
+
+
+class DevStackError(RuntimeError):
+    """A part of the local stack did not start; the message says which and where its log is."""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def loopback_guard() -> Path:
+    guard = (ROOT.parent / "shared" / "tools" / "loopback-only.cjs").resolve()
+    if not guard.is_file():
+        raise DevStackError(f"{guard} is missing: the demo needs ../shared beside the repo")
+    return guard
+
+
+@dataclass
+class _Process:
+    name: str
+    popen: subprocess.Popen[bytes]
+    log: Path
+
+    def tail(self, lines: int = 15) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+@dataclass
+class DevStack:
+    """``with DevStack(run_dir) as stack:`` — everything is up inside the block, down after it."""
+
+    run_dir: Path
+    emulator_port: int = 0  # 0: pick a free one
+    bot_port: int = 0
+    playground_port: int = 0
+    offline: bool = True  # strip language-model settings so the offline analyzer runs
+    timeout: float = 60.0
+    _processes: list[_Process] = field(default_factory=list)
+
+    @property
+    def graph_base_url(self) -> str:
+        return f"http://127.0.0.1:{self.emulator_port}/v1.0"
+
+    @property
+    def bot_endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.bot_port}/api/messages"
+
+    @property
+    def playground_url(self) -> str:
+        return f"http://127.0.0.1:{self.playground_port}"
+
+    def __enter__(self) -> DevStack:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        if not PLAYGROUND_CLI.is_file():
+            raise DevStackError("the Agents Playground is not installed: run `npm ci` in the repo")
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.emulator_port = self.emulator_port or free_port()
+        self.bot_port = self.bot_port or free_port()
+        self.playground_port = self.playground_port or free_port()
+        env = self._base_env()
+
+        emulator = self._spawn(
+            "graph-emulator",
+            [sys.executable, "-m", "graph.emulator", "--port", str(self.emulator_port)],
+            env,
+        )
+        self._wait_http(emulator, f"http://127.0.0.1:{self.emulator_port}/", any_status=True)
+
+        bot_env = {
+            **env,
+            "MCEM_BOT_HOST": "127.0.0.1",
+            "MCEM_BOT_PORT": str(self.bot_port),
+            "MCEM_GRAPH_BASE_URL": self.graph_base_url,
+        }
+        bot = self._spawn("bot", [sys.executable, "-m", "bot"], bot_env)
+        self._wait_http(bot, f"http://127.0.0.1:{self.bot_port}/api/health")
+
+        node_env = {
+            **env,
+            "NODE_OPTIONS": f"--require {loopback_guard()}",
+            "LOOPBACK_ONLY_LOG": str(self.run_dir / "loopback-refusals.log"),
+            "APPLICATION_INSIGHTS_NO_STATSBEAT": "true",
+            "TEAMSAPPTESTER_BROWSER": "none",
+        }
+        playground = self._spawn(
+            "playground",
+            [
+                "node",
+                str(PLAYGROUND_CLI),
+                "-e",
+                self.bot_endpoint,
+                "-c",
+                "msteams",
+                "-p",
+                str(self.playground_port),
+                "--disable-telemetry",
+            ],
+            node_env,
+        )
+        self.playground_port = self._listening_port(playground)
+        self._wait_http(playground, f"{self.playground_url}/_internal/v1/config")
+
+    def stop(self) -> None:
+        """SIGTERM every process group, then SIGKILL what is still there after a few seconds."""
+        for proc in reversed(self._processes):
+            if proc.popen.poll() is None:
+                try:
+                    os.killpg(proc.popen.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        deadline = time.monotonic() + 5
+        for proc in reversed(self._processes):
+            try:
+                proc.popen.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pass
+            try:  # children of the group (npx, node workers) may outlive the leader
+                os.killpg(proc.popen.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            proc.popen.wait()
+        self._processes.clear()
+
+    def logs(self) -> str:
+        """The last lines of every log, for a failing test's message."""
+        return "\n".join(f"--- {p.name} ({p.log})\n{p.tail()}" for p in self._processes)
+
+    def _base_env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not (self.offline and k.startswith(_STRIPPED_PREFIXES))}
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
+        env["PYTHONUNBUFFERED"] = "1"
+        return env
+
+    def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> _Process:
+        log = self.run_dir / f"{name}.log"
+        with log.open("wb") as out:
+            popen = subprocess.Popen(
+                argv,
+                cwd=self.run_dir,  # the Playground writes devTools/ into its working directory
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, so stop() reaches its children
+            )
+        proc = _Process(name, popen, log)
+        self._processes.append(proc)
+        return proc
+
+    def _listening_port(self, proc: _Process) -> int:
+        """The Playground takes a random port when the asked one is busy; its log says which."""
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            self._check_alive(proc)
+            found = re.search(r"Listening on (\d+)", proc.log.read_text(errors="replace"))
+            if found:
+                return int(found[1])
+            time.sleep(0.1)
+        raise DevStackError(f"{proc.name} did not start listening within {self.timeout:.0f}s: see {proc.log}")
+
+    def _wait_http(self, proc: _Process, url: str, *, any_status: bool = False) -> None:
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            self._check_alive(proc)
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback only
+                    if response.status < 500:
+                        return
+            except urllib.error.HTTPError as err:
+                if any_status and err.code < 500:
+                    return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.1)
+        raise DevStackError(f"{proc.name} did not answer on {url} within {self.timeout:.0f}s: see {proc.log}")
+
+    @staticmethod
+    def _check_alive(proc: _Process) -> None:
+        code = proc.popen.poll()
+        if code is not None:
+            raise DevStackError(f"{proc.name} exited with code {code}:\n{proc.tail()}")

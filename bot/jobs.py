@@ -1,0 +1,273 @@
+"""The background analysis: find the meeting, fetch its transcript, analyse, save the .docx.
+
+A job shows its progress on one card (``CardSink.show`` replaces the card in place) and ends
+with the summary card or an error card that says what happened and what to do. Handlers start
+jobs through ``JobRunner`` and return at once; nothing here knows about the Agents SDK.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from mcem.render.docx import to_docx
+
+from bot.commands import AnalyzeLast, AnalyzeMatching
+from bot.meeting_context import context_from_meeting, document_location
+from bot.services import Services
+from cards import DEFAULT_STEPS, VERB_ANALYZE, error_card, progress_card, summary_card
+from graph.service import (
+    AccessDenied,
+    GraphError,
+    MeetingInfo,
+    MeetingNotFound,
+    TranscriptNotReady,
+    TranscriptRef,
+    TranscriptUnavailable,
+)
+from mcem import pipeline
+from mcem.errors import AnalysisError, TranscriptError
+from mcem.model import Analysis
+from mcem.parsing import parse_transcript
+
+__all__ = ["STEPS", "AnalysisJob", "CardSink", "JobRunner", "MeetingById", "run_analysis"]
+
+log = logging.getLogger(__name__)
+
+STEPS = DEFAULT_STEPS  # finding the meeting, fetching the transcript, analysing, saving the document
+RETRY_VERB = VERB_ANALYZE  # "Try again" is the meetings card's Analyze button with the same data
+
+
+class CardSink(Protocol):
+    async def show(self, card: dict[str, Any]) -> None:
+        """Replace the job's card with this one."""
+        ...
+
+
+@dataclass(frozen=True)
+class MeetingById:
+    """A meeting picked on the meetings card (its Analyze button) or a retry."""
+
+    meeting_id: str
+
+
+Target = AnalyzeLast | AnalyzeMatching | MeetingById
+
+
+@dataclass(frozen=True)
+class AnalysisJob:
+    user_id: str  # Entra object id of the requester: Graph checks they organised or attended
+    target: Target
+    run_id: str = ""
+
+
+async def run_analysis(
+    job: AnalysisJob,
+    services: Services,
+    sink: CardSink,
+    *,
+    grace: timedelta = timedelta(minutes=60),
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> Analysis | None:
+    """Run one job to its end card. Returns the analysis, or None when an error card was shown."""
+    run_id = job.run_id or uuid.uuid4().hex[:12]
+    subject: str | None = None
+    step = 0
+    try:
+        meeting = await _find_meeting(job, services)
+        subject = meeting.subject
+        step = 1
+        await sink.show(progress_card(STEPS, step, subject=subject))
+        ref = await _latest_transcript(job.user_id, meeting, services, grace=grace, now=now())
+        vtt = await services.meetings.transcript_vtt(job.user_id, ref)
+        transcript = await asyncio.to_thread(
+            parse_transcript,
+            vtt.encode("utf-8"),
+            meeting.subject or meeting.meeting_id,
+            content_type="text/vtt",
+        )
+        del vtt  # the transcript lives only as long as this job needs it
+        step = 2
+        await sink.show(progress_card(STEPS, step, subject=subject))
+        analysis = await pipeline.analyze(transcript, context_from_meeting(meeting), services.analyzer)
+        step = 3
+        await sink.show(progress_card(STEPS, step, subject=subject))
+        content = await asyncio.to_thread(to_docx, analysis)
+        folder, filename = document_location(analysis.company_name, meeting)
+        stored = await services.documents.upload(folder, filename, content)
+    except asyncio.CancelledError:
+        raise
+    except Exception as err:
+        log.warning("analysis %s stopped at step %d: %s", run_id, step, type(err).__name__)
+        if not isinstance(err, (GraphError, TranscriptError, AnalysisError)):
+            # Unexpected: keep the traceback's location, not its message (it may quote the transcript).
+            log.warning("analysis %s unexpected error type %s", run_id, type(err).__qualname__)
+        await _show_failure(sink, job, step, subject, err)
+        return None
+    log.info("analysis %s done: %s", run_id, stored.item_id)
+    await sink.show(summary_card(analysis, stored.web_url, run_id=run_id))
+    return analysis
+
+
+async def _find_meeting(job: AnalysisJob, services: Services) -> MeetingInfo:
+    target = job.target
+    if isinstance(target, AnalyzeLast):
+        found = await services.meetings.recent_meetings(job.user_id, limit=1)
+        if not found:
+            raise MeetingNotFound("I found no recent online meeting that you organised or attended.")
+        return found[0]
+    if isinstance(target, AnalyzeMatching):
+        found = await services.meetings.recent_meetings(
+            job.user_id, limit=1, query=target.words or None, on=target.on
+        )
+        if not found:
+            raise MeetingNotFound(
+                f"I found no recent meeting {_describe(target)} that you organised or attended."
+            )
+        return found[0]
+    found = await services.meetings.recent_meetings(job.user_id, limit=50)
+    for meeting in found:
+        if meeting.meeting_id == target.meeting_id:
+            return meeting
+    raise MeetingNotFound("That meeting is no longer among your recent meetings.")
+
+
+async def _latest_transcript(
+    user_id: str, meeting: MeetingInfo, services: Services, *, grace: timedelta, now: datetime
+) -> TranscriptRef:
+    refs = await services.meetings.transcripts(user_id, meeting)
+    if refs:
+        epoch = datetime.min.replace(tzinfo=UTC)
+        return max(refs, key=lambda r: r.created or epoch)
+    if now - meeting.end < grace:
+        raise TranscriptNotReady(
+            f"“{meeting.subject}” ended recently and Teams has not published its transcript yet."
+        )
+    raise TranscriptUnavailable(
+        f"“{meeting.subject}” has no transcript: transcription was off during the meeting."
+    )
+
+
+def _describe(target: AnalyzeMatching) -> str:
+    parts = []
+    if target.words:
+        parts.append(f"matching “{target.words}”")
+    if target.on:
+        parts.append(f"on {target.on:%d %B %Y}")
+    return " ".join(parts)
+
+
+async def _show_failure(
+    sink: CardSink, job: AnalysisJob, step: int, subject: str | None, err: Exception
+) -> None:
+    retry = _retry_data(job)
+    title, message, what_to_do, can_retry = _explain(err)
+    if subject and subject not in message:
+        message = f"{message} (meeting: {subject})"
+    await sink.show(
+        error_card(
+            title,
+            message,
+            what_to_do,
+            retry_verb=RETRY_VERB if can_retry and retry is not None else None,
+            retry_data=retry if can_retry else None,
+        )
+    )
+
+
+def _retry_data(job: AnalysisJob) -> dict[str, Any] | None:
+    target = job.target
+    if isinstance(target, MeetingById):
+        return {"meeting_id": target.meeting_id}
+    if isinstance(target, AnalyzeLast):
+        return {"command": "last"}
+    return {"command": "match", "words": target.words, "on": target.on.isoformat() if target.on else ""}
+
+
+def _explain(err: Exception) -> tuple[str, str, str, bool]:
+    """(title, what happened, what to do, worth retrying) for the error card."""
+    if isinstance(err, MeetingNotFound):
+        return (
+            "No meeting found",
+            str(err),
+            "Check the subject words or the date, or type `meetings` to pick one from a list.",
+            False,
+        )
+    if isinstance(err, TranscriptUnavailable):
+        return (
+            "No transcript for this meeting",
+            str(err),
+            "Turn on transcription in the next call (More → Record and transcribe → Start transcription).",
+            False,
+        )
+    if isinstance(err, TranscriptNotReady):
+        return ("Transcript not ready yet", str(err), "Try again in a few minutes.", True)
+    if isinstance(err, AccessDenied):
+        return (
+            "No access to this meeting",
+            str(err) or "You can analyse only meetings you organised or attended.",
+            "Ask the organiser to run the analysis, or your admin to check the app's Graph permissions.",
+            False,
+        )
+    if isinstance(err, TranscriptError):
+        return (
+            "The transcript could not be read",
+            "Teams returned a transcript in a form I cannot read.",
+            "Download the transcript from the meeting and run `mcem analyze` on it.",
+            False,
+        )
+    if isinstance(err, AnalysisError):
+        return (
+            "Analysis failed",
+            str(err),
+            "Try again; if it fails again, ask the app owner to check the language model settings.",
+            True,
+        )
+    if isinstance(err, GraphError):
+        return ("Microsoft Graph did not answer as expected", str(err), "Try again in a few minutes.", True)
+    return (
+        "Something went wrong",
+        "The analysis stopped unexpectedly.",
+        "Try again; if it happens again, tell the app owner the time of this message.",
+        True,
+    )
+
+
+class JobRunner:
+    """Runs jobs as background tasks, a few at a time, and cancels the rest at shutdown."""
+
+    def __init__(self, services: Services, *, max_jobs: int = 4, grace: timedelta = timedelta(minutes=60)):
+        self._services = services
+        self._slots = asyncio.Semaphore(max_jobs)
+        self._grace = grace
+        self._tasks: set[asyncio.Task[Analysis | None]] = set()
+
+    def start(self, job: AnalysisJob, sink: CardSink) -> asyncio.Task[Analysis | None]:
+        task = asyncio.create_task(self._run(job, sink), name=f"analysis-{job.run_id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _run(self, job: AnalysisJob, sink: CardSink) -> Analysis | None:
+        async with self._slots:
+            try:
+                return await run_analysis(job, self._services, sink, grace=self._grace)
+            except asyncio.CancelledError:
+                raise
+            except Exception as err:  # the sink itself failed: nobody left to tell but the log
+                log.error("analysis %s could not update its card: %s", job.run_id, type(err).__name__)
+                return None
+
+    @property
+    def running(self) -> int:
+        return len(self._tasks)
+
+    async def aclose(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -1,0 +1,43 @@
+"""The ``meetings`` command: the user's recent meetings as a picker card."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from cards import MeetingRow, error_card, meetings_card
+from graph.service import GraphError, MeetingInfo, MeetingSource
+
+__all__ = ["meetings_reply"]
+
+log = logging.getLogger(__name__)
+
+LIST_SIZE = 10
+
+
+async def meetings_reply(meetings: MeetingSource, user_id: str) -> dict[str, Any]:
+    """The picker card, or an error card saying what went wrong."""
+    try:
+        found = await meetings.recent_meetings(user_id, limit=LIST_SIZE)
+        rows = [await _row(meetings, user_id, m) for m in found]
+    except GraphError as err:
+        log.warning("listing meetings failed: %s", type(err).__name__)
+        return error_card(
+            "Could not list your meetings",
+            str(err),
+            "Try again in a few minutes, or type `analyze last meeting`.",
+        )
+    return meetings_card(rows)
+
+
+async def _row(meetings: MeetingSource, user_id: str, meeting: MeetingInfo) -> MeetingRow:
+    has_transcript = meeting.has_transcript
+    if has_transcript is None:  # the source did not say: ask
+        has_transcript = bool(await meetings.transcripts(user_id, meeting))
+    return MeetingRow(
+        meeting_id=meeting.meeting_id,
+        subject=meeting.subject,
+        start=meeting.start,
+        organizer=meeting.organizer.name,
+        has_transcript=has_transcript,
+    )

@@ -1,0 +1,107 @@
+"""The bot's settings, read once from the environment into a frozen object.
+
+The Agents SDK's own keys keep their names (``CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID``
+and friends, read with the SDK's ``load_configuration_from_env``). Without a client id the bot runs
+in anonymous local mode: no JWT is required, so it binds to 127.0.0.1 and nothing else.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from microsoft_agents.activity import load_configuration_from_env
+
+from mcem.errors import ConfigError
+
+__all__ = ["LOOPBACK", "BotSettings", "settings_from_env"]
+
+LOOPBACK = "127.0.0.1"
+DEFAULT_PORT = 3978
+
+
+@dataclass(frozen=True)
+class BotSettings:
+    host: str = LOOPBACK
+    port: int = DEFAULT_PORT
+    # The SDK configuration as load_configuration_from_env returns it (AGENTAPPLICATION,
+    # CONNECTIONS, CONNECTIONSMAP); passed unchanged to the SDK's classes.
+    sdk_config: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    client_id: str = ""  # empty: anonymous local mode
+    allowed_tenants: frozenset[str] = frozenset()  # empty: any tenant (local mode only)
+    graph_base_url: str = ""  # the Graph emulator, e.g. http://127.0.0.1:5090/v1.0; empty: real Graph
+    graph_tenant_id: str = ""
+    graph_client_id: str = ""
+    graph_client_secret: str = field(default="", repr=False)
+    # A transcript normally appears within minutes of the end; until this many minutes have
+    # passed, "no transcript yet" means "not ready" rather than "transcription was off".
+    transcript_grace_minutes: int = 60
+    max_jobs: int = 4  # analyses running at the same time
+
+    @property
+    def anonymous(self) -> bool:
+        return not self.client_id
+
+
+def settings_from_env(environ: Mapping[str, str]) -> BotSettings:
+    """Build the settings; raise ConfigError with what to fix when a value is wrong."""
+    sdk_config = load_configuration_from_env(environ)
+    service = sdk_config.get("CONNECTIONS", {}).get("SERVICE_CONNECTION", {}).get("SETTINGS", {})
+    client_id = str(service.get("CLIENTID") or "").strip()
+    host = environ.get("MCEM_BOT_HOST", "").strip() or (LOOPBACK if not client_id else "0.0.0.0")
+    if not client_id and not _is_loopback(host):
+        raise ConfigError(
+            f"MCEM_BOT_HOST={host} is not a loopback address, but no bot app id is set: anonymous local "
+            "mode binds to 127.0.0.1 only. Set CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID "
+            "(and its secret and tenant) to serve other hosts."
+        )
+    tenants = frozenset(
+        t.strip().lower() for t in environ.get("MCEM_ALLOWED_TENANTS", "").split(",") if t.strip()
+    )
+    if client_id and not tenants:
+        raise ConfigError(
+            "MCEM_ALLOWED_TENANTS is empty: list the tenant ids the bot may serve (comma-separated)."
+        )
+    graph_base_url = environ.get("MCEM_GRAPH_BASE_URL", "").strip().rstrip("/")
+    return BotSettings(
+        host=host,
+        port=_int(environ, "MCEM_BOT_PORT", DEFAULT_PORT, minimum=1, maximum=65535),
+        sdk_config=MappingProxyType(sdk_config),
+        client_id=client_id,
+        allowed_tenants=tenants,
+        graph_base_url=graph_base_url,
+        graph_tenant_id=environ.get("MCEM_GRAPH_TENANT_ID", "").strip() or str(service.get("TENANTID") or ""),
+        graph_client_id=environ.get("MCEM_GRAPH_CLIENT_ID", "").strip() or client_id,
+        graph_client_secret=environ.get("MCEM_GRAPH_CLIENT_SECRET", "")
+        or str(service.get("CLIENTSECRET") or ""),
+        transcript_grace_minutes=_int(environ, "MCEM_TRANSCRIPT_GRACE_MINUTES", 60, minimum=0),
+        max_jobs=_int(environ, "MCEM_MAX_JOBS", 4, minimum=1),
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _int(
+    environ: Mapping[str, str], name: str, default: int, *, minimum: int, maximum: int | None = None
+) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number: set it to a number or remove it.") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        upper = f" and {maximum}" if maximum is not None else ""
+        raise ConfigError(f"{name}={value} is out of range: use a number between {minimum}{upper}.")
+    return value
