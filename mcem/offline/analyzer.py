@@ -1,0 +1,90 @@
+"""The offline analyzer: a deterministic MCEM draft without a language model or network.
+
+All work is CPU-bound and fast (a one-hour call takes a few tens of milliseconds, see
+``benchmarks/offline_speed.py``); it still runs in a worker thread so a long transcript never
+stalls the event loop of the bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from mcem.analyzer import Progress
+from mcem.context import MeetingContext
+from mcem.model import (
+    AdditionalFeedback,
+    Analysis,
+    AnalysisMeta,
+    InterviewDetails,
+    Person,
+    Side,
+    Stage,
+)
+from mcem.offline import recommend, writer
+from mcem.offline.findings import Findings, gather
+from mcem.transcript import Transcript
+
+NOTE = (
+    "Offline draft made without a language model: sections are assembled from keyword scoring "
+    "and verbatim customer sentences."
+)
+
+
+class OfflineAnalyzer:
+    name = "offline"
+
+    def __init__(self, now: datetime | None = None) -> None:
+        # A fixed clock makes whole documents comparable in tests; otherwise generated_at is "now".
+        self._now = now
+
+    async def analyze(
+        self, transcript: Transcript, context: MeetingContext, progress: Progress | None = None
+    ) -> Analysis:
+        if progress:
+            progress("Scoring stages and roles")
+        return await asyncio.to_thread(self.analyze_sync, transcript, context)
+
+    def analyze_sync(self, transcript: Transcript, context: MeetingContext) -> Analysis:
+        return build(gather(transcript, context), self._now or datetime.now(UTC))
+
+
+def build(f: Findings, now: datetime) -> Analysis:
+    recs = recommend.recommendations(f)
+    sentiments = [writer.company_sentiment("Microsoft", f.microsoft)]
+    sentiments += [writer.company_sentiment(name, t) for name, t in f.others.items()]
+    note = NOTE + (f" {f.people.assumption}" if f.people.assumption else "")
+    return Analysis(
+        participant_name=f.participant or "the participant",
+        company_name=f.company_label,
+        company_background=writer.background(f),
+        executive_summary=writer.executive_summary(f, recs),
+        details=_details(f),
+        stages=[writer.stage_feedback(f, s) for s in Stage],
+        insights=writer.insights(f),
+        recommendations=recs,
+        summary_table=recommend.role_rows(f),
+        additional_feedback=AdditionalFeedback(
+            overall_mood=writer.mood(f), sentiment=sentiments, other_topics=writer.topics(f)
+        ),
+        meta=AnalysisMeta(engine="offline", generated_at=now, source=f.transcript.source, note=note),
+    )
+
+
+def _details(f: Findings) -> InterviewDetails:
+    def person(name: str, side: Side) -> Person | None:
+        if not name:
+            return None
+        known = f.context.person(name)
+        return Person(name=name, role=known.role if known else "", side=known.side if known else side)
+
+    attendees = list(f.context.people) or [
+        Person(name=s, side=f.people.sides.get(s, Side.unknown)) for s in f.transcript.speakers
+    ]
+    return InterviewDetails(
+        date_time=f.context.start,
+        interviewer=person(f.interviewer, Side.internal),
+        participant=person(f.participant, Side.customer),
+        subject=f.context.subject,
+        attendees=attendees,
+    )

@@ -1,0 +1,185 @@
+"""What the offline analyzer found in a transcript, before any prose is written.
+
+``gather`` does all the measuring (sides, scores, quotes, tone, figures, side topics); the writer
+modules only turn these findings into sentences.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from mcem.context import MeetingContext
+from mcem.model import Role, Side, Stage
+from mcem.offline import people as people_mod
+from mcem.offline import quotes, sentiment
+from mcem.offline.lexicon import SILENT, is_stopword, stem, words
+from mcem.offline.people import People
+from mcem.offline.scoring import Scored, score_utterances
+from mcem.offline.sentiment import Tone
+from mcem.transcript import Transcript
+
+_FIGURE = re.compile(
+    r"\b(?:Q[1-4]|FY ?\d{2,4}|\d[\d,.]*(?: ?%| percent)?(?: [a-z]{3,})?"
+    r"|(?:(?:a|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|forty|fifty|sixty"
+    r"|seventy|eighty|ninety|hundred|thousand|million|and a half|and|-)[ -]?)+"
+    r" (?:hours|days|weeks|months|years|users|people|sites|plants|lines|teams|percent|times|regions"
+    r"|countries|stores|employees|minutes|technicians|licences|licenses))\b",
+    re.IGNORECASE,
+)
+_TOPIC_MIN_WORDS = 8
+
+
+@dataclass(frozen=True)
+class Findings:
+    transcript: Transcript
+    context: MeetingContext
+    people: People
+    company: str  # "" when unknown
+    participant: str
+    interviewer: str
+    scored: list[Scored]  # every customer sentence, in order
+    by_stage: dict[Stage, list[Scored]]
+    quotes: dict[Stage, list[Scored]]
+    excerpts: dict[Role, Scored | None]
+    stage_tone: dict[Stage, Tone]
+    overall: Tone
+    microsoft: Tone
+    others: dict[str, Tone]
+    figures: dict[Stage, list[str]]
+    topics: list[tuple[str, int, str, list[str]]]  # (word, remarks, main speaker, related words)
+
+    @property
+    def company_label(self) -> str:
+        return self.company or "the customer"
+
+    def discussed(self, stage: Stage) -> bool:
+        return bool(self.by_stage[stage])
+
+    def terms(self, stage: Stage, limit: int = 3) -> list[str]:
+        """The stage terms heard most often in the stage's sentences (curated terms first)."""
+        counts: Counter[str] = Counter()
+        for sc in self.by_stage[stage]:
+            for h in sc.stage_hits[stage]:
+                if h.term not in SILENT:
+                    counts[h.term] += 2 if h.source == "lexicon" else 1
+        return [t for t, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
+
+    def concerns(self, stage: Stage) -> list[Scored]:
+        return [
+            sc for sc in self.by_stage[stage] if sentiment.compound(sc.sentence.text) <= -sentiment.STRONG
+        ]
+
+
+def gather(transcript: Transcript, context: MeetingContext) -> Findings:
+    who = people_mod.resolve(transcript, context)
+    company = people_mod.guess_company(transcript, who, context)
+    customer_idx = [i for i, u in enumerate(transcript.utterances) if who.is_customer(u.speaker)]
+    scored = score_utterances(transcript.utterances, customer_idx)
+    by_stage = {s: [sc for sc in scored if sc.stage is s] for s in Stage}
+    picked = {s: quotes.pick_stage_quotes(scored, s) for s in Stage}
+    taken: set[tuple[int, int]] = set()
+    excerpts: dict[Role, Scored | None] = {}
+    for role in Role:
+        best = quotes.pick_role_excerpt(scored, role, taken)
+        excerpts[role] = best
+        if best is not None:
+            taken.add((best.sentence.utterance, best.sentence.begin))
+    substantive = [sc.sentence for sc in scored if sc.sentence.words >= 4]
+    ms = [s for s in substantive if sentiment.mentions_microsoft(s.text)]
+    others = sentiment.company_mentions(substantive, exclude=company)
+    participant = context.participant.strip() or who.top(Side.customer)
+    interviewer = context.interviewer.strip() or who.top(Side.internal)
+    return Findings(
+        transcript=transcript,
+        context=context,
+        people=who,
+        company=company,
+        participant=participant,
+        interviewer=interviewer,
+        scored=scored,
+        by_stage=by_stage,
+        quotes=picked,
+        excerpts=excerpts,
+        stage_tone={s: sentiment.tone([sc.sentence for sc in by_stage[s]]) for s in Stage},
+        overall=sentiment.tone(substantive),
+        microsoft=sentiment.tone(ms),
+        others={name: sentiment.tone(found) for name, found in sorted(others.items())},
+        figures=_all_figures(by_stage),
+        topics=_topics(scored),
+    )
+
+
+def _all_figures(by_stage: dict[Stage, list[Scored]]) -> dict[Stage, list[str]]:
+    """Figures per stage; a figure is reported once, under the first stage that names it."""
+    seen: set[str] = set()
+    out: dict[Stage, list[str]] = {}
+    for s in Stage:
+        out[s] = [x for x in _figures(by_stage[s]) if x.casefold() not in seen]
+        seen.update(x.casefold() for x in out[s])
+    return out
+
+
+def _figures(scored: list[Scored], limit: int = 4) -> list[str]:
+    found: list[str] = []
+    for sc in scored:
+        for m in _FIGURE.finditer(sc.sentence.text):
+            words = m.group(0).rstrip(".,").split()
+            while len(words) > 1 and is_stopword(words[-1].casefold()):
+                words.pop()
+            figure = " ".join(words)
+            if not figure or figure in found or (figure.isdigit() and len(figure) == 1):
+                continue  # a lone digit says too little to repeat
+            found.append(figure)
+    return found[:limit]
+
+
+def _topics(scored: list[Scored], limit: int = 4) -> list[tuple[str, int, str, list[str]]]:
+    """Recurring content words in substantive customer sentences that fit no stage."""
+    loose = [
+        sc
+        for sc in scored
+        if sc.stage is None
+        and sc.sentence.words >= _TOPIC_MIN_WORDS
+        and quotes.quality(sc.sentence, 0.0) is not None
+    ]
+    df: Counter[str] = Counter()
+    surface: dict[str, Counter[str]] = {}
+    words_of: list[set[str]] = []
+    for sc in loose:
+        seen: set[str] = set()
+        for raw in re.findall(r"[A-Za-z][A-Za-z'-]{3,}", sc.sentence.text):
+            w = raw.casefold().strip("'-")
+            if is_stopword(w) or w in _WEAK:
+                continue
+            k = stem(w)
+            surface.setdefault(k, Counter())[w] += 1
+            seen.add(k)
+        words_of.append(seen)
+        df.update(seen)
+    need = 2 if len(loose) < 40 else 3
+    out: list[tuple[str, int, str, list[str]]] = []
+    for k, n in sorted(df.items(), key=lambda kv: (-kv[1], kv[0])):
+        if n < need or len(out) >= limit:
+            break
+        if any(k in {stem(r) for r in rel} or stem(w) == k for w, _, _, rel in out):
+            continue
+        with_k = [i for i, ws in enumerate(words_of) if k in ws]
+        speakers = Counter(loose[i].sentence.speaker for i in with_k)
+        co: Counter[str] = Counter()
+        for i in with_k:
+            co.update(words_of[i] - {k})
+        related = [surface[c].most_common(1)[0][0] for c, m in co.most_common(6) if m >= 2][:3]
+        out.append((surface[k].most_common(1)[0][0], n, speakers.most_common(1)[0][0], related))
+    return out
+
+
+_WEAK = words(
+    """that's there's it's what's they're we're you're we've i've don't didn't doesn't isn't can't
+    won't wouldn't couldn't shouldn't would could should maybe actually probably basically
+    something anything everything nothing somebody anyone someone everyone because though although
+    still even much many make made want wanted need needs needed take said says saying look looking
+    good great sure yeah okay also just really quite pretty little always never sometimes where
+    when which while whether these those them then than have been being into onto from with"""
+)

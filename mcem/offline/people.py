@@ -1,0 +1,180 @@
+"""Who speaks for the customer, who leads for Microsoft, and which company the customer is.
+
+Sides come from the meeting context (``--internal`` names, Graph attendees). When nothing names
+the internal side, a documented heuristic decides, and the analysis says what it assumed:
+
+1. A speaker who speaks *as* Microsoft ("we at Microsoft", "I'm from Microsoft", "our account
+   team", "my name is ... account executive") at least ``_MS_VOICE_MIN`` times is internal.
+2. Otherwise, in a meeting of several speakers, the one who asks clearly the most questions
+   (>= 5 questions and at least twice as many as anyone else) is taken as the interviewer.
+3. Otherwise everyone is treated as the customer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from mcem.context import MeetingContext
+from mcem.model import Side
+from mcem.offline.lexicon import words
+from mcem.transcript import Transcript
+
+_MS_VOICE = re.compile(
+    r"\b(?:we at microsoft|here at microsoft|i(?:'m| am) (?:with|from|at) microsoft"
+    r"|i work (?:at|for) microsoft"
+    r"|on the microsoft side|from the microsoft (?:side|team)|our account team|microsoft account team"
+    r"|i(?:'m| am) (?:your|the) (?:account executive|customer success account manager|csam"
+    r"|solution specialist|customer success architect|cloud solution architect)"
+    r"|my role (?:at|with) microsoft|we at the microsoft|with me from microsoft"
+    r"|microsoft (?:account executive|account manager|solution specialist|technical specialist"
+    r"|customer success|cloud solution architect|partner manager))\b",
+    re.IGNORECASE,
+)
+_MS_VOICE_MIN = 1
+_INTRO = re.compile(
+    r"\b(?:from microsoft|with me|joins us|joining us|our partner|my colleague)", re.IGNORECASE
+)
+_INTRO_UTTERANCES = 10
+
+_VENDOR_WORDS = words(
+    """microsoft azure teams copilot office outlook sharepoint excel word power dynamics windows
+    aws amazon google salesforce sap oracle servicenow snowflake databricks workday zoom slack ibm
+    accenture deloitte"""
+)
+_NOT_COMPANIES = words(
+    """i the a an we our this that it monday tuesday wednesday thursday friday saturday sunday
+    january february march april may june july august september october november december
+    first last next okay so and but then now here there home least all once some times work
+    one two three four five six the end this point the moment"""
+)
+# "here at Contoso", "we at Fabrikam", "I work for Northwind Traders", "Contoso's", "our company, Contoso"
+_COMPANY_CUES = re.compile(
+    r"\b(?i:here at|we at|us at|work (?:at|for)|working (?:at|for)|join(?:ed|ing)? (?:at|from)"
+    r"|our company,?|company called|team at|i'm from|i am from|we're from|we are from"
+    r"|(?:officer|director|manager|head of \w+|engineer|architect|president|ceo|cto|cio|cfo|coo|ciso) at"
+    r"|(?:account executive|account manager|account team|success account manager) for)\s+"
+    r"((?:[A-Z][\w&'-]*)(?:\s+(?:[A-Z][\w&'-]*|&|of))*)",
+)
+
+
+@dataclass(frozen=True)
+class People:
+    sides: dict[str, Side]
+    words: dict[str, int]
+    assumption: str = ""  # said in the document when sides were guessed
+    customer: list[str] = field(default_factory=list)
+    internal: list[str] = field(default_factory=list)
+
+    def is_customer(self, speaker: str) -> bool:
+        return self.sides.get(speaker) is Side.customer
+
+    def top(self, side: Side) -> str:
+        names = [s for s, v in self.sides.items() if v is side]
+        return max(names, key=lambda n: (self.words.get(n, 0), -list(self.sides).index(n)), default="")
+
+
+def resolve(transcript: Transcript, context: MeetingContext) -> People:
+    speakers = transcript.speakers
+    words: Counter[str] = Counter()
+    for u in transcript.utterances:
+        words[u.speaker] += len(u.text.split())
+    sides = {s: context.side_of(s) for s in speakers}
+    assumption = ""
+    if all(v is Side.unknown for v in sides.values()):
+        sides, assumption = _guess_sides(transcript, speakers)
+    else:
+        # Someone the context does not know, in a meeting where sides are partly known.
+        sides = {s: (Side.customer if v is Side.unknown else v) for s, v in sides.items()}
+    return People(
+        sides=sides,
+        words=dict(words),
+        assumption=assumption,
+        customer=[s for s in speakers if sides[s] is Side.customer],
+        internal=[s for s in speakers if sides[s] is Side.internal],
+    )
+
+
+def _guess_sides(transcript: Transcript, speakers: list[str]) -> tuple[dict[str, Side], str]:
+    voice: Counter[str] = Counter()
+    questions: Counter[str] = Counter()
+    for u in transcript.utterances:
+        voice[u.speaker] += len(_MS_VOICE.findall(u.text))
+        questions[u.speaker] += u.text.count("?")
+    internal = [s for s in speakers if voice[s] >= _MS_VOICE_MIN]
+    internal += _introduced(transcript, speakers, internal)
+    if internal and len(internal) < len(speakers):
+        why = (
+            f"Nobody was named as Microsoft staff, so {join_names(internal)} "
+            f"{'is' if len(internal) == 1 else 'are'} taken as the Microsoft side (speaking for "
+            "Microsoft in the call); everyone else is treated as the customer."
+        )
+    else:
+        internal = []
+        ranked = questions.most_common()
+        if len(speakers) > 1 and ranked and ranked[0][1] >= 5:
+            runner_up = ranked[1][1] if len(ranked) > 1 else 0
+            if ranked[0][1] >= 2 * runner_up:
+                internal = [ranked[0][0]]
+        if internal:
+            why = (
+                f"Nobody was named as Microsoft staff, so {internal[0]}, who asked most of the "
+                f"questions ({questions[internal[0]]}), is taken as the interviewer; everyone else is "
+                "treated as the customer."
+            )
+        else:
+            why = (
+                "Nobody was named as Microsoft staff and no speaker stood out as the interviewer, "
+                "so every speaker is treated as the customer."
+            )
+    sides = {s: (Side.internal if s in internal else Side.customer) for s in speakers}
+    return sides, why
+
+
+def _introduced(transcript: Transcript, speakers: list[str], internal: list[str]) -> list[str]:
+    """Colleagues a Microsoft speaker introduces early on ("with me from Microsoft are Daniel ...")."""
+    if not internal:
+        return []
+    found: list[str] = []
+    for u in transcript.utterances[:_INTRO_UTTERANCES]:
+        if u.speaker not in internal or not _INTRO.search(u.text):
+            continue
+        words = set(re.findall(r"[\w'’-]+", u.text))
+        for s in speakers:
+            if s not in internal and s not in found and s.split()[0] in words:
+                found.append(s)
+    return found
+
+
+def guess_company(transcript: Transcript, people: People, context: MeetingContext) -> str:
+    """The context's company, else the organisation named most after a cue ("we at", "CIO at"), else ''."""
+    if context.company.strip():
+        return context.company.strip()
+    speaker_words = {w.casefold() for s in people.sides for w in s.split()}
+    counts: Counter[str] = Counter()
+    for u in transcript.utterances:
+        for m in _COMPANY_CUES.finditer(u.text):
+            name = _trim_name(m.group(1))
+            if not name:
+                continue
+            first = name.split()[0].casefold()
+            if first in _NOT_COMPANIES or first in _VENDOR_WORDS or first in speaker_words:
+                continue
+            counts[name] += 1
+    if not counts:
+        return ""
+    return max(counts.items(), key=lambda kv: (kv[1], -len(kv[0])))[0]
+
+
+def _trim_name(raw: str) -> str:
+    words = raw.replace("'s", "").split()
+    while words and words[-1] in ("&", "of"):
+        words.pop()
+    return " ".join(words[:4])
+
+
+def join_names(names: list[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]

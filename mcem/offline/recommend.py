@@ -1,0 +1,305 @@
+"""Recommendations and the seven-role summary table, derived from the findings.
+
+Each recommendation comes from a rule that fires on evidence (a stage with concerns, a stage with
+momentum, a gap in the cycle, figures named, a company compared with Microsoft) and gets a
+priority; the best three to five are kept. Fallbacks that still use the meeting's own facts fill
+up to three when the evidence is thin. Role actions combine the stage a role's excerpt belongs to
+with what that role looks after, in wording written for this tool.
+"""
+
+from __future__ import annotations
+
+from mcem.model import STAGE_TITLES, Recommendation, Role, RoleSummary, Stage
+from mcem.offline.findings import Findings
+from mcem.offline.people import join_names
+from mcem.offline.writer import plural, quote_from
+from mcem.transcript import format_timestamp
+
+_CONCERN = {
+    Stage.listen_consult: (
+        "Turn the pain points raised into agreed objectives",
+        "Write the concerns back as a short list of objectives with an owner each and confirm "
+        "it with {p} before design work starts, so later stages answer the problems actually named.",
+    ),
+    Stage.inspire_design: (
+        "Settle the open design questions early",
+        "Hold a focused design session on exactly these points and write the constraints "
+        "down, so they do not resurface as blockers during validation.",
+    ),
+    Stage.empower_achieve: (
+        "Take the risk out of the validation decision",
+        "Agree in writing what the pilot must show, who signs it off and by when, so the "
+        "decision rests on criteria {p} has already accepted.",
+    ),
+    Stage.realize_value: (
+        "Clear the obstacles to adoption",
+        "Find out which user groups are struggling and why, then adjust training and "
+        "support for them before the rollout widens.",
+    ),
+    Stage.manage_optimize: (
+        "Put the growth plans on a reviewed footing",
+        "Set a regular review where the concerns are tracked next to usage, so expansion "
+        "is decided on evidence rather than momentum.",
+    ),
+}
+_MOMENTUM = {
+    Stage.listen_consult: (
+        "Carry the clear goals straight into design",
+        "The customer was open about what matters to them; reflect their own words in the "
+        "first solution proposal so the link stays visible.",
+    ),
+    Stage.inspire_design: (
+        "Turn design enthusiasm into a concrete blueprint",
+        "Capture the ideas that landed well in a short design document and review it with "
+        "{p} while interest is high.",
+    ),
+    Stage.empower_achieve: (
+        "Move quickly from validation to a decision",
+        "Interest in proving the solution is there; propose dates and a scope for the "
+        "pilot now, before priorities shift.",
+    ),
+    Stage.realize_value: (
+        "Publicise the early wins",
+        "Share the positive results with the wider user base and leadership to pull more "
+        "teams into adoption.",
+    ),
+    Stage.manage_optimize: (
+        "Plan the next phase with the customer",
+        "The appetite for more is clear; sketch the next phase with {p}, including what "
+        "would need to be true for it to go ahead.",
+    ),
+}
+_GAP = {
+    Stage.listen_consult: (
+        "Revisit the customer's goals",
+        "Ask {p} directly about priorities and pain points "
+        "at the next meeting; later-stage work without them is built on guesses.",
+    ),
+    Stage.inspire_design: (
+        "Open the solution design conversation",
+        "No design ideas were discussed; bring a "
+        "short options overview tied to what {p} described and test it with them.",
+    ),
+    Stage.empower_achieve: (
+        "Propose how the solution could be proven",
+        "Validation was not discussed; suggest a "
+        "small, time-boxed pilot with measurable criteria agreed with {p}.",
+    ),
+    Stage.realize_value: (
+        "Prepare for deployment and adoption",
+        "Deployment and adoption did not come up; "
+        "agree how success will be measured once the solution is live.",
+    ),
+    Stage.manage_optimize: (
+        "Agree a rhythm for reviewing value",
+        "Long-term plans were not discussed; offer a recurring review to track value and spot new needs.",
+    ),
+}
+
+
+def recommendations(f: Findings) -> list[Recommendation]:
+    p = f.participant or "the customer"
+    found: list[tuple[float, Recommendation]] = []
+    discussed = [s for s in Stage if f.discussed(s)]
+    for s in discussed:
+        concerns = f.concerns(s)
+        terms = join_names(f.terms(s, 3))
+        if concerns:
+            title, body = _CONCERN[s]
+            who = join_names(sorted({c.sentence.speaker for c in concerns}))
+            lead = (
+                f"In {STAGE_TITLES[s]}, {who} raised {len(concerns)} {plural(len(concerns), 'concern')}"
+                f"{f' around {terms}' if terms else ''} "
+                f"(first at {format_timestamp(concerns[0].sentence.start)}). "
+            )
+            found.append(
+                (
+                    3.0 + len(concerns),
+                    Recommendation(title=title, narrative=lead + body.format(p=p), stages=[s]),
+                )
+            )
+        elif f.stage_tone[s].label == "positive" and len(f.by_stage[s]) >= 2:
+            title, body = _MOMENTUM[s]
+            lead = (
+                f"{STAGE_TITLES[s]} drew {len(f.by_stage[s])} positive-leaning customer remarks on {terms}. "
+            )
+            found.append(
+                (
+                    2.0 + len(f.by_stage[s]) / 10,
+                    Recommendation(title=title, narrative=lead + body.format(p=p), stages=[s]),
+                )
+            )
+    if discussed:
+        last = list(Stage).index(discussed[-1])
+        for s in Stage:
+            if f.discussed(s):
+                continue
+            i = list(Stage).index(s)
+            weight = 2.5 if i == last + 1 else 2.2 if i < last else 1.0
+            title, body = _GAP[s]
+            found.append((weight, Recommendation(title=title, narrative=body.format(p=p), stages=[s])))
+    figures = [(s, x) for s in Stage for x in f.figures[s]]
+    if figures:
+        shown = ", ".join(x for _, x in figures[:4])
+        found.append(
+            (
+                2.1,
+                Recommendation(
+                    title="Build the customer's own numbers into the success measures",
+                    narrative=(
+                        f"{f.company_label} put figures on the table ({shown}). Use them as the baseline "
+                        "and targets in the success plan and report against them at each review."
+                    ),
+                    stages=sorted({s for s, _ in figures}, key=list(Stage).index),
+                ),
+            )
+        )
+    if f.microsoft.label in ("negative", "mixed"):
+        found.append(
+            (
+                3.5,
+                Recommendation(
+                    title="Address the customer's reservations about Microsoft",
+                    narrative=(
+                        f"The tone toward Microsoft was {f.microsoft.label} across {f.microsoft.count} "
+                        f"{plural(f.microsoft.count, 'mention')}. Name the concerns back to {p} "
+                        "and agree one visible fix before asking for the next commitment."
+                    ),
+                ),
+            )
+        )
+    for name, t in f.others.items():
+        if t.label in ("positive", "mixed") or len(f.others) <= 2:
+            found.append(
+                (
+                    2.3 if t.label == "positive" else 1.8,
+                    Recommendation(
+                        title=f"Prepare a clear comparison with {name}",
+                        narrative=(
+                            f"{name} came up {t.count} {plural(t.count, 'time')} with a {t.label} tone. "
+                            f"Be ready to show {p} where the Microsoft approach differs "
+                            "and what moving would involve."
+                        ),
+                    ),
+                )
+            )
+    found.sort(key=lambda pr: -pr[0])
+    picked = _dedupe([r for _, r in found])[:5]
+    for fallback in _fallbacks(f, p):
+        if len(picked) >= 3:
+            break
+        if all(fallback.title != r.title for r in picked):
+            picked.append(fallback)
+    return picked
+
+
+def _dedupe(recs: list[Recommendation]) -> list[Recommendation]:
+    seen: set[str] = set()
+    out = []
+    for r in recs:
+        if r.title not in seen:
+            seen.add(r.title)
+            out.append(r)
+    return out
+
+
+def _fallbacks(f: Findings, p: str) -> list[Recommendation]:
+    n = sum(len(v) for v in f.by_stage.values())
+    return [
+        Recommendation(
+            title=f"Walk through this draft with {p}",
+            narrative=(
+                f"Only {n} customer {plural(n, 'sentence')} could be tied to MCEM stages. Confirm the "
+                "reading with the customer and add what the transcript did not capture."
+            ),
+        ),
+        Recommendation(
+            title="Capture the customer's goals in their own words",
+            narrative=(
+                f"Ask {p} to name their top three goals and how they would measure them, and keep the "
+                "answers as the reference for every later stage."
+            ),
+            stages=[Stage.listen_consult],
+        ),
+        Recommendation(
+            title="Agree the next step and its date before closing",
+            narrative=(
+                f"Close the follow-up by agreeing one concrete next step with {f.company_label}, an owner "
+                "on each side and a date."
+            ),
+        ),
+    ]
+
+
+_FOCUS = {
+    Role.account_executive: "the commercial and executive side of the engagement",
+    Role.csam: "adoption and the value the customer sees over time",
+    Role.solution_specialist: "the technical fit and the proof the customer needs",
+    Role.csa: "how the rollout is enabled, trained and supported",
+    Role.partner: "where a partner could extend the team",
+    Role.microsoft_executive_sponsor: "the executive-level case for the investment",
+    Role.customer_account_sponsor: "ownership, priorities and risk on the customer side",
+}
+_ACT = {
+    Role.account_executive: (
+        "Confirm budget, timing and decision makers with {p}",
+        "Send {p} a one-page summary of goals, timeline and commercial next steps",
+    ),
+    Role.csam: (
+        "Set up a success plan with {p} that tracks {t}",
+        "Book a recurring value review with {p} and report usage against the agreed targets",
+    ),
+    Role.solution_specialist: (
+        "Prepare a technical answer on {t} for {p}",
+        "Scope a short demonstration or pilot that shows {t} working in their setting",
+    ),
+    Role.csa: (
+        "Draft a rollout and training outline covering {t}",
+        "Run an enablement session for the first user group and collect their feedback",
+    ),
+    Role.partner: (
+        "Check whether a partner offering fits {t} and introduce one if so",
+        "Agree with the partner who leads which part of the follow-up",
+    ),
+    Role.microsoft_executive_sponsor: (
+        "Brief the sponsor on {t} ahead of an executive check-in",
+        "Offer {p} a sponsor-to-sponsor conversation on outcomes and value",
+    ),
+    Role.customer_account_sponsor: (
+        "Ask {p} to name an owner on their side for {t}",
+        "Agree a short risk and decision log with the customer sponsor",
+    ),
+}
+
+
+def role_rows(f: Findings) -> list[RoleSummary]:
+    p = f.participant or "the customer"
+    rows = []
+    for role in Role:
+        sc = f.excerpts[role]
+        first, second = _ACT[role]
+        if sc is None:
+            rows.append(
+                RoleSummary(
+                    role=role,
+                    excerpt=None,
+                    insight=f"No customer remark in this meeting spoke to {_FOCUS[role]}.",
+                    actions=[
+                        f"Raise {_FOCUS[role]} with {p} at the next meeting, since this call did not cover it"
+                    ],
+                )
+            )
+            continue
+        terms = [h.term for h in sc.role_hits[role]] or [h.term for s in Stage for h in sc.stage_hits[s]]
+        t = join_names(terms[:2]) or "their priorities"
+        stage = sc.stage or max(Stage, key=lambda s: sc.stage_scores[s])
+        insight = f"{sc.sentence.speaker} raised {t} ({STAGE_TITLES[stage]}), which bears on {_FOCUS[role]}."
+        rows.append(
+            RoleSummary(
+                role=role,
+                excerpt=quote_from(sc),
+                insight=insight,
+                actions=[first.format(p=p, t=t), second.format(p=p, t=t)],
+            )
+        )
+    return rows

@@ -1,0 +1,287 @@
+"""Verification: every quote is the transcript's own words, and nothing internal leaks.
+
+``verify(analysis, transcript)`` is pure and idempotent; it returns a new Analysis.
+
+Quotes (stage quotes and summary-table excerpts). Both sides are normalised (NFKC, casefold,
+curly quotes and dashes to ASCII, punctuation removed, whitespace collapsed) and the quote is
+looked for inside single utterances:
+
+* exact: the normalised quote occurs, on word boundaries, in a normalised utterance;
+* else fuzzy: rapidfuzz ``partial_ratio`` >= ``FUZZY_THRESHOLD`` against the best utterance, and the
+  aligned span is within ``LENGTH_SLACK`` of the quote's length. 92 lets a 12-word quote differ
+  by about one short word or a transcription variant ("gonna"/"going to"), while a sentence made
+  up on the same topic scores far below it (typically 55-80).
+
+A found quote takes the transcript's own text for the matched span (widened to whole words,
+keeping sentence-ending punctuation), the speaker who actually said it and that utterance's start
+time. When the words are found under another speaker than the quote claimed, the attribution is
+*corrected*, not dropped: the words are verbatim, and the document must show who said them. When
+several utterances match, the claimed speaker's is preferred, then the earliest. A quote that is
+not found is dropped (a table excerpt becomes None) and counted; it never survives as paraphrase.
+
+Leak guard. Every text field is cut into sentences; a sentence that echoes the template's internal
+MCEM reference (``mcem.template.internal_sentences`` and its headings) is removed — exactly,
+lightly altered, reordered or embedded in a longer sentence (see ``_is_internal``). A field left
+empty gets ``PLACEHOLDER``; list fields lose empty items but never their last one, so the
+Analysis stays valid (recommendations keep their count, with the offending sentence removed).
+
+Counts in ``analysis.verification`` add up across runs, so verifying twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+from rapidfuzz import fuzz
+
+from mcem.model import Analysis, Quote, Verification
+from mcem.template import internal_reference, internal_sentences
+from mcem.transcript import Transcript
+
+FUZZY_THRESHOLD = 92.0
+LENGTH_SLACK = 0.2
+MIN_FUZZY_CHARS = 15
+PLACEHOLDER = "Not discussed in this meeting."
+
+_ASCII = str.maketrans(
+    {
+        "‘": "'",
+        "’": "'",
+        "‚": "'",
+        "‛": "'",
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "‐": "-",
+        "‑": "-",
+        "‒": "-",
+        "–": "-",
+        "—": "-",
+        "―": "-",
+        "…": ".",
+    }
+)
+
+
+def normalise_with_map(text: str) -> tuple[str, list[int]]:
+    """The normalised text, and for each of its characters the index of the source character."""
+    out: list[str] = []
+    origin: list[int] = []
+    space = True
+    for i, ch in enumerate(text):
+        for c in unicodedata.normalize("NFKC", ch).casefold().translate(_ASCII):
+            if c.isspace():
+                if not space:
+                    out.append(" ")
+                    origin.append(i)
+                    space = True
+            elif c.isalnum():
+                out.append(c)
+                origin.append(i)
+                space = False
+            # punctuation is dropped: "don't" and "dont" compare equal
+    if out and out[-1] == " ":
+        out.pop()
+        origin.pop()
+    return "".join(out), origin
+
+
+def normalise(text: str) -> str:
+    return normalise_with_map(text)[0]
+
+
+@dataclass(frozen=True)
+class _Found:
+    text: str
+    speaker: str
+    start: float
+
+
+class _Index:
+    def __init__(self, transcript: Transcript) -> None:
+        self.utterances = transcript.utterances
+        self.normal = [normalise_with_map(u.text) for u in self.utterances]
+
+    def find(self, quote: Quote) -> _Found | None:
+        needle = normalise(quote.text)
+        if not needle:
+            return None
+        pattern = re.compile(r"(?<!\w)" + re.escape(needle) + r"(?!\w)")
+        hits = []
+        for i, (norm, _) in enumerate(self.normal):
+            m = pattern.search(norm)
+            if m:
+                hits.append((i, m.start(), m.end()))
+        if not hits and len(needle) >= MIN_FUZZY_CHARS:
+            hits = self._fuzzy(needle)
+        if not hits:
+            return None
+        claimed = quote.speaker.casefold().strip()
+        i, a, b = min(hits, key=lambda h: (self.utterances[h[0]].speaker.casefold() != claimed, h[0]))
+        u = self.utterances[i]
+        return _Found(self._span(i, a, b), u.speaker, u.start)
+
+    def _fuzzy(self, needle: str) -> list[tuple[int, int, int]]:
+        hits = []
+        for i, (norm, _) in enumerate(self.normal):
+            if len(norm) < len(needle) * (1 - LENGTH_SLACK):
+                continue
+            al = fuzz.partial_ratio_alignment(needle, norm, score_cutoff=FUZZY_THRESHOLD)
+            if al is None:
+                continue
+            if abs((al.dest_end - al.dest_start) - len(needle)) > LENGTH_SLACK * len(needle):
+                continue
+            hits.append((al.score, i, al.dest_start, al.dest_end))
+        if not hits:
+            return []
+        best = max(h[0] for h in hits)
+        return [(i, a, b) for score, i, a, b in hits if score == best]
+
+    def _span(self, i: int, a: int, b: int) -> str:
+        """The verbatim source text behind normalised [a, b), widened to whole words."""
+        text = self.utterances[i].text
+        origin = self.normal[i][1]
+        begin, end = origin[a], origin[b - 1] + 1
+        while begin > 0 and text[begin - 1].isalnum():
+            begin -= 1
+        while end < len(text) and (text[end].isalnum() or text[end] in "'’"):
+            end += 1
+        while end < len(text) and text[end] in ".!?…":
+            end += 1
+        return text[begin:end].strip()
+
+
+# --- leak guard ---------------------------------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+@cache
+def _internal() -> tuple[tuple[str, frozenset[str]], ...]:
+    pieces = [normalise(s) for s in internal_sentences()]
+    pieces += [normalise(h.lstrip("#")) for h in internal_reference().splitlines() if h.startswith("#")]
+    pieces += [normalise("Internal — Do Not Include"), normalise("MCEM Reference for LLM")]
+    return tuple((p, frozenset(p.split())) for p in dict.fromkeys(pieces) if p)
+
+
+def _is_internal(sentence: str) -> bool:
+    s = normalise(sentence)
+    if not s:
+        return False
+    words = frozenset(s.split())
+    n = len(s.split())
+    for ref, ref_words in _internal():
+        m = len(ref.split())
+        if m < 6:
+            # headings: only an occurrence of the heading itself counts
+            if re.search(r"(?<!\w)" + re.escape(ref) + r"(?!\w)", s):
+                return True
+            continue
+        if ref in s:  # echoed verbatim inside a longer sentence
+            return True
+        if fuzz.ratio(s, ref) >= 85:  # the same sentence, lightly altered
+            return True
+        if min(n, m) >= 6 and fuzz.partial_ratio(s, ref) >= 90:  # a long piece of one inside the other
+            return True
+        shared = len(words & ref_words)
+        if shared >= 6 and shared >= 0.8 * len(ref_words):  # the same words, reordered
+            return True
+    return False
+
+
+class _Guard:
+    def __init__(self) -> None:
+        self.removed = 0
+
+    def clean(self, text: str) -> str:
+        if not text.strip():
+            return text
+        parts = _SENTENCE_END.split(text.strip())
+        kept = [p for p in parts if not _is_internal(p)]
+        self.removed += len(parts) - len(kept)
+        return " ".join(kept)
+
+    def field(self, text: str) -> str:
+        return self.clean(text) or PLACEHOLDER
+
+    def items(self, texts: list[str]) -> list[str]:
+        cleaned = [self.clean(t) for t in texts]
+        kept = [t for t in cleaned if t.strip()]
+        return kept or ([PLACEHOLDER] if texts else [])
+
+
+def verify(analysis: Analysis, transcript: Transcript) -> Analysis:
+    index = _Index(transcript)
+    guard = _Guard()
+    checked = dropped = 0
+
+    def check(q: Quote) -> Quote | None:
+        nonlocal checked, dropped
+        checked += 1
+        found = index.find(q)
+        if found is None or _is_internal(found.text):
+            dropped += 1
+            if found is not None:
+                guard.removed += 1
+            return None
+        return Quote(text=found.text, speaker=found.speaker, start=found.start)
+
+    stages = []
+    for s in analysis.stages:
+        quotes = [v for v in (check(q) for q in s.quotes) if v is not None]
+        stages.append(s.model_copy(update={"paragraphs": guard.items(s.paragraphs), "quotes": quotes}))
+    table = []
+    for r in analysis.summary_table:
+        excerpt = check(r.excerpt) if r.excerpt is not None else None
+        table.append(
+            r.model_copy(
+                update={
+                    "excerpt": excerpt,
+                    "insight": guard.field(r.insight),
+                    "actions": guard.items(r.actions),
+                }
+            )
+        )
+    recommendations = [
+        r.model_copy(update={"title": guard.field(r.title), "narrative": guard.field(r.narrative)})
+        for r in analysis.recommendations
+    ]
+    fb = analysis.additional_feedback
+    feedback = fb.model_copy(
+        update={
+            "overall_mood": guard.field(fb.overall_mood),
+            "sentiment": [c.model_copy(update={"summary": guard.field(c.summary)}) for c in fb.sentiment],
+            "other_topics": [t for t in (guard.clean(t) for t in fb.other_topics) if t.strip()],
+        }
+    )
+    details = analysis.details.model_copy(update={"subject": guard.clean(analysis.details.subject)})
+    prior = analysis.verification
+    meta = analysis.meta.model_copy(update={"note": guard.clean(analysis.meta.note)})
+    update: dict[str, object] = {
+        "company_background": guard.field(analysis.company_background),
+        "executive_summary": guard.items(analysis.executive_summary),
+        "insights": guard.items(analysis.insights),
+        "stages": stages,
+        "summary_table": table,
+        "recommendations": recommendations,
+        "additional_feedback": feedback,
+        "details": details,
+        "meta": meta,
+    }
+    update["participant_name"] = _keep_or(analysis.participant_name, guard.clean, "the participant")
+    update["company_name"] = _keep_or(analysis.company_name, guard.clean, "the customer")
+    update["verification"] = Verification(
+        quotes_checked=prior.quotes_dropped + checked,
+        quotes_dropped=prior.quotes_dropped + dropped,
+        internal_sentences_removed=prior.internal_sentences_removed + guard.removed,
+    )
+    # Validate the whole result once: a verifier must never hand on an invalid Analysis.
+    return Analysis.model_validate(analysis.model_copy(update=update).model_dump())
+
+
+def _keep_or(value: str, clean: Callable[[str], str], fallback: str) -> str:
+    return clean(value) or fallback
