@@ -85,7 +85,16 @@ class Received:
     query: dict[str, str]
     auth: str  # "api-key", "bearer" or ""
     body: dict[str, Any]
-    at: float  # time.monotonic()
+    at: float  # time.monotonic() when it arrived
+    answered: float | None = None  # time.monotonic() when the answer was ready
+
+    @property
+    def user_text(self) -> str:
+        return next(str(m["content"]) for m in self.body["messages"] if m["role"] == "user")
+
+    @property
+    def system_text(self) -> str:
+        return next(str(m["content"]) for m in self.body["messages"] if m["role"] == "system")
 
 
 class OpenAIStub:
@@ -126,6 +135,17 @@ class OpenAIStub:
     def enqueue(self, *replies: Reply) -> None:
         self.script.extend(replies)
 
+    def max_in_flight(self) -> int:
+        """The most requests that were being answered at the same moment."""
+        events = sorted(
+            [(r.at, 1) for r in self.received] + [(r.answered, -1) for r in self.received if r.answered]
+        )
+        level = peak = 0
+        for _t, step in events:
+            level += step
+            peak = max(peak, level)
+        return peak
+
     @property
     def azure_endpoint(self) -> str:
         return f"http://127.0.0.1:{self.port}"
@@ -163,10 +183,12 @@ class OpenAIStub:
         if bad:
             self.violations.extend(bad)
             return self._reject(400, bad[0], "invalid_request")
-        self.received.append(Received(request.path, dict(request.query), auth, body, time.monotonic()))
+        record = Received(request.path, dict(request.query), auth, body, time.monotonic())
+        self.received.append(record)
         reply = self.script.popleft() if self.script else self.default(body)
         if self.latency or reply.delay:
             await asyncio.sleep(self.latency + reply.delay)
+        record.answered = time.monotonic()
         if reply.status != 200:
             return self._error(reply.status, reply.error_code, "scripted failure", reply.headers)
         content = reply.content
