@@ -137,9 +137,11 @@ def _role_row(row: RoleSummary, lim: Limits) -> TableRow:
         middle.append(literal(run(f"“{quote}”", italic=True), run(f" — {who}", is_subtle=True)))
     insight = _clean(row.insight, lim.insight)
     if insight or not middle:
-        middle.append(literal(insight or "—"))
+        middle.append(literal(insight or "—", spacing=types.Spacing.SMALL))
     actions = row.actions[: lim.actions_per_role] if lim.actions_per_role else row.actions
-    bullets: list[Any] = [literal(f"• {text}") for a in actions if (text := _clean(a, lim.action))]
+    bullets: list[Any] = [
+        literal(f"• {text}", spacing=types.Spacing.SMALL) for a in actions if (text := _clean(a, lim.action))
+    ]
     return TableRow(
         cells=[
             TableCell(items=[label(row.title, weight=types.FontWeight.BOLDER)]),
@@ -173,7 +175,10 @@ def _footer(analysis: Analysis) -> list[TextBlock]:
     if quiet:
         items.append(
             label(
-                f"Not discussed on this call: {', '.join(quiet)}", is_subtle=True, size=types.FontSize.SMALL
+                f"Not discussed on this call: {', '.join(quiet)}",
+                is_subtle=True,
+                size=types.FontSize.SMALL,
+                spacing=types.Spacing.NONE,
             )
         )
     return items
