@@ -8,6 +8,7 @@ telemetry off. Only for development: nothing here is used when the bot serves Te
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -157,20 +158,15 @@ class DevStack:
         """SIGTERM every process group, then SIGKILL what is still there after a few seconds."""
         for proc in reversed(self._processes):
             if proc.popen.poll() is None:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.popen.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
         deadline = time.monotonic() + 5
         for proc in reversed(self._processes):
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.popen.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
-            try:  # children of the group (npx, node workers) may outlive the leader
+            # Children of the group (node workers) may outlive the leader.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(proc.popen.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
             proc.popen.wait()
         self._processes.clear()
 
@@ -216,7 +212,7 @@ class DevStack:
         while time.monotonic() < deadline:
             self._check_alive(proc)
             try:
-                with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback only
+                with urllib.request.urlopen(url, timeout=2) as response:
                     if response.status < 500:
                         return
             except urllib.error.HTTPError as err:

@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from mcem.render.docx import to_docx
-
 from bot.commands import AnalyzeLast, AnalyzeMatching
 from bot.meeting_context import context_from_meeting, document_location
 from bot.services import Services
@@ -34,6 +32,7 @@ from mcem import pipeline
 from mcem.errors import AnalysisError, TranscriptError
 from mcem.model import Analysis
 from mcem.parsing import parse_transcript
+from mcem.render.docx import to_docx
 
 __all__ = ["STEPS", "AnalysisJob", "CardSink", "JobRunner", "MeetingById", "run_analysis"]
 

@@ -102,15 +102,15 @@ class PlaygroundClient:
             result: dict[str, Any] = await response.json()
             return result
 
-    async def next_message(
-        self, predicate: Callable[[BotMessage], bool] = lambda _m: True, *, timeout: float = 30.0
-    ) -> BotMessage:
-        """The next bot message (new or updated) that satisfies ``predicate``; others are dropped."""
-        async with asyncio.timeout(timeout):
-            while True:
-                message = await self._inbox.get()
-                if predicate(message):
-                    return message
+    async def next_message(self, predicate: Callable[[BotMessage], bool] = lambda _m: True) -> BotMessage:
+        """The next bot message (new or updated) that satisfies ``predicate``; others are dropped.
+
+        Waits as long as it takes: callers bound it with ``asyncio.timeout``.
+        """
+        while True:
+            message = await self._inbox.get()
+            if predicate(message):
+                return message
 
     @property
     def _http(self) -> aiohttp.ClientSession:

@@ -29,7 +29,7 @@ class BotSettings:
     port: int = DEFAULT_PORT
     # The SDK configuration as load_configuration_from_env returns it (AGENTAPPLICATION,
     # CONNECTIONS, CONNECTIONSMAP); passed unchanged to the SDK's classes.
-    sdk_config: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    sdk_config: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False)
     client_id: str = ""  # empty: anonymous local mode
     allowed_tenants: frozenset[str] = frozenset()  # empty: any tenant (local mode only)
     graph_base_url: str = ""  # the Graph emulator, e.g. http://127.0.0.1:5090/v1.0; empty: real Graph

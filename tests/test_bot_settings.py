@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.settings import settings_from_env
+from mcem.errors import ConfigError
+
+APP = {
+    "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID": "11111111-2222-3333-4444-555555555555",
+    "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET": "s3cret",
+    "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID": "tenant-a",
+}
+
+
+def test_without_an_app_id_the_bot_is_anonymous_and_local() -> None:
+    settings = settings_from_env({})
+    assert settings.anonymous
+    assert (settings.host, settings.port) == ("127.0.0.1", 3978)
+    assert settings.allowed_tenants == frozenset()
+
+
+def test_anonymous_mode_refuses_to_listen_beyond_loopback() -> None:
+    with pytest.raises(ConfigError, match=r"MCEM_BOT_HOST=0\.0\.0\.0 .*127\.0\.0\.1 only"):
+        settings_from_env({"MCEM_BOT_HOST": "0.0.0.0"})
+    assert settings_from_env({"MCEM_BOT_HOST": "localhost"}).host == "localhost"
+
+
+def test_sdk_keys_keep_their_names_and_reach_the_sdk_config() -> None:
+    settings = settings_from_env({**APP, "MCEM_ALLOWED_TENANTS": "Tenant-A, tenant-b"})
+    assert not settings.anonymous
+    assert settings.host == "0.0.0.0"
+    assert (
+        settings.sdk_config["CONNECTIONS"]["SERVICE_CONNECTION"]["SETTINGS"]["CLIENTID"]
+        == APP["CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID"]
+    )
+    assert settings.allowed_tenants == {"tenant-a", "tenant-b"}
+    # Graph uses the bot's own app registration unless told otherwise.
+    assert (settings.graph_tenant_id, settings.graph_client_secret) == ("tenant-a", "s3cret")
+
+
+def test_the_secret_stays_out_of_the_repr() -> None:
+    assert "s3cret" not in repr(settings_from_env({**APP, "MCEM_ALLOWED_TENANTS": "tenant-a"}))
+
+
+def test_a_real_deployment_must_name_its_tenants() -> None:
+    with pytest.raises(ConfigError, match="MCEM_ALLOWED_TENANTS is empty"):
+        settings_from_env(APP)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("MCEM_BOT_PORT", "http", "not a whole number"),
+        ("MCEM_BOT_PORT", "70000", "between 1 and 65535"),
+        ("MCEM_MAX_JOBS", "0", "out of range"),
+    ],
+)
+def test_bad_numbers_say_what_to_fix(name: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        settings_from_env({name: value})
+
+
+def test_emulator_url_loses_its_trailing_slash() -> None:
+    # msgraph-sdk 404s on a base URL ending in a slash.
+    settings = settings_from_env({"MCEM_GRAPH_BASE_URL": "http://127.0.0.1:5090/v1.0/"})
+    assert settings.graph_base_url == "http://127.0.0.1:5090/v1.0"
