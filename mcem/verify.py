@@ -7,10 +7,12 @@ curly quotes and dashes to ASCII, punctuation removed, whitespace collapsed) and
 looked for inside single utterances:
 
 * exact: the normalised quote occurs, on word boundaries, in a normalised utterance;
-* else fuzzy: rapidfuzz ``partial_ratio`` >= ``FUZZY_THRESHOLD`` against the best utterance, and the
-  aligned span is within ``LENGTH_SLACK`` of the quote's length. 92 lets a 12-word quote differ
-  by about one short word or a transcription variant ("gonna"/"going to"), while a sentence made
-  up on the same topic scores far below it (typically 55-80).
+* else fuzzy: in utterances whose rapidfuzz ``partial_ratio`` with the quote is at least
+  ``PREFILTER``, the best run of whole words (the quote's length +/- ``LENGTH_SLACK``) whose
+  ``ratio`` with the quote is >= ``FUZZY_THRESHOLD``. 92 lets a 12-word quote differ by about one
+  dropped or changed short word ("already", "gonna"/"going to"), while a sentence made up on the
+  same topic scores far below it (typically 55-80). Whatever matched, the document then shows the
+  transcript's words, never the quote's.
 
 A found quote takes the transcript's own text for the matched span (widened to whole words,
 keeping sentence-ending punctuation), the speaker who actually said it and that utterance's start
@@ -43,6 +45,7 @@ from mcem.template import internal_reference, internal_sentences
 from mcem.transcript import Transcript
 
 FUZZY_THRESHOLD = 92.0
+PREFILTER = 75.0
 LENGTH_SLACK = 0.2
 MIN_FUZZY_CHARS = 15
 PLACEHOLDER = "Not discussed in this meeting."
@@ -126,20 +129,23 @@ class _Index:
         return _Found(self._span(i, a, b), u.speaker, u.start)
 
     def _fuzzy(self, needle: str) -> list[tuple[int, int, int]]:
-        hits = []
+        n = len(needle.split())
+        slack = max(1, round(n * LENGTH_SLACK))
+        best = 0.0
+        hits: list[tuple[int, int, int]] = []
         for i, (norm, _) in enumerate(self.normal):
-            if len(norm) < len(needle) * (1 - LENGTH_SLACK):
+            if not fuzz.partial_ratio(needle, norm, score_cutoff=PREFILTER):
                 continue
-            al = fuzz.partial_ratio_alignment(needle, norm, score_cutoff=FUZZY_THRESHOLD)
-            if al is None:
-                continue
-            if abs((al.dest_end - al.dest_start) - len(needle)) > LENGTH_SLACK * len(needle):
-                continue
-            hits.append((al.score, i, al.dest_start, al.dest_end))
-        if not hits:
-            return []
-        best = max(h[0] for h in hits)
-        return [(i, a, b) for score, i, a, b in hits if score == best]
+            bounds = [(m.start(), m.end()) for m in re.finditer(r"\S+", norm)]
+            for length in range(max(1, n - slack), n + slack + 1):
+                for first in range(len(bounds) - length + 1):
+                    a, b = bounds[first][0], bounds[first + length - 1][1]
+                    score = fuzz.ratio(needle, norm[a:b], score_cutoff=FUZZY_THRESHOLD)
+                    if score > best:
+                        best, hits = score, [(i, a, b)]
+                    elif score and score == best:
+                        hits.append((i, a, b))
+        return hits
 
     def _span(self, i: int, a: int, b: int) -> str:
         """The verbatim source text behind normalised [a, b), widened to whole words."""
