@@ -6,7 +6,9 @@ platform/bots/how-to/format-your-bot-messages; the current page says about 100 K
 staying within 80 KB); the Teams connector documents "about 28 KB" per posted message
 (learn.microsoft.com/connectors/teams, "Message size limit"), and adaptive-cards-py's Teams target
 uses 28 KB. A card of 28,000 UTF-8 bytes is at most ~56 KB in UTF-16 for Latin text, inside the
-80 KB recommendation with room for the activity envelope — so 28,000 is the default budget.
+80 KB recommendation with room for the activity envelope — so 28,000 is the default budget. Under
+the older 40 KB (UTF-16) rule the same card could be refused with 413 MessageSizeTooBig; a caller
+that meets that pass ``max_bytes=18_000``.
 
 Trimming is a ladder of ``Limits``: the builder renders level 0 (everything), then each next
 level until the JSON fits. Each level only shortens or drops more than the one before, so the
@@ -49,6 +51,7 @@ LADDER: tuple[Limits, ...] = (
     Limits(),
     Limits(summary_paragraphs=1),
     Limits(1, 900, 300, 300, 200, None, 150, 500, 200),
+    Limits(1, 700, 250, 250, 160, 5, 130, 400, 180),
     Limits(1, 600, 200, 200, 140, 3, 120, 300, 150),
     Limits(1, 400, 140, 140, 100, 3, 100, 200, 120),
     Limits(1, 300, 100, 100, 80, 2, 80, 120, 100),
