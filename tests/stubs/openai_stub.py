@@ -111,6 +111,7 @@ class OpenAIStub:
         self.script: deque[Reply] = deque()
         self.received: list[Received] = []
         self.violations: list[str] = []
+        self.refused = 0  # requests turned away for bad credentials
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -164,11 +165,13 @@ class OpenAIStub:
         elif request.headers.get("Authorization") == f"Bearer {self.bearer_token}":
             auth = "bearer"
         else:
+            self.refused += 1
             return self._error(401, "401", "Access denied due to invalid subscription key or wrong endpoint.")
         return await self._chat(request, auth)
 
     async def _openai(self, request: web.Request) -> web.StreamResponse:
         if request.headers.get("Authorization") != f"Bearer {self.api_key}":
+            self.refused += 1
             return self._error(401, "invalid_api_key", "Incorrect API key provided.")
         return await self._chat(request, "bearer")
 
@@ -272,3 +275,13 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def azure_env(stub: OpenAIStub, **tuning: str) -> dict[str, str]:
+    """Environment for an Azure OpenAI analyzer pointed at ``stub`` (key auth)."""
+    return {
+        "AZURE_OPENAI_ENDPOINT": stub.azure_endpoint,
+        "AZURE_OPENAI_DEPLOYMENT": "gpt-4o-stub",
+        "AZURE_OPENAI_API_KEY": stub.api_key,
+        **{f"MCEM_LLM_{k.upper()}": v for k, v in tuning.items()},
+    }

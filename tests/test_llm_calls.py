@@ -1,0 +1,134 @@
+"""Every failure the service can produce ends in one clear LLMError (or a retried success), never a hang."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+
+from mcem.context import MeetingContext
+from mcem.errors import LLMError
+from mcem.llm import LLMAnalyzer, llm_settings_from_env
+from mcem.transcript import Transcript, Utterance
+from tests.stubs import openai_stub as stubs
+
+CALL = Transcript(
+    utterances=(
+        Utterance(speaker="Jordan Blake", start=0, end=5, text="What matters most to you this year?"),
+        Utterance(
+            speaker="Maria Lopez", start=6, end=14, text="We want a pilot in ten stores before we commit."
+        ),
+    )
+)
+CONTEXT = MeetingContext(internal_names=frozenset({"Jordan Blake"}))
+
+
+@pytest.fixture
+async def stub() -> AsyncIterator[stubs.OpenAIStub]:
+    server = stubs.OpenAIStub()
+    await server.start()
+    yield server
+    await server.stop()
+    assert server.violations == []
+
+
+async def _analyze(env: dict[str, str]):  # -> Analysis
+    settings = llm_settings_from_env(env)
+    assert settings is not None
+    analyzer = LLMAnalyzer(settings)
+    try:
+        return await analyzer.analyze(CALL, CONTEXT)
+    finally:
+        await analyzer.aclose()
+
+
+async def _failure(env: dict[str, str]) -> LLMError:
+    with pytest.raises(LLMError) as caught:
+        await _analyze(env)
+    message = str(caught.value)
+    assert "\n" not in message and "Traceback" not in message and "pilot" not in message
+    return caught.value
+
+
+async def test_429_waits_for_retry_after_then_succeeds(stub: stubs.OpenAIStub) -> None:
+    stub.enqueue(stubs.rate_limited(retry_after=1))
+    analysis = await _analyze(stubs.azure_env(stub, max_retries="2"))
+    first, second = stub.received
+    assert second.at - first.at >= 1.0
+    assert analysis.meta.engine == "llm"
+
+
+async def test_429_past_the_retry_cap_is_rate_limited(stub: stubs.OpenAIStub) -> None:
+    stub.enqueue(*[stubs.rate_limited(retry_after=0.05)] * 5)
+    error = await _failure(stubs.azure_env(stub, max_retries="2"))
+    assert error.kind == "rate_limited" and len(stub.received) == 3
+
+
+async def test_5xx_is_retried_then_reported_unavailable(stub: stubs.OpenAIStub) -> None:
+    stub.enqueue(stubs.server_error(500), stubs.server_error(503))
+    error = await _failure(stubs.azure_env(stub, max_retries="1"))
+    assert error.kind == "unavailable" and "503" in str(error) and len(stub.received) == 2
+
+
+async def test_one_503_is_absorbed_by_a_retry(stub: stubs.OpenAIStub) -> None:
+    stub.enqueue(stubs.server_error(503))
+    await _analyze(stubs.azure_env(stub, max_retries="1"))
+    assert len(stub.received) == 2
+
+
+async def test_timeout_is_reported_quickly(stub: stubs.OpenAIStub) -> None:
+    stub.enqueue(stubs.slow(30), stubs.slow(30))
+    started = time.monotonic()
+    error = await _failure(stubs.azure_env(stub, timeout="1", max_retries="1"))
+    assert error.kind == "timeout" and "MCEM_LLM_TIMEOUT" in str(error)
+    assert time.monotonic() - started < 10  # two 1 s attempts plus one short backoff, never 30 s
+
+
+async def test_prompt_content_filter(stub: stubs.OpenAIStub) -> None:
+    stub.enqueue(stubs.filtered_prompt())
+    error = await _failure(stubs.azure_env(stub))
+    assert error.kind == "content_filter" and len(stub.received) == 1
+
+
+async def test_completion_content_filter(stub: stubs.OpenAIStub) -> None:
+    stub.enqueue(stubs.filtered_completion())
+    error = await _failure(stubs.azure_env(stub))
+    assert error.kind == "content_filter" and "--engine offline" in str(error)
+
+
+async def test_refusal(stub: stubs.OpenAIStub) -> None:
+    stub.enqueue(stubs.Reply(content=None, refusal="I can't help with that."))
+    error = await _failure(stubs.azure_env(stub))
+    assert error.kind == "content_filter" and error.raw_reply == "I can't help with that."
+
+
+async def test_finish_reason_length_is_truncated_not_re_asked(stub: stubs.OpenAIStub) -> None:
+    stub.enqueue(stubs.truncated())
+    error = await _failure(stubs.azure_env(stub))
+    assert error.kind == "truncated" and "MCEM_LLM_MAX_OUTPUT_TOKENS" in str(error)
+    assert error.raw_reply and len(stub.received) == 1
+
+
+async def test_wrong_key_is_an_auth_error_without_retries(stub: stubs.OpenAIStub) -> None:
+    env = {**stubs.azure_env(stub, max_retries="3"), "AZURE_OPENAI_API_KEY": "wrong"}
+    error = await _failure(env)
+    assert error.kind == "auth" and "AZURE_OPENAI_API_KEY" in str(error) and "wrong" not in str(error)
+    assert stub.received == [] and stub.refused == 1  # refused at the door, and not retried
+
+
+async def test_unknown_deployment_path_is_a_config_error(stub: stubs.OpenAIStub) -> None:
+    env = {
+        "OPENAI_BASE_URL": f"{stub.azure_endpoint}/nowhere",
+        "OPENAI_API_KEY": stub.api_key,
+        "MCEM_MODEL": "m",
+    }
+    error = await _failure(env)
+    assert error.kind == "config" and "MCEM_MODEL" in str(error)
+
+
+async def test_nothing_listening_is_unavailable() -> None:
+    env = {"OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "OPENAI_API_KEY": "k", "MCEM_MODEL": "m",
+           "MCEM_LLM_MAX_RETRIES": "0"}  # fmt: skip
+    error = await _failure(env)
+    assert error.kind == "unavailable" and "127.0.0.1:9" in str(error)
