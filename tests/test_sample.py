@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from mcem.parsing import load_transcript
 from tests.conftest import ROOT
 
 SAMPLE = ROOT / "samples" / "contoso-manufacturing-call.vtt"
@@ -137,3 +138,17 @@ def test_customer_talks_about_microsoft_and_other_companies(cues: list[Cue]) -> 
         assert company in customer, company
     for topic in ("hiring freeze", "Cyber Resilience Act", "CSRD", "acquiring"):
         assert topic in customer, topic
+
+
+def test_the_product_parser_reads_it_as_the_same_call(cues: list[Cue]) -> None:
+    transcript = load_transcript(SAMPLE)
+    assert set(transcript.speakers) == MICROSOFT_SIDE | CUSTOMER_SIDE
+    # Parts -0, -1, -2 of one utterance come back as one turn.
+    assert len(transcript.utterances) == len({c.n for c in cues})
+    assert transcript.duration == pytest.approx(cues[-1].end)
+    assert 25 * 60 <= transcript.duration <= 40 * 60
+    assert transcript.word_count == len(_all_text(cues).split())
+    mandate = next(u for u in transcript.utterances if "mandate" in u.text)
+    assert mandate.speaker == "Helen Whitaker"
+    assert mandate.text.endswith("That is the mandate I'm carrying, and my P&L owners know it.")
+    assert mandate.start == pytest.approx(next(c.start for c in cues if c.text.startswith("It did. Our CEO")))
