@@ -1,0 +1,48 @@
+"""The summary card for what the product really produces: the bundled sample call, analysed offline
+and verified by the pipeline, then turned into the card the bot posts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from cards import TRIM_NOTICE, card_bytes, schema_errors, summary_card, teams_findings
+from cards.text import leaks_internal
+from cards.validate import iter_elements, visible_text
+from mcem.context import MeetingContext
+from mcem.model import ROLE_TITLES, Analysis
+from mcem.offline import OfflineAnalyzer
+from mcem.parsing import load_transcript
+from mcem.pipeline import analyze
+from tests.conftest import ROOT, SHARED
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict[str, Any]:
+    return json.loads((SHARED / "specs" / "adaptive-card-1.5.0.schema.json").read_text("utf-8"))
+
+
+async def test_card_for_the_offline_analysis_of_the_sample_call(schema: dict[str, Any]) -> None:
+    transcript = load_transcript(ROOT / "samples" / "contoso-manufacturing-call.vtt")
+    analysis: Analysis = await analyze(transcript, MeetingContext(), OfflineAnalyzer())
+    card = summary_card(analysis, "https://contoso.sharepoint.com/sites/accounts/a.docx", run_id="run-s")
+
+    assert schema_errors(card, schema) == []
+    assert teams_findings(card) == []
+    assert card_bytes(card) <= 28_000
+    texts = visible_text(card)
+    assert texts[0] == analysis.title
+    assert not [t for t in texts if leaks_internal(t)]
+    (table,) = [e for e in iter_elements(card) if e["type"] == "Table"]
+    assert ["".join(visible_text({"body": r["cells"][0]["items"]})) for r in table["rows"][1:]] == list(
+        ROLE_TITLES.values()
+    )
+    # every excerpt the card quotes is one the verifier kept, shown whole unless the card was trimmed
+    shown = [e["text"][1:-1] for e in iter_elements(card) if e["type"] == "TextRun" and e.get("italic")]
+    kept = {r.excerpt.text for r in analysis.summary_table if r.excerpt is not None}
+    assert shown
+    assert set(shown) <= kept or TRIM_NOTICE in texts
+    v = analysis.verification
+    assert f"verified against the transcript; {v.quotes_dropped} dropped" in " ".join(texts)
