@@ -45,6 +45,8 @@ class TranscriptRef(BaseModel):
     transcript_id: str
     meeting_id: str
     created: datetime | None = None
+    # Graph serves transcripts under the organizer's id; empty: the requester's id is used.
+    organizer_id: str = ""
 
 
 class StoredDocument(BaseModel):

@@ -1,0 +1,82 @@
+"""What Graph failures mean for the user: the SDK's exceptions -> graph.service errors.
+
+msgraph-sdk raises ``ODataError`` (a kiota ``APIError``) carrying ``response_status_code`` and
+``error.code`` / ``error.message``; the credential raises azure-core's
+``ClientAuthenticationError``; a dead connection surfaces as ``httpx.HTTPError``. Each becomes
+one line a user can act on. Graph's own message is logged (it never holds a token or transcript).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import httpx
+from azure.core.exceptions import ClientAuthenticationError
+from kiota_abstractions.api_error import APIError
+from msgraph.generated.models.o_data_errors.o_data_error import ODataError
+
+from graph.service import AccessDenied, GraphError, MeetingNotFound
+
+__all__ = ["graph_call"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+TRANSCRIPT_PERMISSION = (
+    "the app needs the OnlineMeetingTranscript.Read.All and OnlineMeetings.Read.All application "
+    "permissions, and a Teams application access policy that covers the meeting organizer"
+)
+
+
+def _code(err: APIError) -> str:
+    if isinstance(err, ODataError) and err.error is not None and err.error.code:
+        return err.error.code
+    return type(err).__name__
+
+
+async def graph_call(
+    call: Awaitable[T],
+    what: str,
+    *,
+    permission: str = TRANSCRIPT_PERMISSION,
+    not_found: Callable[[str], GraphError] = MeetingNotFound,
+) -> T:
+    """Await one SDK call; ``what`` names it for the messages ("your calendar")."""
+    try:
+        return await call
+    except APIError as err:
+        status = err.response_status_code or 0
+        code = _code(err)
+        detail = err.error.message if isinstance(err, ODataError) and err.error else ""
+        log.warning("Graph %s failed: status %s, %s: %s", what, status, code, (detail or "")[:300])
+        raise _mapped(status, code, what, permission, not_found) from None
+    except ClientAuthenticationError:
+        log.warning("Graph sign-in failed while reading %s", what)
+        raise GraphError(
+            "The app could not sign in to Microsoft Graph: check AZURE_TENANT_ID, AZURE_CLIENT_ID and "
+            "the client secret, certificate or managed identity."
+        ) from None
+    except httpx.HTTPError as err:
+        log.warning("Graph %s: %s", what, type(err).__name__)
+        raise GraphError(
+            f"Could not reach Microsoft Graph ({type(err).__name__}) while reading {what}; try again shortly."
+        ) from None
+
+
+def _mapped(
+    status: int, code: str, what: str, permission: str, not_found: Callable[[str], GraphError]
+) -> GraphError:
+    if status == 401:
+        return GraphError(
+            f"Microsoft Graph did not accept the app's token (401 {code}) while reading {what}: "
+            "check the app registration and its credential."
+        )
+    if status == 403:
+        return AccessDenied(f"Microsoft Graph refused access to {what} (403 {code}): {permission}.")
+    if status == 404:
+        return not_found(f"Microsoft Graph could not find {what} (404).")
+    if status in (429, 503, 504):
+        return GraphError(f"Microsoft Graph is busy ({status}) while reading {what}; try again in a minute.")
+    return GraphError(f"Microsoft Graph failed while reading {what} ({status} {code}).")
