@@ -9,6 +9,7 @@ on 127.0.0.1 only.
 from __future__ import annotations
 
 import logging
+import warnings
 from datetime import timedelta
 
 from aiohttp import web
@@ -56,7 +57,10 @@ def create_app(settings: BotSettings, services: Services) -> web.Application:
         await context.send_activity("Sorry, something went wrong. Please try again.")
 
     app = web.Application(middlewares=[jwt_authorization_middleware])
-    # The SDK's middleware reads the auth settings from this key.
+    # The SDK's middleware keeps its auth settings and claims under plain string keys, which
+    # aiohttp 3.10+ warns about on every request; the keys are the SDK's, not ours to change.
+    warnings.filterwarnings("ignore", category=web.NotAppKeyWarning, module=r"microsoft_agents\.")
+    warnings.filterwarnings("ignore", category=web.NotAppKeyWarning, module=r"bot\.app$")
     app["agent_configuration"] = connections.get_default_connection_configuration()
     app[AGENT_APP] = agent_app
     app[ADAPTER] = adapter

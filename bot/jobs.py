@@ -266,6 +266,11 @@ class JobRunner:
     def running(self) -> int:
         return len(self._tasks)
 
+    async def wait_idle(self) -> None:
+        """Until every job started so far has ended (tests, graceful shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
     async def aclose(self) -> None:
         for task in list(self._tasks):
             task.cancel()

@@ -1,0 +1,243 @@
+"""Handlers over HTTP, as Teams drives them: activities POSTed to /api/messages of the real app,
+replies going through the SDK's connector client to a local Bot Connector stand-in.
+
+The stand-in speaks the Bot Connector v3 routes the bot uses (send/reply, update, members) and
+records what arrives; Graph and the analyzer are the recording fakes from tests/fixtures/bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.app import RUNNER, create_app
+from bot.services import Services
+from bot.settings import settings_from_env
+from tests.fixtures.bot.fakes import USER_ID, FakeAnalyzer, FakeDocuments, FakeMeetings
+from tests.test_bot_jobs import texts
+
+TENANT = "tenant-1"
+BOT = {"id": "28:bot-id", "name": "MCEM"}
+USER = {"id": "29:user-0", "name": "Alex Wilber", "aadObjectId": USER_ID}
+TEAMMATE = {"id": "29:user-1", "name": "Megan Bowen", "tenantId": TENANT, "userRole": "user"}
+
+
+@dataclass
+class Connector:
+    """A Bot Connector v3 stand-in: records the bot's activities, answers member lists."""
+
+    url: str = ""
+    posted: list[dict[str, Any]] = field(default_factory=list)  # new activities, in order
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    members: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    next_id: int = 0
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        base = "/v3/conversations/{conversation}/activities"
+        app.router.add_post(base, self._post)
+        app.router.add_post(base + "/{reply_to}", self._post)
+        app.router.add_put(base + "/{activity}", self._put)
+        app.router.add_get("/v3/conversations/{conversation}/members", self._members)
+        return app
+
+    async def _post(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        if body.get("type") != "message":
+            return web.json_response({"id": "typing"})  # the SDK's typing indicator
+        self.next_id += 1
+        body["id"] = f"act-{self.next_id}"
+        self.posted.append(body)
+        return web.json_response({"id": body["id"]}, status=201)
+
+    async def _put(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        body["id"] = request.match_info["activity"]
+        self.updates.append(body)
+        return web.json_response({"id": body["id"]})
+
+    async def _members(self, request: web.Request) -> web.Response:
+        return web.json_response(self.members.get(request.match_info["conversation"], [USER]))
+
+    def cards(self) -> list[dict[str, Any]]:
+        return [a["attachments"][0]["content"] for a in self.posted if a.get("attachments")]
+
+
+@dataclass
+class Bot:
+    client: TestClient
+    connector: Connector
+    meetings: FakeMeetings
+    app: web.Application
+
+    async def send(self, activity: dict[str, Any]) -> tuple[int, Any]:
+        response = await self.client.post("/api/messages", json=activity)
+        text = await response.text()
+        return response.status, (json.loads(text) if text else None)
+
+    async def settle(self) -> None:
+        await asyncio.wait_for(self.app[RUNNER].wait_idle(), 10)
+
+
+def message(
+    text: str, connector: Connector, *, conversation: str = "personal-1", kind: str = "personal"
+) -> dict:
+    return {
+        "type": "message",
+        "id": "in-1",
+        "channelId": "msteams",
+        "serviceUrl": connector.url,
+        "from": USER,
+        "recipient": BOT,
+        "conversation": {"id": conversation, "conversationType": kind, "tenantId": TENANT},
+        "channelData": {"tenant": {"id": TENANT}},
+        "text": text,
+        "textFormat": "plain",
+    }
+
+
+def mentioned(text: str, connector: Connector, *, conversation: str, kind: str) -> dict:
+    activity = message(f"<at>MCEM</at> {text}", connector, conversation=conversation, kind=kind)
+    activity["entities"] = [{"type": "mention", "mentioned": BOT, "text": "<at>MCEM</at>"}]
+    return activity
+
+
+async def start_bot(env: dict[str, str], meetings: FakeMeetings | None = None) -> AsyncIterator[Bot]:
+    connector = Connector()
+    connector_server = TestServer(connector.app(), host="127.0.0.1")
+    await connector_server.start_server()
+    connector.url = str(connector_server.make_url("/"))
+    meetings = meetings or FakeMeetings()
+    services = Services(meetings=meetings, documents=FakeDocuments(), analyzer=FakeAnalyzer())
+    app = create_app(settings_from_env(env), services)
+    client = TestClient(TestServer(app, host="127.0.0.1"))
+    await client.start_server()
+    try:
+        yield Bot(client, connector, meetings, app)
+    finally:
+        await client.close()
+        await connector_server.close()
+
+
+@pytest.fixture
+async def bot() -> AsyncIterator[Bot]:
+    async for running in start_bot({}):
+        yield running
+
+
+async def test_help_and_anything_unknown_get_the_help_card(bot: Bot) -> None:
+    for text in ("help", "what can you do for me"):
+        status, _ = await bot.send(message(text, bot.connector))
+        assert status == 202  # accepted: the reply goes through the connector
+    assert [("analyze last meeting" in texts(c)) for c in bot.connector.cards()] == [True, True]
+    assert bot.meetings.calls == []
+
+
+async def test_analyze_answers_at_once_then_updates_the_same_card_to_the_summary() -> None:
+    async for bot in start_bot({}, FakeMeetings(delay=0.3)):
+        started = time.monotonic()
+        status, _ = await bot.send(message("analyze last meeting", bot.connector))
+        answered = time.monotonic() - started
+        assert status == 202 and answered < 0.3  # the turn ends before the job's first Graph call returns
+        [first] = bot.connector.posted
+        assert "Working on your analysis" in texts(first["attachments"][0]["content"])
+
+        await bot.settle()
+        assert len(bot.connector.posted) == 1  # no second message: everything else is in place
+        assert {u["id"] for u in bot.connector.updates} == {first["id"]}
+        final = bot.connector.updates[-1]["attachments"][0]
+        assert final["contentType"] == "application/vnd.microsoft.card.adaptive"
+        assert "Interview Analysis – Priya Raman, Contoso" in texts(final["content"])
+        assert bot.meetings.calls[0][:2] == ("recent_meetings", USER_ID)
+
+
+async def test_group_chat_with_a_mention_works_when_everyone_is_internal(bot: Bot) -> None:
+    bot.connector.members["group-1"] = [USER | {"tenantId": TENANT, "userRole": "user"}, TEAMMATE]
+    await bot.send(mentioned("analyze last meeting", bot.connector, conversation="group-1", kind="groupChat"))
+    await bot.settle()
+    assert "Interview Analysis" in texts(bot.connector.updates[-1]["attachments"][0]["content"])
+
+
+@pytest.mark.parametrize(
+    "outsider",
+    [
+        {"id": "29:guest", "name": "Guest", "tenantId": TENANT, "userRole": "guest"},
+        {"id": "29:ext", "name": "Partner", "tenantId": "other-tenant", "userRole": "user"},
+    ],
+    ids=["guest", "other-tenant"],
+)
+async def test_no_analysis_where_guests_or_other_tenants_can_read_it(
+    bot: Bot, outsider: dict[str, Any]
+) -> None:
+    bot.connector.members["channel-1"] = [TEAMMATE, outsider]
+    await bot.send(mentioned("analyze last meeting", bot.connector, conversation="channel-1", kind="channel"))
+    await bot.settle()
+    [card] = bot.connector.cards()
+    assert "Not in this conversation" in texts(card) and "personal chat" in texts(card)
+    assert bot.meetings.calls == [] and bot.connector.updates == []
+
+
+async def test_tenants_off_the_allow_list_are_not_served() -> None:
+    async for bot in start_bot({"MCEM_ALLOWED_TENANTS": "someone-else"}):
+        await bot.send(message("analyze last meeting", bot.connector))
+        await bot.settle()
+        assert [a.get("text") for a in bot.connector.posted] == [
+            "This app is not enabled for your organisation."
+        ]
+        assert bot.meetings.calls == []
+
+
+async def test_meetings_lists_them_with_analyze_buttons(bot: Bot) -> None:
+    await bot.send(message("meetings", bot.connector))
+    [card] = bot.connector.cards()
+    assert "Contoso pilot review" in texts(card)
+    buttons = [a for a in json.dumps(card).split('"type": "Action.Execute"')[1:]]
+    assert len(buttons) == 1 and '"meeting_id": "m-1"' in buttons[0] and '"verb": "analyze"' in buttons[0]
+
+
+async def test_the_analyze_button_starts_a_job_in_a_new_card(bot: Bot) -> None:
+    invoke = message("", bot.connector) | {
+        "type": "invoke",
+        "name": "adaptiveCard/action",
+        "replyToId": "picker-card",
+        "value": {"action": {"type": "Action.Execute", "verb": "analyze", "data": {"meeting_id": "m-1"}}},
+    }
+    del invoke["text"]
+    status, body = await bot.send(invoke)
+    assert status == 200
+    assert body["statusCode"] == 200 and body["type"] == "application/vnd.microsoft.activity.message"
+    await bot.settle()
+    [progress] = bot.connector.posted
+    assert {u["id"] for u in bot.connector.updates} == {progress["id"]}
+    assert "Interview Analysis" in texts(bot.connector.updates[-1]["attachments"][0]["content"])
+
+
+async def test_a_message_without_an_entra_identity_is_refused_politely(bot: Bot) -> None:
+    activity = message("analyze last meeting", bot.connector)
+    activity["from"] = {"id": "29:anon", "name": "Someone"}
+    await bot.send(activity)
+    [card] = bot.connector.cards()
+    assert "I cannot tell who you are" in texts(card)
+    assert bot.meetings.calls == []
+
+
+async def test_with_an_app_id_a_request_without_a_token_is_rejected() -> None:
+    env = {
+        "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID": "11111111-2222-3333-4444-555555555555",
+        "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET": "not-used",
+        "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID": TENANT,
+        "MCEM_ALLOWED_TENANTS": TENANT,
+        "MCEM_BOT_HOST": "127.0.0.1",
+    }
+    async for bot in start_bot(env):
+        status, _ = await bot.send(message("analyze last meeting", bot.connector))
+        assert status == 401
+        assert bot.connector.posted == [] and bot.meetings.calls == []
