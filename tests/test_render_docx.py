@@ -116,7 +116,8 @@ def test_summary_table_is_a_real_table_with_a_repeating_header(rendered: bytes) 
     assert all(run.bold for c in header.cells for run in c.paragraphs[0].runs)
     flags = header._tr.trPr.findall(qn("w:tblHeader"))
     assert len(flags) == 1 and flags[0].get(qn("w:val")) == "true"
-    assert all(row._tr.trPr is None or not row._tr.trPr.findall(qn("w:tblHeader")) for row in table.rows[1:])
+    assert not any(row._tr.trPr.findall(qn("w:tblHeader")) for row in table.rows[1:])
+    assert all(row._tr.trPr.find(qn("w:cantSplit")) is not None for row in table.rows)
 
     assert [r.cells[0].text for r in table.rows[1:]] == list(ROLE_TITLES.values())
     for row, summary in zip(table.rows[1:], analysis.summary_table, strict=True):

@@ -185,11 +185,14 @@ def _recommendations(doc: DocxDocument, analysis: Analysis) -> None:
         paragraph.add_run(f" — {c.clean(rec.narrative)}")
 
 
-def _repeat_as_header(table: Table) -> None:
-    tr_pr = table.rows[0]._tr.get_or_add_trPr()
-    flag = OxmlElement("w:tblHeader")
-    flag.set(qn("w:val"), "true")
-    tr_pr.append(flag)
+def _row_flags(table: Table) -> None:
+    """Keep each row on one page, and repeat the header row at the top of every page."""
+    for i, row in enumerate(table.rows):
+        tr_pr = row._tr.get_or_add_trPr()
+        for name in ("w:cantSplit", "w:tblHeader") if i == 0 else ("w:cantSplit",):
+            flag = OxmlElement(name)
+            flag.set(qn("w:val"), "true")
+            tr_pr.append(flag)
 
 
 def _shade(cell: _Cell, fill: str) -> None:
@@ -226,7 +229,7 @@ def _summary_table(doc: DocxDocument, rows: list[RoleSummary]) -> None:
     table = doc.add_table(rows=1 + len(rows), cols=len(c.TABLE_COLUMNS))
     table.style = "Table Grid"
     table.autofit = False
-    _repeat_as_header(table)
+    _row_flags(table)
     for cell, title in zip(table.rows[0].cells, c.TABLE_COLUMNS, strict=True):
         cell.paragraphs[0].add_run(title).bold = True
         _shade(cell, _HEADER_FILL)
