@@ -22,10 +22,10 @@ from mcem.transcript import Transcript
 
 _FIGURE = re.compile(
     r"\b(?:Q[1-4]|FY ?\d{2,4}|\d[\d,.]*(?: ?%| percent)?(?: [a-z]{3,})?"
-    r"|(?:(?:a|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|forty|fifty|sixty"
-    r"|seventy|eighty|ninety|hundred|thousand|million|and a half|and|-)[ -]?)+"
-    r" (?:hours|days|weeks|months|years|users|people|sites|plants|lines|teams|percent|times|regions"
-    r"|countries|stores|employees|minutes|technicians|licences|licenses))\b",
+    r"|(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty"
+    r"|sixty|seventy|eighty|ninety|a hundred|hundred|a thousand|thousand|million)"
+    r"(?:[ -](?:two|three|four|five|six|seven|eight|nine|hundred|thousand|million|and a half))*"
+    r" [a-z]{3,})\b",
     re.IGNORECASE,
 )
 _TOPIC_MIN_WORDS = 8
@@ -64,7 +64,10 @@ class Findings:
             for h in sc.stage_hits[stage]:
                 if h.term not in SILENT:
                     counts[h.term] += 2 if h.source == "lexicon" else 1
-        return [t for t, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
+        ranked = [t for t, _ in sorted(counts.items(), key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))]
+        # "budget" and "approval" add nothing next to "budget approval".
+        kept = [t for t in ranked if not any(t != o and f" {t} " in f" {o} " for o in ranked)]
+        return kept[:limit]
 
     def concerns(self, stage: Stage) -> list[Scored]:
         return [
@@ -131,6 +134,8 @@ def _figures(scored: list[Scored], limit: int = 4) -> list[str]:
             figure = " ".join(words)
             if not figure or figure in found or (figure.isdigit() and len(figure) == 1):
                 continue  # a lone digit says too little to repeat
+            if not any(c.isdigit() for c in figure) and (len(words) < 2 or words[-1].casefold() in _WEAK):
+                continue  # "two of", "three things": a number word needs a real unit
             found.append(figure)
     return found[:limit]
 

@@ -164,7 +164,13 @@ def guess_company(transcript: Transcript, people: People, context: MeetingContex
             counts[name] += 1
     if not counts:
         return ""
-    return max(counts.items(), key=lambda kv: (kv[1], -len(kv[0])))[0]
+
+    # "Fabrikam" and "Fabrikam Logistics" are one company: the fuller name collects both counts.
+    def weight(name: str) -> tuple[int, int]:
+        total = sum(n for other, n in counts.items() if f"{name} ".startswith(f"{other} "))
+        return total, len(name)
+
+    return max(counts, key=weight)
 
 
 def _trim_name(raw: str) -> str:

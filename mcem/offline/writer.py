@@ -143,8 +143,8 @@ def executive_summary(f: Findings, recs: list[Recommendation]) -> list[str]:
     when = f" on {f.context.start:%d %B %Y}" if f.context.start else ""
     lead = f.interviewer or "the account team"
     first = (
-        f"This analysis covers a {minutes}-minute conversation{when} between {lead} and "
-        f"{join_names(f.people.customer[:3]) or 'the customer'}, to understand how "
+        f"This analysis covers a {minutes}-minute conversation{when} between {lead} (Microsoft) and "
+        f"{join_names(f.people.customer[:3]) or 'the customer'} ({f.company_label}), to understand how "
         f"{f.company_label} sees its engagement with Microsoft across the five MCEM stages. "
         f"{len(f.scored)} customer sentences were read; "
         f"{sum(len(v) for v in f.by_stage.values())} of them spoke to a stage."
