@@ -131,9 +131,13 @@ async def map_reduce(
         report(f"Read part {done} of {len(chunks)}")
         return evidence
 
-    # TaskGroup: one failing part cancels the rest at once instead of waiting for them.
-    async with asyncio.TaskGroup() as group:
-        tasks = [group.create_task(extract(i, c)) for i, c in enumerate(chunks)]
+    # TaskGroup: one failing part cancels the rest at once instead of waiting for them; the caller
+    # gets that part's own LLMError, not a group.
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(extract(i, c)) for i, c in enumerate(chunks)]
+    except ExceptionGroup as failed:
+        raise failed.exceptions[0] from None
     evidence = [t.result() for t in tasks]
 
     report("Writing the analysis")
