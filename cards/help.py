@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from adaptive_cards import types
-from adaptive_cards.card import Fact, FactSet
 
-from cards.elements import label, new_card, to_dict
+from cards.elements import label, literal, new_card, run, to_dict
 
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("analyze last meeting", "Analyse your most recent meeting that has a transcript."),
@@ -29,7 +28,15 @@ def help_card() -> dict[str, Any]:
             "the role summary table, recommendations and a Word draft in SharePoint."
         )
     )
-    builder.add_item(FactSet(facts=[Fact(title=c, value=d) for c, d in COMMANDS]))
+    # TextRuns, not a FactSet: "<subject words or a date>" must not meet a markdown/HTML pass.
+    for command, meaning in COMMANDS:
+        builder.add_item(
+            literal(
+                run(command, weight=types.FontWeight.BOLDER, font_type=types.FontType.MONOSPACE),
+                run(f" — {meaning}"),
+                spacing=types.Spacing.SMALL,
+            )
+        )
     builder.add_item(
         label(
             "In a group chat or channel, mention me first: @MCEM Analyst analyze last meeting.",

@@ -16,12 +16,12 @@ def test_help_card_lists_the_commands() -> None:
     card = help_card()
     assert schema_errors(card, schema) == []
     assert teams_findings(card) == []
-    (facts,) = [e for e in card["body"] if e["type"] == "FactSet"]
-    assert [f["title"] for f in facts["facts"]] == [
+    commands = [e["inlines"] for e in card["body"] if e["type"] == "RichTextBlock"]
+    assert [c[0]["text"] for c in commands] == [
         "analyze last meeting",
         "analyze <subject words or a date>",
         "meetings",
         "help",
     ]
-    assert all(f["value"] for f in facts["facts"])
+    assert all(c[0]["weight"] == "bolder" and c[1]["text"].startswith(" — ") for c in commands)
     assert all(b.get("wrap") is True for b in card["body"] if b["type"] == "TextBlock")
