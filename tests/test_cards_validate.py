@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from cards import card_bytes, schema_errors, teams_findings
+from cards import (
+    DEFAULT_STEPS,
+    MeetingRow,
+    card_bytes,
+    error_card,
+    help_card,
+    meetings_card,
+    progress_card,
+    schema_errors,
+    summary_card,
+    teams_findings,
+)
 from cards.text import leaks_internal, scrub_internal
-from cards.validate import bundled_schema, visible_text
+from cards.validate import bundled_schema, iter_elements, visible_text
+from mcem.model import Analysis
 from mcem.template import internal_sentences
-from tests.conftest import SHARED
+from tests.conftest import FIXTURES, SHARED
 
 
 @pytest.fixture(scope="module")
@@ -92,3 +105,29 @@ def test_internal_text_detection_ignores_case_and_markup() -> None:
     assert leaks_internal(f"We think **{sentence.upper()}**")
     assert not leaks_internal("Dana wants a shared dispatch view for five depots.")
     assert scrub_internal(f"Keep this. {sentence} And this.") == "Keep this. And this."
+
+
+def _every_card() -> list[dict[str, Any]]:
+    analysis = Analysis.model_validate_json((FIXTURES / "cards" / "analysis.json").read_text("utf-8"))
+    row = MeetingRow(meeting_id="m", subject="s", start=datetime.now(UTC), organizer="o", has_transcript=True)
+    return [
+        summary_card(analysis, "https://x.sharepoint.com/a.docx", run_id="r"),
+        summary_card(analysis, None, max_bytes=9_000),
+        progress_card(DEFAULT_STEPS, 1, subject="s"),
+        progress_card(DEFAULT_STEPS, 2, failed=True),
+        error_card("t", "m", "w", retry_verb="analyze", retry_data={"meeting_id": "m"}),
+        meetings_card([row]),
+        meetings_card([]),
+        help_card(),
+    ]
+
+
+def test_every_card_is_valid_wraps_and_holds_no_internal_text(schema: dict[str, Any]) -> None:
+    internal = [s.casefold() for s in internal_sentences()]
+    for built in _every_card():
+        assert schema_errors(built, schema) == []
+        assert teams_findings(built) == []
+        blob = " ".join(visible_text(built)).casefold()
+        assert not [s for s in internal if s in blob]
+        assert all(e.get("wrap") is True for e in iter_elements(built) if e["type"] == "TextBlock")
+        assert json.loads(json.dumps(built)) == built
