@@ -20,10 +20,15 @@ def main() -> int:
     )
     try:
         settings = settings_from_env(os.environ)
-        services = build_services(settings, os.environ)
+        services = build_services(os.environ)
     except MCEMError as err:
         print(f"mcem bot: {err}", file=sys.stderr)
         return 2
+    if settings.anonymous:
+        # Expected without an app id, and said on every reply: once at start-up is enough.
+        logging.getLogger("microsoft_agents.hosting.core.connector.client.user_token_client").setLevel(
+            logging.ERROR
+        )
     mode = "anonymous local mode" if settings.anonymous else "authenticated"
     print(f"MCEM Analyst bot on http://{settings.host}:{settings.port}/api/messages ({mode})", flush=True)
     web.run_app(create_app(settings, services), host=settings.host, port=settings.port, print=None)

@@ -16,9 +16,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from bot.commands import AnalyzeLast, AnalyzeMatching
-from bot.meeting_context import context_from_meeting, document_location
+from bot.meeting_context import context_from_meeting
 from bot.services import Services
 from cards import DEFAULT_STEPS, VERB_ANALYZE, error_card, progress_card, summary_card
+from graph.documents import document_path
 from graph.service import (
     AccessDenied,
     GraphError,
@@ -97,7 +98,7 @@ async def run_analysis(
         step = 3
         await sink.show(progress_card(STEPS, step, subject=subject))
         content = await asyncio.to_thread(to_docx, analysis)
-        folder, filename = document_location(analysis.company_name, meeting)
+        folder, filename = document_path(analysis.company_name, meeting.start, meeting.subject)
         stored = await services.documents.upload(folder, filename, content)
     except asyncio.CancelledError:
         raise

@@ -1,4 +1,4 @@
-"""What Graph knows about a meeting -> the MeetingContext an analyzer reads, and where the draft goes."""
+"""What Graph knows about a meeting -> the MeetingContext an analyzer reads."""
 
 from __future__ import annotations
 
@@ -9,14 +9,12 @@ from graph.service import Attendee, MeetingInfo
 from mcem.context import MeetingContext
 from mcem.model import Person, Side
 
-__all__ = ["company_guess", "context_from_meeting", "document_location"]
+__all__ = ["company_guess", "context_from_meeting"]
 
 # Addresses on these domains say nothing about the customer's company.
 _PUBLIC_MAIL = frozenset(
     {"gmail.com", "outlook.com", "hotmail.com", "live.com", "yahoo.com", "icloud.com", "proton.me", "aol.com"}
 )
-# Characters SharePoint refuses in file and folder names.
-_UNSAFE = re.compile(r'["*:<>?/\\|#%~&{}]+|[\x00-\x1f]')
 
 
 def context_from_meeting(meeting: MeetingInfo) -> MeetingContext:
@@ -51,17 +49,6 @@ def company_guess(meeting: MeetingInfo) -> str:
     if len(head) == 2 and 0 < len(head[0].split()) <= 3:
         return head[0].strip()
     return ""
-
-
-def document_location(company: str, meeting: MeetingInfo) -> tuple[str, str]:
-    """(folder, file name): ``<Company>/<yyyy-mm-dd> <subject>.docx``, safe for SharePoint."""
-    folder = _safe(company) or "Unknown customer"
-    stem = _safe(f"{meeting.start:%Y-%m-%d} {meeting.subject}")[:120].rstrip(" .")
-    return folder, f"{stem}.docx"
-
-
-def _safe(name: str) -> str:
-    return " ".join(_UNSAFE.sub(" ", name).split()).strip(" .")
 
 
 def _distinct(people: tuple[Attendee, ...]) -> list[Attendee]:

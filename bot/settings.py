@@ -32,10 +32,6 @@ class BotSettings:
     sdk_config: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False)
     client_id: str = ""  # empty: anonymous local mode
     allowed_tenants: frozenset[str] = frozenset()  # empty: any tenant (local mode only)
-    graph_base_url: str = ""  # the Graph emulator, e.g. http://127.0.0.1:5090/v1.0; empty: real Graph
-    graph_tenant_id: str = ""
-    graph_client_id: str = ""
-    graph_client_secret: str = field(default="", repr=False)
     # A transcript normally appears within minutes of the end; until this many minutes have
     # passed, "no transcript yet" means "not ready" rather than "transcription was off".
     transcript_grace_minutes: int = 60
@@ -65,18 +61,12 @@ def settings_from_env(environ: Mapping[str, str]) -> BotSettings:
         raise ConfigError(
             "MCEM_ALLOWED_TENANTS is empty: list the tenant ids the bot may serve (comma-separated)."
         )
-    graph_base_url = environ.get("MCEM_GRAPH_BASE_URL", "").strip().rstrip("/")
     return BotSettings(
         host=host,
         port=_int(environ, "MCEM_BOT_PORT", DEFAULT_PORT, minimum=1, maximum=65535),
         sdk_config=MappingProxyType(sdk_config),
         client_id=client_id,
         allowed_tenants=tenants,
-        graph_base_url=graph_base_url,
-        graph_tenant_id=environ.get("MCEM_GRAPH_TENANT_ID", "").strip() or str(service.get("TENANTID") or ""),
-        graph_client_id=environ.get("MCEM_GRAPH_CLIENT_ID", "").strip() or client_id,
-        graph_client_secret=environ.get("MCEM_GRAPH_CLIENT_SECRET", "")
-        or str(service.get("CLIENTSECRET") or ""),
         transcript_grace_minutes=_int(environ, "MCEM_TRANSCRIPT_GRACE_MINUTES", 60, minimum=0),
         max_jobs=_int(environ, "MCEM_MAX_JOBS", 4, minimum=1),
     )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.meeting_context import company_guess, context_from_meeting, document_location
+from bot.meeting_context import company_guess, context_from_meeting
 from graph.service import Attendee, MeetingInfo
 from mcem.model import Side
 
@@ -55,17 +55,3 @@ def test_company_from_the_subject_when_no_domain_helps() -> None:
     assert company_guess(meeting("Litware – licensing follow-up", GUEST)) == "Litware"
     assert company_guess(meeting("Northwind Traders: discovery", GUEST)) == "Northwind Traders"
     assert company_guess(meeting("Weekly sync", GUEST)) == ""
-
-
-def test_document_location_is_company_folder_and_dated_subject() -> None:
-    assert document_location("Contoso", meeting("Pilot review")) == (
-        "Contoso",
-        "2026-11-20 Pilot review.docx",
-    )
-
-
-def test_document_location_removes_characters_sharepoint_refuses() -> None:
-    folder, name = document_location('A/B "Co"', meeting("Q4: plan? <draft> | v2"))
-    assert folder == "A B Co"
-    assert name == "2026-11-20 Q4 plan draft v2.docx"
-    assert document_location("", meeting("x"))[0] == "Unknown customer"

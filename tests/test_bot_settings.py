@@ -34,8 +34,6 @@ def test_sdk_keys_keep_their_names_and_reach_the_sdk_config() -> None:
         == APP["CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID"]
     )
     assert settings.allowed_tenants == {"tenant-a", "tenant-b"}
-    # Graph uses the bot's own app registration unless told otherwise.
-    assert (settings.graph_tenant_id, settings.graph_client_secret) == ("tenant-a", "s3cret")
 
 
 def test_the_secret_stays_out_of_the_repr() -> None:
@@ -58,9 +56,3 @@ def test_a_real_deployment_must_name_its_tenants() -> None:
 def test_bad_numbers_say_what_to_fix(name: str, value: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         settings_from_env({name: value})
-
-
-def test_emulator_url_loses_its_trailing_slash() -> None:
-    # msgraph-sdk 404s on a base URL ending in a slash.
-    settings = settings_from_env({"MCEM_GRAPH_BASE_URL": "http://127.0.0.1:5090/v1.0/"})
-    assert settings.graph_base_url == "http://127.0.0.1:5090/v1.0"
