@@ -1,0 +1,126 @@
+"""What the model says never reaches a reader unchecked: LLM -> pipeline (verify) -> every renderer.
+
+A quote the transcript does not contain is dropped; a sentence of the internal MCEM reference the
+model echoes is removed — in analysis.json, Markdown, Word and the Adaptive Card alike, including
+when the transcript itself tried to make the model do it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import docx
+import pytest
+
+from cards import summary_card
+from mcem.context import MeetingContext
+from mcem.llm import LLMAnalyzer, llm_settings_from_env
+from mcem.model import Analysis
+from mcem.parsing import load_transcript
+from mcem.pipeline import analyze
+from mcem.render.docx import to_docx
+from mcem.render.markdown import to_markdown
+from mcem.template import internal_sentences
+from mcem.transcript import Transcript
+from tests.conftest import FIXTURES, ROOT
+from tests.stubs import openai_stub as stubs
+from tests.stubs.llm_replies import answer_for
+
+FAKE = "We will sign for five thousand seats this quarter."
+SAMPLE_CONTEXT = MeetingContext(
+    company="Contoso Manufacturing",
+    internal_names=frozenset({"Priya Raman", "Daniel O'Neil", "Sofia Farías"}),
+)
+ECHO = list(internal_sentences()[:4])
+
+
+@pytest.fixture
+async def stub() -> AsyncIterator[stubs.OpenAIStub]:
+    server = stubs.OpenAIStub()
+    await server.start()
+    yield server
+    await server.stop()
+    assert server.violations == []
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
+
+
+def _docx_text(data: bytes) -> str:
+    document = docx.Document(io.BytesIO(data))
+    parts = [p.text for p in document.paragraphs]
+    parts += [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    return "\n".join(parts)
+
+
+def _outputs(analysis: Analysis) -> dict[str, str]:
+    return {
+        "json": analysis.model_dump_json(),
+        "markdown": to_markdown(analysis),
+        "docx": _docx_text(to_docx(analysis)),
+        "card": json.dumps(summary_card(analysis, None), ensure_ascii=False),
+    }
+
+
+async def _through_pipeline(
+    stub: stubs.OpenAIStub, transcript: Transcript, context: MeetingContext
+) -> Analysis:
+    settings = llm_settings_from_env(stubs.azure_env(stub))
+    assert settings is not None
+    analyzer = LLMAnalyzer(settings)
+    try:
+        return await analyze(transcript, context, analyzer)
+    finally:
+        await analyzer.aclose()
+
+
+def _assert_clean(analysis: Analysis) -> None:
+    for name, text in _outputs(analysis).items():
+        flat = _norm(text)
+        assert _norm(FAKE) not in flat, f"fabricated quote in {name}"
+        for sentence in ECHO:
+            assert _norm(sentence) not in flat, f"internal reference in {name}: {sentence}"
+
+
+def _poisoned(body: dict[str, Any]) -> stubs.Reply:
+    """A model that invents a quote and echoes the internal reference all over the document."""
+    data = answer_for(body)
+    speaker = data["participant_name"]
+    data["stages"][0]["quotes"].append({"text": FAKE, "speaker": speaker})
+    data["summary_table"][0]["excerpt"] = {"text": FAKE, "speaker": speaker}
+    data["executive_summary"].append(" ".join(ECHO[:2]))
+    data["stages"][1]["paragraphs"].insert(0, f"As planned, {ECHO[2][0].lower()}{ECHO[2][1:]}")
+    data["recommendations"][0]["narrative"] = f"Start now. {ECHO[3]}"
+    data["summary_table"][1]["insight"] = ECHO[0]
+    return stubs.text(json.dumps(data))
+
+
+async def test_fabricated_quotes_and_reference_echoes_never_reach_any_output(stub: stubs.OpenAIStub) -> None:
+    transcript = load_transcript(ROOT / "samples" / "contoso-manufacturing-call.vtt")
+    stub.default = _poisoned
+    analysis = await _through_pipeline(stub, transcript, SAMPLE_CONTEXT)
+    assert analysis.verification.quotes_dropped == 2
+    assert analysis.verification.internal_sentences_removed >= 4
+    assert analysis.summary_table[0].excerpt is None
+    kept = [q for q in analysis.quotes()]
+    assert kept and all(q.start is not None for q in kept)  # real quotes kept, with their times
+    _assert_clean(analysis)
+
+
+async def test_a_reply_obeying_an_injection_in_the_transcript_is_neutralised(stub: stubs.OpenAIStub) -> None:
+    transcript = load_transcript(FIXTURES / "llm" / "injection-call.vtt")
+    stub.default = _poisoned  # what a model that followed Maria's "instructions" would send
+    analysis = await _through_pipeline(
+        stub, transcript, MeetingContext(internal_names=frozenset({"Jordan Blake"}))
+    )
+    # The injection reached the model only as quoted data (see test_llm_analyzer), and its effects die here.
+    assert analysis.verification.quotes_dropped == 2
+    _assert_clean(analysis)
+    # The customer's real words survive, attributed and timed.
+    speakers = {q.speaker for q in analysis.quotes()}
+    assert speakers == {"Maria Lopez"}
