@@ -91,7 +91,8 @@ def gather(transcript: Transcript, context: MeetingContext) -> Findings:
             taken.add((best.sentence.utterance, best.sentence.begin))
     substantive = [sc.sentence for sc in scored if sc.sentence.words >= 4]
     ms = [s for s in substantive if sentiment.mentions_microsoft(s.text)]
-    others = sentiment.company_mentions(substantive, exclude=company)
+    orgs = sentiment.discover(u.text for u in transcript.utterances)
+    others = sentiment.company_mentions(substantive, exclude=company, orgs=orgs)
     participant = context.participant.strip() or who.top(Side.customer)
     interviewer = context.interviewer.strip() or who.top(Side.internal)
     return Findings(

@@ -60,14 +60,49 @@ VENDORS: dict[str, re.Pattern[str]] = {
     }.items()
 }
 _SUFFIXED = re.compile(
-    r"\b((?:[A-Z][\w&-]+\s+){0,2}[A-Z][\w&-]+)\s+(?:Inc|Corp|Corporation|Ltd|LLC|GmbH|plc|PLC|AG|SA"
-    r"|Technologies|Systems|Consulting|Software|Labs)\b"
+    r"\b((?:[A-Z][\w&-]+\s+){0,2}?[A-Z][\w&-]+)\s+(Inc|Corp|Corporation|Ltd|LLC|GmbH|plc|PLC|AG"
+    r"|Technologies|Systems|Consulting|Software|Labs|Components|Manufacturing|Logistics|Industries|Group"
+    r"|Partners|Solutions|Bank|Insurance|Pharmaceuticals|Motors|Airlines|Energy|Retail|Foods)\b"
 )
+# "a system from Litware", "our relationship with Litware"
+_VENDOR_CUE = re.compile(
+    r"\b(?:system|product|platform|software|tool|vendor|partner|supplier|relationship|contract|licen[cs]e)s?"
+    r" (?:from|with|by) ([A-Z][\w&-]+)"
+)
+_NOT_ORG = frozenset(("Microsoft", "The", "This", "That", "Our", "We", "I", "It", "You", "They"))
+
+
+# Business-call words VADER's general lexicon scores as neutral (VADER's -4..4 scale).
+_BUSINESS_LEXICON = {
+    "slow": -1.0,
+    "slower": -1.2,
+    "delayed": -1.2,
+    "delays": -1.2,
+    "outage": -1.8,
+    "outages": -1.8,
+    "workaround": -0.8,
+    "blunt": -0.6,
+    "shut": -1.0,
+    "clunky": -1.5,
+    "bottleneck": -1.2,
+    "overrun": -1.5,
+    "nobody": -0.5,
+    "escalations": -0.6,
+    "unclear": -1.0,
+    "confusing": -1.3,
+    "smooth": 1.2,
+    "seamless": 1.5,
+    "intuitive": 1.3,
+    "responsive": 1.0,
+    "steady": 0.8,
+}
 
 
 @cache
 def _vader() -> SentimentIntensityAnalyzer:
-    return SentimentIntensityAnalyzer()
+    analyzer = SentimentIntensityAnalyzer()
+    analyzer.lexicon.update(_BUSINESS_LEXICON)
+    return analyzer
 
 
 def compound(text: str) -> float:
@@ -107,20 +142,41 @@ def mentions_microsoft(text: str) -> bool:
     return MICROSOFT.search(text) is not None
 
 
-def companies_in(text: str) -> list[str]:
+def discover(texts: Iterable[str]) -> dict[str, str]:
+    """Organisations named in the meeting beyond the known vendors: short name -> display name.
+
+    Found by a company suffix ("Adatum Consulting" -> "Adatum") or a vendor cue ("a system from
+    Litware"); anyone may name them, but only customer sentences count for sentiment.
+    """
+    out: dict[str, str] = {}
+    for text in texts:
+        for m in _SUFFIXED.finditer(text):
+            short = m.group(1).split()[-1] if m.group(1).split()[0] in _NOT_ORG else m.group(1).split()[0]
+            if short not in _NOT_ORG:
+                out.setdefault(short, f"{m.group(1)} {m.group(2)}".removeprefix("The ").strip())
+        for m in _VENDOR_CUE.finditer(text):
+            if m.group(1) not in _NOT_ORG and not MICROSOFT.search(m.group(1)):
+                out.setdefault(m.group(1), m.group(1))
+    return out
+
+
+def companies_in(text: str, orgs: dict[str, str] | None = None) -> list[str]:
     found = [name for name, pattern in VENDORS.items() if pattern.search(text)]
-    for m in _SUFFIXED.finditer(text):
-        found.append(m.group(0))
+    for short, display in (orgs or {}).items():
+        if display not in found and re.search(rf"\b{re.escape(short)}\b", text):
+            found.append(display)
     return found
 
 
-def company_mentions(sentences: Iterable[Sentence], exclude: str = "") -> dict[str, list[Sentence]]:
+def company_mentions(
+    sentences: Iterable[Sentence], exclude: str = "", orgs: dict[str, str] | None = None
+) -> dict[str, list[Sentence]]:
     """Other companies (not Microsoft, not the customer itself) -> the sentences naming them."""
-    own = exclude.casefold()
+    own = {w.casefold() for w in exclude.split()[:1]}
     out: dict[str, list[Sentence]] = {}
     for s in sentences:
-        for name in companies_in(s.text):
-            if own and (name.casefold() in own or own in name.casefold()):
+        for name in companies_in(s.text, orgs):
+            if name.split()[0].casefold() in own:
                 continue
             out.setdefault(name, []).append(s)
     return out
