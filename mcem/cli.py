@@ -81,7 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     analyze.add_argument("path", metavar="PATH", type=Path, help="the transcript file")
     analyze.add_argument(
-        "--out", metavar="DIR", type=Path, default=Path("out"), help="where to write the outputs (default: out)"
+        "--out",
+        metavar="DIR",
+        type=Path,
+        default=Path("out"),
+        help="where to write the outputs (default: out)",
     )
     analyze.add_argument(
         "--engine",
@@ -89,9 +93,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="offline (no LLM) or llm; default: llm when configured, else offline",
     )
-    analyze.add_argument("--company", metavar="NAME", default="", help="the customer's company (else guessed)")
     analyze.add_argument(
-        "--participant", metavar="NAME", default="", help="the main customer voice (else the customer who spoke most)"
+        "--company", metavar="NAME", default="", help="the customer's company (else guessed)"
+    )
+    analyze.add_argument(
+        "--participant",
+        metavar="NAME",
+        default="",
+        help="the main customer voice (else the customer who spoke most)",
     )
     analyze.add_argument(
         "--interviewer", metavar="NAME", default="", help="who led the call for Microsoft (else guessed)"
@@ -160,7 +169,8 @@ async def _analyze_command(args: argparse.Namespace, environ: Mapping[str, str])
         return EXIT_FAILED
     v = analysis.verification
     print(f"Analysed {args.path.name} with the {analysis.meta.engine} analyzer.")
-    print(f"Quotes verified against the transcript: {v.quotes_checked - v.quotes_dropped} kept, {v.quotes_dropped} dropped.")
+    kept = v.quotes_checked - v.quotes_dropped
+    print(f"Quotes verified against the transcript: {kept} kept, {v.quotes_dropped} dropped.")
     for label, path in paths.items():
         print(f"  {label:<9} {path}")
     return EXIT_OK

@@ -15,8 +15,14 @@ from mcem.model import ROLE_TITLES, STAGE_TITLES, Analysis
 from mcem.template import internal_sentences
 from tests.conftest import ROOT
 
-_LLM_VARS = ("AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_DEPLOYMENT", "AZURE_OPENAI_API_KEY", "OPENAI_API_KEY",
-             "OPENAI_BASE_URL", "MCEM_MODEL")
+_LLM_VARS = (
+    "AZURE_OPENAI_ENDPOINT",
+    "AZURE_OPENAI_DEPLOYMENT",
+    "AZURE_OPENAI_API_KEY",
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "MCEM_MODEL",
+)
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -24,7 +30,12 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
     base.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "mcem.cli", *args],
-        capture_output=True, text=True, cwd=ROOT, env=base, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=base,
+        timeout=120,
+        check=False,
     )
 
 
@@ -34,8 +45,19 @@ def test_help_explains_every_option() -> None:
     assert "analyze" in top.stdout
     sub = run_cli("analyze", "--help")
     assert sub.returncode == 0
-    for option in ("--out", "--engine", "--company", "--participant", "--internal", "offline", "llm",
-                   "analysis.docx", "card.json", "AZURE_OPENAI_ENDPOINT", "OPENAI_API_KEY"):
+    for option in (
+        "--out",
+        "--engine",
+        "--company",
+        "--participant",
+        "--internal",
+        "offline",
+        "llm",
+        "analysis.docx",
+        "card.json",
+        "AZURE_OPENAI_ENDPOINT",
+        "OPENAI_API_KEY",
+    ):
         assert option in sub.stdout, option
 
 
@@ -45,7 +67,9 @@ def test_no_command_prints_help_and_fails() -> None:
     assert "analyze" in result.stderr
 
 
-def test_analyze_ami_meeting_writes_four_outputs_that_keep_the_contract(shared_dir: Path, tmp_path: Path) -> None:
+def test_analyze_ami_meeting_writes_four_outputs_that_keep_the_contract(
+    shared_dir: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "x"
     result = run_cli("analyze", str(shared_dir / "transcripts" / "ami-IS1000a.vtt"), "--out", str(out))
     assert result.returncode == 0, result.stderr
@@ -88,8 +112,9 @@ def test_internal_flag_keeps_quotes_on_the_customer_side(tmp_path: Path) -> None
     internal = [p.name for p in guessed.details.attendees if p.side.value == "internal"]
     assert internal, "the offline analyzer should tell the account team from the customer in the sample"
 
-    pinned = run_cli("analyze", str(sample), "--out", str(out), "--internal", ",".join(internal),
-                     "--company", "Pinned Co")
+    pinned = run_cli(
+        "analyze", str(sample), "--out", str(out), "--internal", ",".join(internal), "--company", "Pinned Co"
+    )
     assert pinned.returncode == 0, pinned.stderr
     analysis = Analysis.model_validate_json((out / "analysis.json").read_text("utf-8"))
     assert analysis.company_name == "Pinned Co"
@@ -130,8 +155,14 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_llm_engine_without_configuration_says_what_to_set(shared_dir: Path, tmp_path: Path) -> None:
-    result = run_cli("analyze", str(shared_dir / "transcripts" / "teams-format-example.vtt"), "--engine", "llm",
-                     "--out", str(tmp_path / "o"))
+    result = run_cli(
+        "analyze",
+        str(shared_dir / "transcripts" / "teams-format-example.vtt"),
+        "--engine",
+        "llm",
+        "--out",
+        str(tmp_path / "o"),
+    )
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1
     assert "AZURE_OPENAI_ENDPOINT" in result.stderr
@@ -141,8 +172,9 @@ def test_llm_engine_without_configuration_says_what_to_set(shared_dir: Path, tmp
 def test_unwritable_output_directory_is_reported_without_traceback(shared_dir: Path, tmp_path: Path) -> None:
     blocker = tmp_path / "file-not-dir"
     blocker.write_text("x")
-    result = run_cli("analyze", str(shared_dir / "transcripts" / "teams-format-example.vtt"),
-                     "--out", str(blocker / "sub"))
+    result = run_cli(
+        "analyze", str(shared_dir / "transcripts" / "teams-format-example.vtt"), "--out", str(blocker / "sub")
+    )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "--out" in result.stderr
