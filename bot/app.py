@@ -8,6 +8,7 @@ on 127.0.0.1 only.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import warnings
 from datetime import timedelta
@@ -68,10 +69,17 @@ def create_app(settings: BotSettings, services: Services) -> web.Application:
     app.router.add_post("/api/messages", _messages)
     app.router.add_get("/api/health", _health)
 
+    warming: list[asyncio.Task[None]] = []
+
+    async def warm_up(_app: web.Application) -> None:
+        warming.append(asyncio.create_task(asyncio.to_thread(services.warm_up)))
+
     async def close(_app: web.Application) -> None:
+        await asyncio.gather(*warming, return_exceptions=True)
         await runner.aclose()
         await services.close()
 
+    app.on_startup.append(warm_up)
     app.on_cleanup.append(close)
     return app
 

@@ -26,6 +26,8 @@ class Services:
     documents: DocumentStore
     analyzer: Analyzer
     close: Callable[[], Awaitable[None]] = field(default=_nothing)
+    # Run once in a worker thread at start-up, so the first user does not wait for it.
+    warm_up: Callable[[], None] = field(default=lambda: None)
 
 
 def build_services(environ: Mapping[str, str]) -> Services:
@@ -44,7 +46,20 @@ def build_services(environ: Mapping[str, str]) -> Services:
         documents=GraphDocuments.from_env(client, environ),
         analyzer=_analyzer(environ),
         close=credential.close,
+        warm_up=_load_graph_models,
     )
+
+
+def _load_graph_models() -> None:
+    """msgraph-sdk imports ~1,700 model modules on its first reply (seconds); do it before that."""
+    from msgraph.generated.models.call_transcript import CallTranscript
+    from msgraph.generated.models.drive_item import DriveItem
+    from msgraph.generated.models.event import Event
+    from msgraph.generated.models.online_meeting import OnlineMeeting
+    from msgraph.generated.models.user import User
+
+    for model in (Event, OnlineMeeting, CallTranscript, DriveItem, User):
+        model().get_field_deserializers()
 
 
 def _analyzer(environ: Mapping[str, str]) -> Analyzer:
