@@ -75,8 +75,10 @@ def normalise_with_map(text: str) -> tuple[str, list[int]]:
     out: list[str] = []
     origin: list[int] = []
     space = True
+    ascii_only = text.isascii()
     for i, ch in enumerate(text):
-        for c in unicodedata.normalize("NFKC", ch).casefold().translate(_ASCII):
+        folded = ch.lower() if ascii_only else unicodedata.normalize("NFKC", ch).casefold().translate(_ASCII)
+        for c in folded:
             if c.isspace():
                 if not space:
                     out.append(" ")
@@ -187,13 +189,15 @@ def _is_internal(sentence: str) -> bool:
             if re.search(r"(?<!\w)" + re.escape(ref) + r"(?!\w)", s):
                 return True
             continue
+        shared = len(words & ref_words)
+        if shared < 3:
+            continue  # none of the tests below can pass with fewer words in common
         if ref in s:  # echoed verbatim inside a longer sentence
             return True
         if fuzz.ratio(s, ref) >= 85:  # the same sentence, lightly altered
             return True
         if min(n, m) >= 6 and fuzz.partial_ratio(s, ref) >= 90:  # a long piece of one inside the other
             return True
-        shared = len(words & ref_words)
         if shared >= 6 and shared >= 0.8 * len(ref_words):  # the same words, reordered
             return True
     return False

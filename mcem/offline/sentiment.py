@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -105,6 +105,7 @@ def _vader() -> SentimentIntensityAnalyzer:
     return analyzer
 
 
+@lru_cache(maxsize=16384)
 def compound(text: str) -> float:
     return float(_vader().polarity_scores(text)["compound"])
 
