@@ -5,7 +5,7 @@ WebVTT content, SharePoint drive uploads), seeded from graph/seed.py.
 It binds 127.0.0.1 only, holds its state in memory, wants a bearer token on every /v1.0 call
 (any non-empty token, or exactly ``--token`` when given) and answers errors as Graph does:
 ``{"error": {"code", "message", "innerError"}}`` with the matching status. Two test-only routes:
-``GET /_emulator/requests`` (method, path and status of each call, never bodies or tokens) and
+``GET /_emulator/requests`` (method, path, query and status of each call; never bodies or tokens) and
 ``POST /_emulator/reset`` (back to a fresh seed).
 
 Run: ``python -m graph.emulator --port 5090`` then point the client at http://127.0.0.1:5090/v1.0.
@@ -103,7 +103,13 @@ async def _auth_and_log(request: web.Request, handler: Handler) -> web.StreamRes
     path = request.path
     if path.startswith("/_emulator/"):
         return await handler(request)
-    entry: dict[str, Any] = {"method": request.method, "path": path, "status": 0}
+    # Never bodies or headers: the log is for tests asserting which calls were made.
+    entry: dict[str, Any] = {
+        "method": request.method,
+        "path": path,
+        "query": request.query_string,
+        "status": 0,
+    }
     state.requests.append(entry)
     response: web.StreamResponse
     if path.startswith("/v1.0/") and not _token_ok(request, state):
@@ -176,7 +182,7 @@ def _event_json(meeting: SeedMeeting, tenant_id: str) -> dict[str, Any]:
     def person(name: str, mail: str) -> dict[str, Any]:
         return {"name": name, "address": mail}
 
-    return {
+    event: dict[str, Any] = {
         "id": "AAMk" + meeting.meeting_id[:24] + meeting.key.replace("-", ""),
         "subject": meeting.subject,
         "start": _event_time(meeting.start),
@@ -184,7 +190,6 @@ def _event_json(meeting: SeedMeeting, tenant_id: str) -> dict[str, Any]:
         "isCancelled": False,
         "isOnlineMeeting": meeting.online,
         "onlineMeetingProvider": "teamsForBusiness" if meeting.online else "unknown",
-        "onlineMeeting": {"joinUrl": meeting.join_url(tenant_id)} if meeting.online else None,
         "organizer": {"emailAddress": person(meeting.organizer.name, meeting.organizer.mail)},
         "attendees": [
             {
@@ -195,6 +200,9 @@ def _event_json(meeting: SeedMeeting, tenant_id: str) -> dict[str, Any]:
             for p in meeting.attendees
         ],
     }
+    if meeting.online:  # the spec has no null here, so an offline event leaves it out
+        event["onlineMeeting"] = {"joinUrl": meeting.join_url(tenant_id)}
+    return event
 
 
 def _select(item: dict[str, Any], select: str | None) -> dict[str, Any]:
@@ -258,8 +266,8 @@ async def list_events(request: web.Request) -> web.Response:
     return _page(request, items, f"users('{user.id}')/{name}")
 
 
-def _identity(user_id: str, name: str, tenant_id: str) -> dict[str, Any]:
-    return {"user": {"id": user_id or None, "displayName": name, "tenantId": tenant_id or None}}
+def _identity(user_id: str, name: str) -> dict[str, Any]:
+    return {"user": {"id": user_id or None, "displayName": name}}
 
 
 def _meeting_json(state: EmulatorState, meeting: SeedMeeting) -> dict[str, Any]:
@@ -268,7 +276,7 @@ def _meeting_json(state: EmulatorState, meeting: SeedMeeting) -> dict[str, Any]:
     def info(name: str, mail: str, role: str) -> dict[str, Any]:
         member = state.seed.user(mail)
         return {
-            "identity": _identity(member.id if member else "", name, tenant if member else ""),
+            "identity": _identity(member.id if member else "", name),
             "upn": mail,
             "role": role,
         }
@@ -285,7 +293,6 @@ def _meeting_json(state: EmulatorState, meeting: SeedMeeting) -> dict[str, Any]:
             "organizer": info(meeting.organizer.name, meeting.organizer.mail, "presenter"),
             "attendees": [info(p.name, p.mail, "attendee") for p in meeting.attendees],
         },
-        "allowTranscription": meeting.vtt is not None,
     }
 
 
@@ -355,11 +362,7 @@ def _transcript_json(request: web.Request, meeting: SeedMeeting, tenant_id: str)
         "endDateTime": _iso(meeting.end),
         "transcriptContentUrl": f"{_base(request)}/users/{meeting.organizer_id}/onlineMeetings/"
         f"{meeting.meeting_id}/transcripts/{meeting.transcript_id}/content",
-        "meetingOrganizer": {
-            "application": None,
-            "device": None,
-            "user": {"id": meeting.organizer_id, "displayName": None, "tenantId": tenant_id},
-        },
+        "meetingOrganizer": {"user": {"id": meeting.organizer_id, "displayName": None}},
     }
 
 
