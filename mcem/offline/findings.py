@@ -29,6 +29,8 @@ _FIGURE = re.compile(
     re.IGNORECASE,
 )
 _TOPIC_MIN_WORDS = 8
+_NOT_UNITS = words("of things thing ways more less them other others different main key big small success")
+_SINGULAR_UNITS = words("percent hundred thousand million billion am pm")
 
 
 @dataclass(frozen=True)
@@ -135,9 +137,16 @@ def _figures(scored: list[Scored], limit: int = 4) -> list[str]:
             figure = " ".join(words)
             if not figure or figure in found or (figure.isdigit() and len(figure) == 1):
                 continue  # a lone digit says too little to repeat
-            if not any(c.isdigit() for c in figure) and (len(words) < 2 or words[-1].casefold() in _WEAK):
+            unit = words[-1].casefold()
+            if not any(c.isdigit() for c in figure) and (len(words) < 2 or unit in _NOT_UNITS):
                 continue  # "two of", "three things": a number word needs a real unit
+            if not unit.endswith("s") and unit not in _SINGULAR_UNITS and not unit[-1].isdigit():
+                figure = " ".join(words[:-1])  # "two pilot lines" -> keep the number only
+                if not any(c.isdigit() for c in figure) and len(figure.split()) < 2:
+                    continue
             found.append(figure)
+    # "two thousand" says less than "two thousand users" from another sentence.
+    found = [x for x in found if not any(o != x and o.startswith(x + " ") for o in found)]
     return found[:limit]
 
 
@@ -187,5 +196,10 @@ _WEAK = words(
     something anything everything nothing somebody anyone someone everyone because though although
     still even much many make made want wanted need needs needed take said says saying look looking
     good great sure yeah okay also just really quite pretty little always never sometimes where
-    when which while whether these those them then than have been being into onto from with"""
+    when which while whether these those them then than have been being into onto from with
+    first second third team teams time times week weeks days years year people point part work
+    working answer answers within percent number numbers today going come came back place same
+    other every each three four five twenty thirty hundred thousand right next last thank thanks
+    question questions things stuff bits whole around already another whatever start started might
+    must worked"""
 )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from mcem.model import STAGE_TITLES, Recommendation, Role, RoleSummary, Stage
 from mcem.offline.findings import Findings
 from mcem.offline.people import join_names
+from mcem.offline.writer import STAGE_FOCUS as _STAGE_FOCUS
 from mcem.offline.writer import plural, quote_from
 from mcem.transcript import format_timestamp
 
@@ -251,24 +252,32 @@ _ACT = {
     ),
     Role.solution_specialist: (
         "Prepare a technical answer on {t} for {p}",
-        "Scope a short demonstration or pilot that shows {t} working in their setting",
+        "Scope a short demonstration that shows {t} working in their own setting",
     ),
     Role.csa: (
-        "Draft a rollout and training outline covering {t}",
+        "Draft a rollout and training outline for {focus}",
         "Run an enablement session for the first user group and collect their feedback",
     ),
     Role.partner: (
-        "Check whether a partner offering fits {t} and introduce one if so",
+        "Check whether a partner offering would speed up {focus}",
         "Agree with the partner who leads which part of the follow-up",
     ),
     Role.microsoft_executive_sponsor: (
-        "Brief the sponsor on {t} ahead of an executive check-in",
+        "Brief the Microsoft sponsor on what {speaker} said about {t} before an executive check-in",
         "Offer {p} a sponsor-to-sponsor conversation on outcomes and value",
     ),
     Role.customer_account_sponsor: (
         "Ask {p} to name an owner on their side for {t}",
         "Agree a short risk and decision log with the customer sponsor",
     ),
+}
+# One evidence-driven next step per stage, added to the role's own actions.
+_STAGE_STEP = {
+    Stage.listen_consult: "Write up the goals {speaker} named and confirm them in the follow-up",
+    Stage.inspire_design: "Reflect {speaker}'s design comments in the next version of the proposal",
+    Stage.empower_achieve: "Agree pilot success criteria and a decision date with {p}",
+    Stage.realize_value: "Track adoption against the figures the customer named",
+    Stage.manage_optimize: "Put a quarterly review with {p} in the calendar to steer the next phase",
 }
 
 
@@ -293,13 +302,15 @@ def role_rows(f: Findings) -> list[RoleSummary]:
         terms = [h.term for h in sc.role_hits[role]] or [h.term for s in Stage for h in sc.stage_hits[s]]
         t = join_names(terms[:2]) or "their priorities"
         stage = sc.stage or max(Stage, key=lambda s: sc.stage_scores[s])
-        insight = f"{sc.sentence.speaker} raised {t} ({STAGE_TITLES[stage]}), which bears on {_FOCUS[role]}."
+        speaker = sc.sentence.speaker
+        insight = f"{speaker} raised {t} ({STAGE_TITLES[stage]}), which bears on {_FOCUS[role]}."
+        fill = {"p": p, "t": t, "speaker": speaker, "focus": _STAGE_FOCUS[stage]}
         rows.append(
             RoleSummary(
                 role=role,
                 excerpt=quote_from(sc),
                 insight=insight,
-                actions=[first.format(p=p, t=t), second.format(p=p, t=t)],
+                actions=[first.format(**fill), second.format(**fill), _STAGE_STEP[stage].format(**fill)],
             )
         )
     return rows

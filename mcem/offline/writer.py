@@ -35,7 +35,7 @@ _TONE_WORDS = {
     "neutral": "matter-of-fact",
     "not mentioned": "not measurable",
 }
-_STAGE_FOCUS = {
+STAGE_FOCUS = {
     Stage.listen_consult: "challenges and goals",
     Stage.inspire_design: "solution design",
     Stage.empower_achieve: "validation and buy-in",
@@ -73,7 +73,13 @@ def stage_feedback(f: Findings, stage: Stage) -> StageFeedback:
     ranked = sorted(speakers, key=lambda k: (-speakers[k], k))
     who = join_names(ranked[:2]) if len(ranked) <= 2 else f"{ranked[0]} and {len(ranked) - 1} others"
     n = len(found)
-    first = _OPENERS[order % len(_OPENERS)].format(n=n, sentences=plural(n, "sentence"), title=title, who=who)
+    if n == 1:
+        first = f"{who} touched on {title} once in this call."
+    else:
+        first = _OPENERS[order % len(_OPENERS)].format(
+            n=n, sentences=plural(n, "sentence"), title=title, who=who
+        )
+
     first = first[0].upper() + first[1:]
     terms = f.terms(stage)
     parts = [first]
@@ -86,7 +92,7 @@ def stage_feedback(f: Findings, stage: Stage) -> StageFeedback:
     if span[1] > span[0]:
         parts.append(f"It ran from about {format_timestamp(span[0])} to {format_timestamp(span[1])}.")
     tone = f.stage_tone[stage]
-    second = [f"The customer's tone on {_STAGE_FOCUS[stage]} was {_TONE_WORDS[tone.label]}."]
+    second = [f"The customer's tone on {STAGE_FOCUS[stage]} was {_TONE_WORDS[tone.label]}."]
     concerns = f.concerns(stage)
     if concerns:
         names = join_names(sorted({c.sentence.speaker for c in concerns}))
@@ -129,7 +135,7 @@ def background(f: Findings) -> str:
     if top:
         parts.append(
             "The engagement matters to them chiefly around "
-            + join_names([_STAGE_FOCUS[s] for s in top])
+            + join_names([STAGE_FOCUS[s] for s in top])
             + ", judging by how much of the conversation went there."
         )
     parts.append(
