@@ -57,7 +57,7 @@ async def structured_call(
     stats: CallStats,
 ) -> T:
     """Ask, validate, re-ask once on invalid output, return ``parse(reply)``."""
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = _validator(schema_name, schema)
     conversation = list(messages)
     raw = ""
     for attempt in (1, 2):
@@ -85,6 +85,16 @@ async def structured_call(
                 {"role": "user", "content": fill(load("reask"), {"errors": problem})},
             ]
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+_VALIDATORS: dict[str, tuple[Schema, jsonschema.Draft202012Validator]] = {}
+
+
+def _validator(name: str, schema: Schema) -> jsonschema.Draft202012Validator:
+    cached = _VALIDATORS.get(name)
+    if cached is None or cached[0] is not schema:
+        cached = _VALIDATORS[name] = (schema, jsonschema.Draft202012Validator(schema))
+    return cached[1]
 
 
 async def _complete(

@@ -13,6 +13,7 @@ import json
 import math
 import re
 from collections.abc import Callable
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -61,6 +62,7 @@ class PartEvidence(_Evidence):
     facts: list[str] = Field(description="names, roles, numbers, dates, commitments stated")
 
 
+@cache
 def evidence_schema() -> dict[str, Any]:
     return strict_schema(PartEvidence, ANALYSIS_EXCLUDED)
 

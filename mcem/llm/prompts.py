@@ -61,6 +61,7 @@ def shared_values(language: str = "English") -> dict[str, str]:
     }
 
 
+@cache
 def system_prompt(name: str, language: str = "English") -> str:
     return fill(load(name), shared_values(language))
 

@@ -11,6 +11,7 @@ constraints become words in the description (pydantic still enforces them on the
 from __future__ import annotations
 
 import copy
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
@@ -56,7 +57,9 @@ def strict_schema(model: type[BaseModel], exclude: frozenset[tuple[str, str]] = 
     return root
 
 
+@cache
 def analysis_schema() -> Schema:
+    """Built once per process (pydantic schema generation is not free); callers must not mutate it."""
     return strict_schema(Analysis, ANALYSIS_EXCLUDED)
 
 

@@ -176,6 +176,7 @@ class OpenAIStub:
         return await self._chat(request, "bearer")
 
     async def _chat(self, request: web.Request, auth: str) -> web.StreamResponse:
+        arrived = time.monotonic()
         try:
             body = await request.json()
         except json.JSONDecodeError:
@@ -186,18 +187,23 @@ class OpenAIStub:
         if bad:
             self.violations.extend(bad)
             return self._reject(400, bad[0], "invalid_request")
-        record = Received(request.path, dict(request.query), auth, body, time.monotonic())
+        record = Received(request.path, dict(request.query), auth, body, arrived)
         self.received.append(record)
         reply = self.script.popleft() if self.script else self.default(body)
-        if self.latency or reply.delay:
-            await asyncio.sleep(self.latency + reply.delay)
-        record.answered = time.monotonic()
         if reply.status != 200:
-            return self._error(reply.status, reply.error_code, "scripted failure", reply.headers)
-        content = reply.content
-        if content is None and reply.finish_reason == "stop":
-            content = json.dumps(answer_for(body), ensure_ascii=False)
-        return self._completion(body, content, reply)
+            response = self._error(reply.status, reply.error_code, "scripted failure", reply.headers)
+        else:
+            content = reply.content
+            if content is None and reply.finish_reason == "stop":
+                content = json.dumps(answer_for(body), ensure_ascii=False)
+            response = self._completion(body, content, reply)
+        # The stand-in's own checking counts as part of the latency, so a benchmark at latency L
+        # sees a model that answers L seconds after the request arrived, no more.
+        wait = arrived + self.latency + reply.delay - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        record.answered = time.monotonic()
+        return response
 
     # -- responses ---------------------------------------------------------------------------
     def _completion(self, body: dict[str, Any], content: str | None, reply: Reply) -> web.Response:
