@@ -35,14 +35,17 @@ from mcem.errors import TranscriptError
 from mcem.parsing.common import Turn, clean_speaker, finish, parse_clock
 from mcem.transcript import Transcript
 
+# Lines are stripped, and only short ones can be layout lines: the patterns stay linear-time
+# on hostile input (a 20 MB line of spaces must not backtrack for minutes).
+_MAX_MARKER_LINE = 300
 _TIME = r"-?\d{1,2}(?::\d{1,2}){1,2}(?:[.,]\d+)?"
-_ARROW = re.compile(rf"\s*({_TIME})\s*-->\s*({_TIME})(?:\s.*)?")
-_HEADER = re.compile(r"\s*(\S.*?)(?:\t|\s{2,})\s*(\d{1,2}(?::\d{2}){1,2})\s*")
-_COLON = re.compile(
-    r"\s*(?:[\[(]?(\d{1,2}(?::\d{2}){1,2}(?:[.,]\d+)?)[\])]?\s*[-–—]?\s*)?"
-    r"([^\W\d_][^:\[\]<>{}]{0,59}?)\s*:(?:\s+(.*))?"
+_ARROW = re.compile(rf"({_TIME})\s*-->\s*({_TIME})(?:\s.*)?")
+_HEADER = re.compile(r"(\S(?:.*\S)?)(?:\t|  )[ \t]*(\d{1,2}(?::\d{2}){1,2})")
+_COLON_PREFIX = re.compile(
+    r"(?:[\[(]?(\d{1,2}(?::\d{2}){1,2}(?:[.,]\d+)?)[\])]?\s*(?:[-–—]\s*)?)?"
+    r"([^\W\d_][^:\[\]<>{}]{0,59}?) ?:(?:\s|$)"
 )
-_EVENT = re.compile(r"\s*(.+?)\s+(?:started|stopped|paused|resumed) transcription\s*", re.IGNORECASE)
+_EVENT = re.compile(r"(\S.*) (?:started|stopped|paused|resumed) transcription", re.IGNORECASE)
 
 _NOT_NAMES = frozenset(
     {
@@ -93,7 +96,8 @@ def split_name_prefix(text: str) -> tuple[str, str] | None:
 
 
 def _arrow_times(line: str) -> tuple[float, float] | None:
-    match = _ARROW.fullmatch(line)
+    line = line.strip()
+    match = _ARROW.fullmatch(line) if len(line) <= _MAX_MARKER_LINE else None
     if match is None:
         return None
     start = parse_clock(match.group(1), fraction="millis")
@@ -102,7 +106,8 @@ def _arrow_times(line: str) -> tuple[float, float] | None:
 
 
 def _header(line: str) -> tuple[str, float] | None:
-    match = _HEADER.fullmatch(line)
+    line = line.strip()
+    match = _HEADER.fullmatch(line) if len(line) <= _MAX_MARKER_LINE else None
     if match is None:
         return None
     name, clock = match.groups()
@@ -114,10 +119,12 @@ def _header(line: str) -> tuple[str, float] | None:
 
 def _colon(line: str) -> tuple[float | None, str, str] | None:
     """(start or None, name, text) for a ``Name: text`` line whose name looks like a name."""
-    match = _COLON.fullmatch(line)
+    line = line.strip()
+    match = _COLON_PREFIX.match(line[:_MAX_MARKER_LINE])
     if match is None:
         return None
-    clock, name, text = match.groups()
+    clock, name = match.groups()
+    text = line[match.end() :].strip()
     if not _looks_like_name(name):
         return None
     start = parse_clock(clock) if clock else None
@@ -180,7 +187,8 @@ def _read_header(lines: Sequence[str], source: str) -> list[Turn]:
 
 
 def _is_event(line: str, speakers: set[str]) -> bool:
-    match = _EVENT.fullmatch(line)
+    line = line.strip()
+    match = _EVENT.fullmatch(line) if len(line) <= _MAX_MARKER_LINE else None
     return match is not None and clean_speaker(match.group(1)) in speakers
 
 

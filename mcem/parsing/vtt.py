@@ -31,7 +31,8 @@ from mcem.parsing.plain import split_name_prefix
 from mcem.transcript import Transcript
 
 _BLANK_LINES = re.compile(r"\n[ \t]*(?:\n[ \t]*)+")
-_VOICE = re.compile(r"<v(?:\.[^\s>]*)?(?:\s+([^>]*))?>", re.IGNORECASE)
+# Character classes stop at "<" so that a run of unclosed tags cannot make matching quadratic.
+_VOICE = re.compile(r"<v(?:\.[^\s<>]*)?(?:\s([^<>]*))?>", re.IGNORECASE)
 _TEAMS_ID = re.compile(r"(.+/\d+)-\d+")
 _SKIPPED_BLOCKS = re.compile(r"(?:NOTE|STYLE|REGION)(?:\s|$)")
 
