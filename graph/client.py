@@ -37,7 +37,10 @@ def make_graph_client(
     added to the allowed list, which is why this is one factory and not two lines at each caller.
     """
     if not base_url:
-        return GraphServiceClient(credentials=credential, scopes=GRAPH_SCOPES)
+        client = GraphServiceClient(credentials=credential, scopes=GRAPH_SCOPES)
+        # The SDK's default ends in "/", which doubles the slash in every URL it builds.
+        client.request_adapter.base_url = client.request_adapter.base_url.rstrip("/")
+        return client
     base_url = base_url.rstrip("/")  # a trailing slash makes every SDK path 404
     parsed = urlparse(base_url)
     host = parsed.hostname or ""

@@ -104,7 +104,7 @@ class GraphDocuments:
         item = self._client.drives.by_drive_id(self._drive_id).items.by_drive_item_id(f"root:/{path}:")
         if len(content) <= self._simple_limit:
             info = item.content.to_put_request_information(content)
-            info.path_parameters["baseurl"] = self._client.request_adapter.base_url
+            info.path_parameters["baseurl"] = self._client.request_adapter.base_url.rstrip("/")
             # Keep both on a clash: the builder has no parameter for it, so it goes on the URL.
             url = info.url + "?%40microsoft.graph.conflictBehavior=rename"
             stored = await graph_call(

@@ -191,7 +191,7 @@ class GraphMeetings:
             .content
         )
         info = content.to_get_request_information()
-        info.path_parameters["baseurl"] = self._client.request_adapter.base_url
+        info.path_parameters["baseurl"] = self._client.request_adapter.base_url.rstrip("/")
         # The generated builder has no $format parameter; Graph wants it for WebVTT.
         data = await graph_call(content.with_url(info.url + "?%24format=text/vtt").get(), "the transcript")
         if not data:
