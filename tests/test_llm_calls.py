@@ -94,7 +94,7 @@ async def test_prompt_content_filter(stub: stubs.OpenAIStub) -> None:
 async def test_completion_content_filter(stub: stubs.OpenAIStub) -> None:
     stub.enqueue(stubs.filtered_completion())
     error = await _failure(stubs.azure_env(stub))
-    assert error.kind == "content_filter" and "--engine offline" in str(error)
+    assert error.kind == "content_filter" and "content filter" in str(error)
 
 
 async def test_refusal(stub: stubs.OpenAIStub) -> None:
@@ -132,3 +132,16 @@ async def test_nothing_listening_is_unavailable() -> None:
            "MCEM_LLM_MAX_RETRIES": "0"}  # fmt: skip
     error = await _failure(env)
     assert error.kind == "unavailable" and "127.0.0.1:9" in str(error)
+
+
+async def test_entra_id_refused_names_the_role(stub: stubs.OpenAIStub) -> None:
+    env = stubs.azure_env(stub)
+    del env["AZURE_OPENAI_API_KEY"]
+    settings = llm_settings_from_env(env)
+    assert settings is not None
+    analyzer = LLMAnalyzer(settings, token_provider=lambda: "expired-token")
+    with pytest.raises(LLMError) as caught:
+        await analyzer.analyze(CALL, CONTEXT)
+    await analyzer.aclose()
+    assert caught.value.kind == "auth" and "Cognitive Services OpenAI User" in str(caught.value)
+    assert "expired-token" not in str(caught.value)

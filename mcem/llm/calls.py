@@ -75,7 +75,7 @@ async def structured_call(
             if attempt == 2:
                 raise LLMError(
                     "The language model twice returned an analysis that does not fit the required "
-                    "format; try again, or use --engine offline.",
+                    "format; try again.",
                     kind="invalid_output",
                     raw_reply=raw,
                 ) from None
@@ -133,7 +133,7 @@ async def _complete(
         raise LLMError(_FILTERED, kind="content_filter", raw_reply=content or None)
     if choice.message.refusal:
         raise LLMError(
-            "The language model declined to analyse this transcript; use --engine offline for a draft.",
+            "The language model declined to analyse this transcript.",
             kind="content_filter",
             raw_reply=choice.message.refusal,
         )
@@ -147,10 +147,7 @@ async def _complete(
     return content
 
 
-_FILTERED = (
-    "The content filter of the language model service blocked this request or its answer; "
-    "use --engine offline for a draft."
-)
+_FILTERED = "The content filter of the language model service blocked this request or its answer."
 
 
 def _map_error(exc: openai.APIError, settings: LLMSettings) -> LLMError:
@@ -174,13 +171,14 @@ def _map_error(exc: openai.APIError, settings: LLMSettings) -> LLMError:
             kind="rate_limited",
         )
     if status in (401, 403):
-        how = "check AZURE_OPENAI_API_KEY" if settings.api_key else "check your Entra ID sign-in and role"
         if settings.provider == "openai":
             how = "check OPENAI_API_KEY"
+        elif settings.api_key:
+            how = "check AZURE_OPENAI_API_KEY"
+        else:
+            how = "check the Entra ID sign-in; the identity needs the 'Cognitive Services OpenAI User' role"
         return LLMError(
-            f"The language model service refused the credentials (HTTP {status}); {how} "
-            "(Entra ID needs the 'Cognitive Services OpenAI User' role).",
-            kind="auth",
+            f"The language model service refused the credentials (HTTP {status}); {how}.", kind="auth"
         )
     if status == 404:
         return LLMError(
@@ -193,7 +191,7 @@ def _map_error(exc: openai.APIError, settings: LLMSettings) -> LLMError:
     if status >= 500:
         return LLMError(
             f"The language model service is unavailable (HTTP {status}) after "
-            f"{settings.max_retries + 1} attempts; try again later or use --engine offline.",
+            f"{settings.max_retries + 1} attempts; try again later.",
             kind="unavailable",
         )
     return LLMError(f"The language model rejected the request (HTTP {status}); see the log for detail.",
