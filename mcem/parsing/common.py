@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from mcem.errors import TranscriptError
@@ -71,6 +72,7 @@ def clean_text(raw: str) -> str:
     return text
 
 
+@lru_cache(maxsize=1024)  # a meeting has a handful of names, repeated on every cue
 def clean_speaker(raw: str) -> str:
     """A display name: entities decoded, whitespace collapsed, unknown variants unified."""
     name = clean_text(raw)
