@@ -14,10 +14,11 @@ from mcem.context import MeetingContext
 from mcem.model import Role, Side, Stage
 from mcem.offline import people as people_mod
 from mcem.offline import quotes, sentiment
-from mcem.offline.lexicon import SILENT, is_stopword, stem, words
+from mcem.offline.lexicon import SILENT, is_stopword, words
 from mcem.offline.people import People
 from mcem.offline.scoring import Scored, score_utterances
 from mcem.offline.sentiment import Tone
+from mcem.offline.topics import Topic, side_topics
 from mcem.transcript import Transcript
 
 _FIGURE = re.compile(
@@ -50,7 +51,7 @@ class Findings:
     microsoft: Tone
     others: dict[str, Tone]
     figures: dict[Stage, list[str]]
-    topics: list[tuple[str, int, str, list[str]]]  # (word, remarks, main speaker, related words)
+    topics: list[Topic]
 
     @property
     def company_label(self) -> str:
@@ -113,7 +114,7 @@ def gather(transcript: Transcript, context: MeetingContext) -> Findings:
         microsoft=sentiment.tone(ms),
         others={name: sentiment.tone(found) for name, found in sorted(others.items())},
         figures=_all_figures(by_stage),
-        topics=_topics(scored),
+        topics=side_topics(scored, transcript.speakers),
     )
 
 
@@ -148,58 +149,3 @@ def _figures(scored: list[Scored], limit: int = 4) -> list[str]:
     # "two thousand" says less than "two thousand users" from another sentence.
     found = [x for x in found if not any(o != x and o.startswith(x + " ") for o in found)]
     return found[:limit]
-
-
-def _topics(scored: list[Scored], limit: int = 4) -> list[tuple[str, int, str, list[str]]]:
-    """Recurring content words in substantive customer sentences that fit no stage."""
-    loose = [
-        sc
-        for sc in scored
-        if sc.stage is None
-        and sc.sentence.words >= _TOPIC_MIN_WORDS
-        and quotes.quality(sc.sentence, 0.0) is not None
-    ]
-    df: Counter[str] = Counter()
-    surface: dict[str, Counter[str]] = {}
-    words_of: list[set[str]] = []
-    for sc in loose:
-        seen: set[str] = set()
-        for raw in re.findall(r"[A-Za-z][A-Za-z'-]{3,}", sc.sentence.text):
-            w = raw.casefold().strip("'-")
-            if is_stopword(w) or w in _WEAK:
-                continue
-            k = stem(w)
-            surface.setdefault(k, Counter())[w] += 1
-            seen.add(k)
-        words_of.append(seen)
-        df.update(seen)
-    need = 2 if len(loose) < 40 else 3
-    out: list[tuple[str, int, str, list[str]]] = []
-    for k, n in sorted(df.items(), key=lambda kv: (-kv[1], kv[0])):
-        if n < need or len(out) >= limit:
-            break
-        if any(k in {stem(r) for r in rel} or stem(w) == k for w, _, _, rel in out):
-            continue
-        with_k = [i for i, ws in enumerate(words_of) if k in ws]
-        speakers = Counter(loose[i].sentence.speaker for i in with_k)
-        co: Counter[str] = Counter()
-        for i in with_k:
-            co.update(words_of[i] - {k})
-        related = [surface[c].most_common(1)[0][0] for c, m in co.most_common(6) if m >= 2][:3]
-        out.append((surface[k].most_common(1)[0][0], n, speakers.most_common(1)[0][0], related))
-    return out
-
-
-_WEAK = words(
-    """that's there's it's what's they're we're you're we've i've don't didn't doesn't isn't can't
-    won't wouldn't couldn't shouldn't would could should maybe actually probably basically
-    something anything everything nothing somebody anyone someone everyone because though although
-    still even much many make made want wanted need needs needed take said says saying look looking
-    good great sure yeah okay also just really quite pretty little always never sometimes where
-    when which while whether these those them then than have been being into onto from with
-    first second third team teams time times week weeks days years year people point part work
-    working answer answers within percent number numbers today going come came back place same
-    other every each three four five twenty thirty hundred thousand right next last thank thanks
-    question questions things stuff bits whole around already another whatever start started might
-    must worked"""
-)

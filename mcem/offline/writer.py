@@ -272,12 +272,8 @@ def company_sentiment(name: str, t: Tone) -> CompanySentiment:
 
 
 def topics(f: Findings) -> list[str]:
-    out = []
-    for word, n, speaker, related in f.topics:
-        line = (
-            f"“{word.capitalize()}” came up in {n} customer remarks outside the MCEM stages, "
-            f"mostly from {speaker}"
-        )
-        line += f", alongside {join_names(related)}." if related else "."
-        out.append(line)
-    return out
+    return [
+        f"Around {format_timestamp(t.start)}, {t.speaker} talked about {join_names(t.keywords)} "
+        f"({t.remarks} {plural(t.remarks, 'remark')} outside the MCEM stages)."
+        for t in f.topics
+    ]

@@ -1,0 +1,34 @@
+"""mcem.offline.topics: customer talk outside the MCEM stages, named by its distinctive words."""
+
+from __future__ import annotations
+
+from mcem.offline.scoring import score_utterances
+from mcem.offline.topics import side_topics
+from tests.fixtures.offline.calls import chat
+
+LINES = [
+    ("Helen", "Our biggest challenge is manual reporting across every plant and region."),
+    ("Helen", "We had the flood at the Saltillo warehouse in September and lost the paper records."),
+    ("Helen", "The flood also damaged two forklifts and the warehouse roof, which took weeks to repair."),
+    ("Tomás", "After the flood the Saltillo warehouse team moved everything onto shelves off the floor."),
+    ("Helen", "We want to run a pilot with clear success criteria before the budget approval."),
+    ("Tomás", "My daughter started at the university in Wrocław and she loves the city."),
+    ("Tomás", "The university in Wrocław has a strong engineering faculty and a lovely old campus."),
+]
+
+
+def test_runs_without_stage_evidence_become_named_topics_in_order() -> None:
+    t = chat(LINES)
+    scored = score_utterances(t.utterances, range(len(t.utterances)))
+    topics = side_topics(scored, t.speakers)
+    assert len(topics) == 2
+    first, second = topics
+    assert {"flood", "Saltillo", "warehouse"} & set(first.keywords) and first.remarks == 3
+    assert first.speaker == "Helen" and first.start == 15.0
+    assert "Wrocław" in second.keywords or "university" in second.keywords
+    assert all(k not in {"Helen", "Tomás"} for tpc in topics for k in tpc.keywords)
+
+
+def test_no_topics_when_everything_belongs_to_a_stage_or_is_small_talk() -> None:
+    t = chat([("A", "Our biggest challenge is manual reporting."), ("A", "Okay, thanks."), ("A", "Yes.")])
+    assert side_topics(score_utterances(t.utterances, range(3)), t.speakers) == []
