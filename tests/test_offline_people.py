@@ -74,3 +74,10 @@ def test_company_guessed_from_cues_and_context_wins() -> None:
     assert guess_company(t, p, MeetingContext(company="Contoso")) == "Contoso"
     nothing = chat([("A", "We talked about the weather at lunch.")])
     assert guess_company(nothing, resolve(nothing, MeetingContext()), MeetingContext()) == ""
+
+
+def test_unattributed_speech_is_never_the_customer() -> None:
+    t = chat([("Unknown speaker", "Our biggest challenge is manual reporting."), ("Ben", "Right, it is.")])
+    for ctx in (MeetingContext(), MeetingContext(internal_names=frozenset({"Ana"}))):
+        p = resolve(t, ctx)
+        assert p.sides["Unknown speaker"] is Side.unknown and p.customer == ["Ben"]

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from mcem.context import MeetingContext
 from mcem.model import Side
 from mcem.offline.lexicon import words
+from mcem.parsing.common import UNKNOWN_SPEAKER
 from mcem.transcript import Transcript
 
 _MS_VOICE = re.compile(
@@ -80,13 +81,16 @@ def resolve(transcript: Transcript, context: MeetingContext) -> People:
     words: Counter[str] = Counter()
     for u in transcript.utterances:
         words[u.speaker] += len(u.text.split())
-    sides = {s: context.side_of(s) for s in speakers}
+    sides = {s: context.side_of(s) for s in speakers if s != UNKNOWN_SPEAKER}
     assumption = ""
     if all(v is Side.unknown for v in sides.values()):
         sides, assumption = _guess_sides(transcript, speakers)
     else:
         # Someone the context does not know, in a meeting where sides are partly known.
         sides = {s: (Side.customer if v is Side.unknown else v) for s, v in sides.items()}
+    if UNKNOWN_SPEAKER in speakers:
+        # Speech Teams could not attribute may be either side: never quoted as the customer.
+        sides[UNKNOWN_SPEAKER] = Side.unknown
     return People(
         sides=sides,
         words=dict(words),
@@ -97,6 +101,7 @@ def resolve(transcript: Transcript, context: MeetingContext) -> People:
 
 
 def _guess_sides(transcript: Transcript, speakers: list[str]) -> tuple[dict[str, Side], str]:
+    speakers = [s for s in speakers if s != UNKNOWN_SPEAKER]
     voice: Counter[str] = Counter()
     questions: Counter[str] = Counter()
     for u in transcript.utterances:

@@ -284,6 +284,7 @@ _STAGE_STEP = {
 def role_rows(f: Findings) -> list[RoleSummary]:
     p = f.participant or "the customer"
     rows = []
+    used_steps: set[str] = set()
     for role in Role:
         sc = f.excerpts[role]
         first, second = _ACT[role]
@@ -305,12 +306,17 @@ def role_rows(f: Findings) -> list[RoleSummary]:
         speaker = sc.sentence.speaker
         insight = f"{speaker} raised {t} ({STAGE_TITLES[stage]}), which bears on {_FOCUS[role]}."
         fill = {"p": p, "t": t, "speaker": speaker, "focus": _STAGE_FOCUS[stage]}
+        actions = [first.format(**fill), second.format(**fill)]
+        step = _STAGE_STEP[stage].format(**fill)
+        if step not in used_steps:  # each stage's next step is proposed once, by the first role to need it
+            used_steps.add(step)
+            actions.append(step)
         rows.append(
             RoleSummary(
                 role=role,
                 excerpt=quote_from(sc),
                 insight=insight,
-                actions=[first.format(**fill), second.format(**fill), _STAGE_STEP[stage].format(**fill)],
+                actions=actions,
             )
         )
     return rows

@@ -148,13 +148,17 @@ def executive_summary(f: Findings, recs: list[Recommendation]) -> list[str]:
     minutes = max(1, round(f.transcript.duration / 60))
     when = f" on {f.context.start:%d %B %Y}" if f.context.start else ""
     lead = f.interviewer or "the account team"
+    names = join_names(f.people.customer[:3])
+    customer = f"{names} ({f.company_label})" if names else f.company_label
     first = (
         f"This analysis covers a {minutes}-minute conversation{when} between {lead} (Microsoft) and "
-        f"{join_names(f.people.customer[:3]) or 'the customer'} ({f.company_label}), to understand how "
-        f"{f.company_label} sees its engagement with Microsoft across the five MCEM stages. "
-        f"{len(f.scored)} customer sentences were read; "
+        f"{customer}, to understand how {f.company_label} sees its engagement with Microsoft across "
+        f"the five MCEM stages. {len(f.scored)} customer {plural(len(f.scored), 'sentence')} "
+        f"{plural(len(f.scored), 'was', 'were')} read; "
         f"{sum(len(v) for v in f.by_stage.values())} of them spoke to a stage."
     )
+    if not f.transcript.utterances:
+        first = "The transcript holds no speech, so this draft has nothing from the customer to analyse."
     top = _top_stages(f)
     if top:
         themes = []
