@@ -3,7 +3,9 @@ answers validate against the spec's schemas (requests made over HTTP, as any cli
 
 from __future__ import annotations
 
+import asyncio
 import re
+import sys
 from typing import Any
 from urllib.parse import quote
 
@@ -12,6 +14,7 @@ import pytest
 
 from graph.credentials import EMULATOR_TOKEN
 from graph.seed import DEMO_USER_ID, DRIVE_ID, build_seed
+from tests.conftest import ROOT
 from tests.graph_support import CSDL_PATH, Emulator, assert_valid, emulator, response_schema_ref, spec
 
 __all__ = ["emulator"]  # the fixture, used by name
@@ -239,3 +242,29 @@ async def test_request_log_and_reset(emulator: Emulator, http: aiohttp.ClientSes
     async with http.post(f"{emulator.origin}/_emulator/reset") as resp:
         assert resp.status == 200
     assert await emulator.requests() == []
+
+
+async def test_runs_as_a_module_on_loopback() -> None:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "graph.emulator",
+        "--port",
+        "0",
+        "--token",
+        "demo",
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert proc.stdout is not None
+        line = (await asyncio.wait_for(proc.stdout.readline(), timeout=30)).decode()
+        match = re.search(r"http://127\.0\.0\.1:(\d+)/v1\.0", line)
+        assert match, line
+        async with aiohttp.ClientSession(headers={"Authorization": "Bearer demo"}) as http:
+            status, body, _ = await _get(http, f"{match.group(0)}/users/{DEMO_USER_ID}")
+        assert status == 200 and body["displayName"] == "Alex Wilber"
+    finally:
+        proc.terminate()
+        await proc.wait()

@@ -1,0 +1,75 @@
+"""The emulator's in-memory state and the pieces every route shares: Graph's error body and
+``@odata.context`` links."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from graph.emulator_drive import DriveState
+from graph.seed import SeedData, SeedMeeting, SeedUser
+
+__all__ = ["STATE", "EmulatorState", "base_url", "iso", "odata_context", "odata_error"]
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class EmulatorState:
+    """Everything the emulator knows; rebuilt from the seed on reset."""
+
+    def __init__(self, seed_factory: Callable[[], SeedData], token: str | None = None) -> None:
+        self._seed_factory = seed_factory
+        self.token = token
+        self.requests: list[dict[str, Any]] = []
+        self.reset()
+
+    def reset(self) -> None:
+        self.seed = self._seed_factory()
+        self.drive = DriveState(self.seed.drive_id, self.seed.site_path, self.seed.library)
+        self.requests.clear()
+
+    @property
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def meeting(self, meeting_id: str) -> SeedMeeting | None:
+        return next((m for m in self.seed.meetings if m.online and m.meeting_id == meeting_id), None)
+
+    def takes_part(self, user: SeedUser, meeting: SeedMeeting) -> bool:
+        mails = {meeting.organizer.mail.lower(), *(p.mail.lower() for p in meeting.attendees)}
+        return user.id == meeting.organizer_id or user.mail.lower() in mails
+
+    def transcript_visible(self, meeting: SeedMeeting) -> bool:
+        return meeting.vtt is not None and self.now >= meeting.end + meeting.transcript_delay
+
+
+STATE = web.AppKey("state", EmulatorState)
+
+
+def odata_error(status: int, code: str, message: str) -> web.Response:
+    body = {
+        "error": {
+            "code": code,
+            "message": message,
+            "innerError": {
+                "date": iso(datetime.now(UTC)),
+                "request-id": str(uuid.uuid4()),
+                "client-request-id": str(uuid.uuid4()),
+            },
+        }
+    }
+    return web.json_response(body, status=status)
+
+
+def base_url(request: web.Request) -> str:
+    return f"{request.scheme}://{request.host}/v1.0"
+
+
+def odata_context(request: web.Request, fragment: str) -> str:
+    return f"{base_url(request)}/$metadata#{fragment}"
