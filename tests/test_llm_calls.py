@@ -145,3 +145,11 @@ async def test_entra_id_refused_names_the_role(stub: stubs.OpenAIStub) -> None:
     await analyzer.aclose()
     assert caught.value.kind == "auth" and "Cognitive Services OpenAI User" in str(caught.value)
     assert "expired-token" not in str(caught.value)
+
+
+async def test_a_rejected_parameter_shows_the_service_reason(stub: stubs.OpenAIStub) -> None:
+    reason = "Unsupported parameter: 'max_tokens' is not supported with this model."
+    stub.enqueue(stubs.Reply(status=400, error_code="unsupported_parameter", message=reason))
+    error = await _failure(stubs.azure_env(stub))
+    assert error.kind == "config" and "Unsupported parameter: 'max_tokens'" in str(error)
+    assert len(stub.received) == 1

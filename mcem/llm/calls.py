@@ -194,8 +194,22 @@ def _map_error(exc: openai.APIError, settings: LLMSettings) -> LLMError:
             f"{settings.max_retries + 1} attempts; try again later.",
             kind="unavailable",
         )
-    return LLMError(f"The language model rejected the request (HTTP {status}); see the log for detail.",
-                    kind="unavailable")  # fmt: skip
+    # The service's own reason ("Unsupported parameter: 'max_tokens' ...") is what the user can act on.
+    reason = _service_message(exc)
+    return LLMError(
+        f"The language model rejected the request (HTTP {status}){': ' + reason if reason else ''}.",
+        kind="config" if status == 400 else "unavailable",
+    )
+
+
+def _service_message(exc: openai.APIStatusError) -> str:
+    body = exc.body if isinstance(exc.body, dict) else {}
+    error = body.get("error", body)
+    message = error.get("message") if isinstance(error, dict) else None
+    if not isinstance(message, str):
+        return ""
+    line = " ".join(message.split()).rstrip(".")
+    return line if len(line) <= 200 else line[:199] + "…"
 
 
 def _is_content_filter(exc: openai.APIStatusError) -> bool:

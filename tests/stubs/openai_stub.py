@@ -44,6 +44,7 @@ class Reply:
     error_code: str = "error"
     delay: float = 0.0
     refusal: str | None = None
+    message: str = "scripted failure"
 
 
 def valid() -> Reply:
@@ -191,7 +192,7 @@ class OpenAIStub:
         self.received.append(record)
         reply = self.script.popleft() if self.script else self.default(body)
         if reply.status != 200:
-            response = self._error(reply.status, reply.error_code, "scripted failure", reply.headers)
+            response = self._error(reply.status, reply.error_code, reply.message, reply.headers)
         else:
             content = reply.content
             if content is None and reply.finish_reason == "stop":
