@@ -80,3 +80,9 @@ def test_refused_json_bytes(data: bytes, expected: str) -> None:
     with pytest.raises(TranscriptError) as caught:
         parse_transcript(data, "t.json")
     assert expected in caught.value.problem
+
+
+def test_content_type_json_reports_json_errors() -> None:
+    # Without the content type this would be read as plain text and refused for another reason.
+    with pytest.raises(TranscriptError, match="is not valid JSON"):
+        parse_transcript(b'{"utterances": [', "graph-content", content_type="application/json")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+
+import docx
 import pytest
 
 from mcem.errors import TranscriptError
@@ -116,3 +119,29 @@ def test_arrow_layout_without_names_is_refused() -> None:
     text = "0:0:0.0 --> 0:0:2.0\nWe agreed on three things.\n0:0:2.0 --> 0:0:4.0\nAnd a fourth.\n"
     with pytest.raises(TranscriptError, match="no speaker names found"):
         parse_transcript(text.encode(), "captions.txt")
+
+
+def test_names_in_scripts_without_letter_case() -> None:
+    text = "田中太郎: おはようございます。\n鈴木花子: はい、資料を共有しますね。\n"
+    t = parse_transcript(text.encode(), "ja.txt")
+    assert t.speakers == ["田中太郎", "鈴木花子"]
+    arrow = "0:0:5.100 --> 0:0:8.250\n田中太郎\nおはようございます。\n"
+    assert _rows(parse_transcript(arrow.encode(), "ja2.txt")) == [
+        ("田中太郎", 5.1, 8.25, "おはようございます。")
+    ]
+
+
+def test_docx_header_and_text_inside_one_paragraph() -> None:
+    # Some exports keep "Name   0:03" and the text in one paragraph, split by line breaks.
+    document = docx.Document()
+    document.add_paragraph("Meeting Transcript")
+    run = document.add_paragraph().add_run("Ana Farías   0:03")
+    for piece in ("Hello.", "Ben Okafor\t0:09", "Hi."):
+        run.add_break()
+        run.add_text(piece)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    assert _rows(parse_transcript(buffer.getvalue(), "one-paragraph.docx")) == [
+        ("Ana Farías", 3.0, 9.0, "Hello."),
+        ("Ben Okafor", 9.0, 9.0, "Hi."),
+    ]

@@ -221,3 +221,33 @@ def test_refused_vtt(name: str, expected: str) -> None:
     assert caught.value.source == name
     assert expected in caught.value.problem
     assert "\n" not in str(caught.value)
+
+
+def test_cue_right_after_the_header_line() -> None:
+    data = b"WEBVTT\n00:00:01.000 --> 00:00:02.000\n<v Ana>Hi.</v>\n"
+    assert _rows(parse_transcript(data, "tight.vtt")) == [("Ana", 1.0, 2.0, "Hi.")]
+
+
+def test_a_meeting_where_teams_attributed_nobody_is_still_read() -> None:
+    # Voice spans exist, so the file is a transcript; the analysis just has no names to use.
+    data = (
+        b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v UNKNOWN SPEAKER>Hi.</v>\n\n"
+        b"00:00:03.000 --> 00:00:04.000\n<v Unknown Speaker>Hello.</v>\n\n"
+        b"00:00:05.000 --> 00:00:06.000\n<v>Anyone?</v>\n"
+    )
+    t = parse_transcript(data, "anon.vtt")
+    assert t.speakers == ["Unknown speaker"]
+    assert [u.text for u in t.utterances] == ["Hi.", "Hello.", "Anyone?"]
+
+
+def test_stray_blank_line_inside_a_cue_keeps_the_text() -> None:
+    data = b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Ana>First half\n\nsecond half.</v>\n"
+    assert _rows(parse_transcript(data, "gap.vtt")) == [("Ana", 1.0, 2.0, "First half second half.")]
+
+
+def test_content_type_vtt_reads_headerless_cues() -> None:
+    data = (
+        b"00:00:01.000 --> 00:00:02.000\nAna Far\xc3\xadas: Hi.\n\n00:00:03.000 --> 00:00:04.000\nBen: Yo.\n"
+    )
+    t = parse_transcript(data, "graph-content", content_type="text/vtt; charset=utf-8")
+    assert _rows(t) == [("Ana Farías", 1.0, 2.0, "Hi."), ("Ben", 3.0, 4.0, "Yo.")]

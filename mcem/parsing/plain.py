@@ -139,7 +139,10 @@ def _looks_like_name(name: str) -> bool:
         return False
     for position, word in enumerate(words):
         first = word[0]
-        capitalised = first.isupper() or first == "(" or word.casefold() in _PARTICLES
+        # Scripts without letter case (Chinese, Japanese, Arabic, ...) count as capitalised.
+        capitalised = (
+            (first.isalpha() and not first.islower()) or first == "(" or word.casefold() in _PARTICLES
+        )
         if not capitalised and not (position and first.isdigit()):  # digits allowed: "Speaker 2"
             return False
     return True
@@ -171,7 +174,7 @@ def _read_arrow(lines: Sequence[str], source: str) -> list[Turn]:
 
 def _plausible_speaker_line(line: str) -> bool:
     text = line.strip()
-    return len(text.split()) <= 6 and text[-1] not in ".?!,;:"
+    return len(text.split()) <= 6 and text[-1] not in ".?!,;:。？！、"
 
 
 def _read_header(lines: Sequence[str], source: str) -> list[Turn]:
