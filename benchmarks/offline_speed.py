@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mcem.context import MeetingContext
+from mcem.model import Quote
 from mcem.offline import OfflineAnalyzer
 from mcem.offline.sentiment import compound
 from mcem.parsing import load_transcript
@@ -68,6 +69,17 @@ def main() -> None:
         a_ms = median_ms(lambda t=t: (compound.cache_clear(), analyzer.analyze_sync(t, ctx)), args.runs)
         v_ms = median_ms(lambda t=t, d=draft: verify(d, t), args.runs)
         print(f"{name:34} {t.duration / 60:7.1f} {t.word_count:7d} {a_ms:11.1f} {v_ms:10.1f}")
+    # The verifier's worst case: quotes that are not in the transcript go through the fuzzy search.
+    long = cases["synthetic-3h"]
+    draft = analyzer.analyze_sync(long, ctx)
+    fake = [
+        Quote(text=f"We would like to expand the partnership to {n} new regions next year.", speaker="X")
+        for n in range(25)
+    ]
+    first = draft.stages[0].model_copy(update={"quotes": fake})
+    bad = draft.model_copy(update={"stages": [first, *draft.stages[1:]]})
+    ms = median_ms(lambda: verify(bad, long), args.runs)
+    print(f"verify, 25 made-up quotes, synthetic-3h: {ms:.1f} ms")
 
 
 if __name__ == "__main__":
