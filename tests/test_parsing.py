@@ -168,3 +168,11 @@ def test_hostile_text_does_not_backtrack_for_minutes(tmp_path: Path, data: bytes
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() in {"refused", "2"}
+
+
+def test_content_type_wins_over_a_file_like_source_name(shared_dir: Path) -> None:
+    # The bot passes the meeting subject as source; a subject ending in ".docx" must not matter.
+    data = (shared_dir / "transcripts" / "teams-format-example.vtt").read_bytes()
+    t = parse_transcript(data, "Review of plan.docx", content_type="text/vtt")
+    assert len(t.utterances) == 9
+    assert t.source == "Review of plan.docx"

@@ -43,6 +43,7 @@ __all__ = ["MAX_BYTES", "UNKNOWN_SPEAKER", "load_transcript", "parse_transcript"
 MAX_BYTES = 20 * 1024 * 1024
 
 _DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+_KNOWN_TYPES = frozenset({_DOCX_TYPE, "text/vtt", "application/json"})
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc/.xls and other OLE files
 _TOO_BIG = (
@@ -80,14 +81,19 @@ def load_transcript(path: Path) -> Transcript:
 
 
 def parse_transcript(data: bytes, source: str, *, content_type: str | None = None) -> Transcript:
-    """Parse transcript bytes already in memory (e.g. VTT content from Microsoft Graph)."""
+    """Parse transcript bytes already in memory (e.g. VTT content from Microsoft Graph).
+
+    ``source`` names the input in messages. A known ``content_type`` decides the layout;
+    otherwise the content does, then the file name's extension (so a meeting subject used as
+    ``source`` never changes how Graph's VTT is read when the content type is given).
+    """
     if len(data) > MAX_BYTES:
         raise TranscriptError(source, _TOO_BIG)
     if not data:
         raise TranscriptError(source, "the file is empty — download the transcript from Teams again")
-    suffix = Path(source).suffix.lower()
     media = (content_type or "").split(";")[0].strip().lower()
-    if data.startswith(_ZIP_MAGIC) or suffix == ".docx" or media == _DOCX_TYPE:
+    suffix = "" if media in _KNOWN_TYPES else Path(source).suffix.lower()
+    if data.startswith(_ZIP_MAGIC) or media == _DOCX_TYPE or suffix == ".docx":
         return read_docx(data, source)
     if data.startswith(_OLE_MAGIC):
         raise TranscriptError(
@@ -96,9 +102,9 @@ def parse_transcript(data: bytes, source: str, *, content_type: str | None = Non
     text = decode_text(data, source)
     if not text.strip(" \t\r\n\f\v\ufeff"):
         raise TranscriptError(source, "contains only whitespace — download the transcript from Teams again")
-    if looks_like_vtt(text) or ((suffix == ".vtt" or media == "text/vtt") and "-->" in text):
+    if media == "text/vtt" or looks_like_vtt(text) or (suffix == ".vtt" and "-->" in text):
         return read_vtt(text, source)
-    if suffix == ".json" or media == "application/json":
+    if media == "application/json" or suffix == ".json":
         return read_json_text(text, source)
     if text.lstrip()[:1] in ("[", "{"):
         value = try_json(text)
