@@ -74,9 +74,11 @@ def test_old_binary_word_file_is_refused() -> None:
         lambda text: codecs.BOM_UTF8 + text.encode("utf-8"),
         lambda text: codecs.BOM_UTF16_LE + text.encode("utf-16-le"),
         lambda text: codecs.BOM_UTF16_BE + text.encode("utf-16-be"),
+        lambda text: text.encode("utf-16-le"),
+        lambda text: text.encode("utf-16-be"),
         lambda text: text.encode("cp1252"),
     ],
-    ids=["utf-8-sig", "utf-16-le", "utf-16-be", "cp1252"],
+    ids=["utf-8-sig", "utf-16-le", "utf-16-be", "utf-16-le-no-bom", "utf-16-be-no-bom", "cp1252"],
 )
 def test_encodings_read_the_same(tmp_path: Path, encode: object) -> None:
     text = (HERE / "colon.txt").read_text("utf-8")

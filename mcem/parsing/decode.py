@@ -1,8 +1,9 @@
 """Bytes to text, refusing what is not text.
 
-Order tried: UTF-8 (with or without BOM), UTF-16 when a BOM says so, then Windows-1252
-(what Notepad and older Office save). Binary content — NUL bytes, or many control characters —
-is refused instead of being "decoded" into garbage.
+Order tried: UTF-16 when a BOM says so, UTF-8 (with or without BOM), then Windows-1252
+(what Notepad and older Office save). UTF-16 without a BOM is recognised by its NUL bytes.
+Binary content — other NUL bytes, or many control characters — is refused instead of being
+"decoded" into garbage.
 """
 
 from __future__ import annotations
@@ -34,7 +35,13 @@ def _decode(data: bytes, source: str) -> str:
                 source, "says it is UTF-16 but is not valid UTF-16 — save it again as UTF-8 text"
             ) from None
     if b"\x00" in data:
-        raise TranscriptError(source, _BINARY)
+        encoding = _bomless_utf16(data)
+        if encoding is None:
+            raise TranscriptError(source, _BINARY)
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            raise TranscriptError(source, _BINARY) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -45,6 +52,19 @@ def _decode(data: bytes, source: str) -> str:
         raise TranscriptError(
             source, "uses a text encoding that cannot be read — save the transcript as UTF-8 text"
         ) from None
+
+
+def _bomless_utf16(data: bytes) -> str | None:
+    """UTF-16 without a byte-order mark shows as NUL in every other byte for Latin text."""
+    sample = data[:4096]
+    if len(sample) < 8 or len(sample) % 2:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) >= 0.9 * len(odd) and even.count(0) == 0:
+        return "utf-16-le"
+    if even.count(0) >= 0.9 * len(even) and odd.count(0) == 0:
+        return "utf-16-be"
+    return None
 
 
 def _control_share(text: str) -> float:

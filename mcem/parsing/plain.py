@@ -174,7 +174,7 @@ def _read_arrow(lines: Sequence[str], source: str) -> list[Turn]:
 
 def _plausible_speaker_line(line: str) -> bool:
     text = line.strip()
-    return len(text.split()) <= 6 and text[-1] not in ".?!,;:。？！、"
+    return len(text.split()) <= 8 and text[-1] not in ".?!,;:。？！、"
 
 
 def _read_header(lines: Sequence[str], source: str) -> list[Turn]:
