@@ -119,12 +119,20 @@ def to_analysis(
     if context.participant:
         data["participant_name"] = context.participant
     details = dict(data.get("details") or {})
+    given = {"interviewer": context.interviewer, "participant": context.participant}
     for key, side in (("interviewer", Side.internal), ("participant", Side.customer)):
         person = details.get(key)
+        if given[key]:
+            # The calendar knows better than the model who led the call and who was interviewed.
+            role = ""
+            if isinstance(person, dict) and view.full_name(str(person.get("name", ""))) == given[key]:
+                role = str(person.get("role", ""))
+            person = {"name": given[key], "role": role}
         if isinstance(person, dict) and person.get("name"):
             name = view.full_name(str(person["name"]))
-            known = context.side_of(name)
-            person.update(name=name, side=known if known is not Side.unknown else side)
+            known, listed = context.side_of(name), context.person(name)
+            role = listed.role if listed and listed.role else str(person.get("role", ""))
+            details[key] = {"name": name, "role": role, "side": known if known is not Side.unknown else side}
     details["date_time"] = context.start
     details["attendees"] = list(context.people) or [
         Person(name=s, side=context.side_of(s)) for s in transcript.speakers
