@@ -78,10 +78,13 @@ async def emulator_reset(request: web.Request) -> web.Response:
 
 
 def create_app(
-    seed_factory: Callable[[], SeedData] = build_seed, *, token: str | None = None
+    seed_factory: Callable[[], SeedData] = build_seed,
+    *,
+    token: str | None = None,
+    organizer_lookup_only: bool = False,
 ) -> web.Application:
     app = web.Application(middlewares=[_auth_and_log], client_max_size=64 * 1024 * 1024)
-    app[STATE] = EmulatorState(seed_factory, token)
+    app[STATE] = EmulatorState(seed_factory, token, organizer_lookup_only=organizer_lookup_only)
     add_meeting_routes(app)
     add_drive_routes(app, lambda request: request.app[STATE].drive, odata_error)
     app.router.add_get("/_emulator/requests", emulator_requests)

@@ -205,7 +205,9 @@ async def list_online_meetings(request: web.Request) -> web.Response:
     found = [
         _meeting_json(state, m)
         for m in state.seed.meetings
-        if m.online and m.join_url(state.seed.tenant_id) == url and state.takes_part(user, m)
+        if m.online
+        and m.join_url(state.seed.tenant_id) == url
+        and (m.organizer_id == user.id if state.organizer_lookup_only else state.takes_part(user, m))
     ]
     return web.json_response(
         {"@odata.context": odata_context(request, f"users('{user.id}')/onlineMeetings"), "value": found}

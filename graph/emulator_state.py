@@ -23,9 +23,18 @@ def iso(moment: datetime) -> str:
 class EmulatorState:
     """Everything the emulator knows; rebuilt from the seed on reset."""
 
-    def __init__(self, seed_factory: Callable[[], SeedData], token: str | None = None) -> None:
+    def __init__(
+        self,
+        seed_factory: Callable[[], SeedData],
+        token: str | None = None,
+        *,
+        organizer_lookup_only: bool = False,
+    ) -> None:
         self._seed_factory = seed_factory
         self.token = token
+        # True: onlineMeetings?$filter=JoinWebUrl finds a meeting only under its organizer, as
+        # Graph may answer an app-only caller; False: under any participant.
+        self.organizer_lookup_only = organizer_lookup_only
         self.requests: list[dict[str, Any]] = []
         self.reset()
 

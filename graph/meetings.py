@@ -12,11 +12,10 @@ are taken from Graph (never from the caller's MeetingInfo) and checked before an
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import re
 import time as clock
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -34,10 +33,20 @@ from msgraph.generated.users.item.user_item_request_builder import UserItemReque
 
 from graph.credentials import graph_settings_from_env
 from graph.failures import graph_call
+from graph.meeting_rules import (
+    Requester,
+    denied,
+    not_in_directory,
+    odata_quote,
+    organizer_of,
+    parse_event_time,
+    subject_matches,
+    subject_words,
+    takes_part,
+)
 from graph.service import (
     AccessDenied,
     Attendee,
-    GraphError,
     MeetingInfo,
     MeetingNotFound,
     TranscriptNotReady,
@@ -58,45 +67,6 @@ RESOLVE_AT_ONCE = 8
 ME_TTL_S = 300.0
 
 
-@dataclass(frozen=True)
-class _Requester:
-    id: str
-    addresses: frozenset[str]  # mail and UPN, lower case
-
-    @property
-    def domain(self) -> str:
-        return next(iter(sorted(self.addresses)), "@").rpartition("@")[2]
-
-
-def _not_in_directory(_: str) -> GraphError:
-    return AccessDenied(
-        "Your account was not found in this organisation's directory, so I cannot look up your meetings."
-    )
-
-
-def _parse_event_time(value: Any) -> datetime | None:
-    raw = getattr(value, "date_time", None)
-    if not raw:
-        return None
-    # Graph writes seven fractional digits ("...:00.0000000"); Python takes at most six.
-    raw = re.sub(r"(\.\d{6})\d+", r"\1", raw).replace("Z", "+00:00")
-    moment = datetime.fromisoformat(raw)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"\w+", text.casefold())
-
-
-def _matches(subject: str, query_words: list[str]) -> bool:
-    words = _words(subject)
-    return all(any(w == q or (len(q) >= 3 and w.startswith(q)) for w in words) for q in query_words)
-
-
-def _odata_quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 class GraphMeetings:
     """MeetingSource over Microsoft Graph. Build once; share across requests."""
 
@@ -115,7 +85,7 @@ class GraphMeetings:
         self._lookback = timedelta(days=lookback_days)
         self._not_ready = timedelta(minutes=not_ready_minutes)
         self._now = now
-        self._people: dict[str, tuple[float, _Requester]] = {}
+        self._people: dict[str, tuple[float, Requester]] = {}
 
     @classmethod
     def from_env(cls, client: GraphServiceClient, environ: Mapping[str, str], **kw: Any) -> GraphMeetings:
@@ -135,13 +105,14 @@ class GraphMeetings:
                 return []
         else:
             start, end = now - self._lookback, now
-        wanted = _words(query or "")
+        wanted = subject_words(query or "")
         picked: list[Event] = []
-        async for event in self._calendar(user_id, start, end):
-            if self._eligible(event, me, now, wanted):
-                picked.append(event)
-                if len(picked) >= limit:
-                    break
+        async with contextlib.aclosing(self._calendar(user_id, start, end)) as events:
+            async for event in events:
+                if self._eligible(event, me, now, wanted):
+                    picked.append(event)
+                    if len(picked) >= limit:
+                        break
         gate = asyncio.Semaphore(RESOLVE_AT_ONCE)
 
         async def info(event: Event) -> MeetingInfo:
@@ -153,7 +124,7 @@ class GraphMeetings:
     async def transcripts(self, user_id: str, meeting: MeetingInfo) -> list[TranscriptRef]:
         me = await self._requester(user_id)
         online = await self._authorised_meeting(me, meeting)
-        organizer_id = _organizer_id(online)
+        organizer_id = organizer_of(online)
         found = await graph_call(
             self._client.users.by_user_id(organizer_id)
             .online_meetings.by_online_meeting_id(online.id or "")
@@ -182,8 +153,8 @@ class GraphMeetings:
                 .get(),
                 "the meeting",
             )
-            if online is None or not _takes_part(me, online):
-                raise _denied(online.subject if online else None)
+            if online is None or not takes_part(me, online):
+                raise denied(online.subject if online else None)
         content = (
             self._client.users.by_user_id(organizer_id)
             .online_meetings.by_online_meeting_id(ref.meeting_id)
@@ -216,7 +187,7 @@ class GraphMeetings:
 
     # -- internals ------------------------------------------------------------------------------
 
-    async def _requester(self, user_id: str) -> _Requester:
+    async def _requester(self, user_id: str) -> Requester:
         cached = self._people.get(user_id)
         if cached and cached[0] > clock.monotonic():
             return cached[1]
@@ -227,16 +198,16 @@ class GraphMeetings:
             self._client.users.by_user_id(user_id).get(RequestConfiguration(query_parameters=params)),
             "your user profile",
             permission=USER_PERMISSION,
-            not_found=_not_in_directory,
+            not_found=not_in_directory,
         )
         if user is None or not user.id:
-            raise _not_in_directory("")
+            raise not_in_directory("")
         addresses = frozenset(a.lower() for a in (user.mail, user.user_principal_name) if a)
-        person = _Requester(user.id, addresses)
+        person = Requester(user.id, addresses)
         self._people[user_id] = (clock.monotonic() + ME_TTL_S, person)
         return person
 
-    async def _calendar(self, user_id: str, start: datetime, end: datetime):  # type: ignore[no-untyped-def]
+    async def _calendar(self, user_id: str, start: datetime, end: datetime) -> AsyncIterator[Event]:
         """Events overlapping [start, end), newest first, page by page."""
         params = CalendarViewRequestBuilder.CalendarViewRequestBuilderGetQueryParameters(
             start_date_time=start.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -270,12 +241,12 @@ class GraphMeetings:
                 builder.with_url(next_link).get(), "your calendar", permission=CALENDAR_PERMISSION
             )
 
-    def _eligible(self, event: Event, me: _Requester, now: datetime, wanted: list[str]) -> bool:
-        end = _parse_event_time(event.end)
+    def _eligible(self, event: Event, me: Requester, now: datetime, wanted: list[str]) -> bool:
+        end = parse_event_time(event.end)
         join_url = event.online_meeting.join_url if event.online_meeting else None
         if not event.is_online_meeting or not join_url or event.is_cancelled or end is None or end > now:
             return False
-        if wanted and not _matches(event.subject or "", wanted):
+        if wanted and not subject_matches(event.subject or "", wanted):
             return False
         # Only meetings they organised or were invited to by name (not via a shared calendar).
         organizer = (
@@ -290,15 +261,18 @@ class GraphMeetings:
         }
         return bool(me.addresses & ({(organizer or "").lower()} | invited))
 
-    def _side(self, address: str, me: _Requester) -> Side:
+    def _side(self, address: str, me: Requester) -> Side:
         if "@" not in address:
             return Side.unknown
         domains = self._domains or {me.domain}
         return Side.internal if address.rpartition("@")[2].lower() in domains else Side.customer
 
-    async def _meeting_info(self, me: _Requester, event: Event) -> MeetingInfo:
+    async def _meeting_info(self, me: Requester, event: Event) -> MeetingInfo:
         join_url = event.online_meeting.join_url if event.online_meeting else ""
-        online = await self._by_join_url(me, join_url or "")
+        organizer_mail = (
+            event.organizer.email_address.address if event.organizer and event.organizer.email_address else ""
+        )
+        online = await self._resolve(me, join_url or "", organizer_mail or "")
         ids: dict[str, str] = {}
         if online is not None and online.participants is not None:
             for p in [online.participants.organizer, *(online.participants.attendees or [])]:
@@ -322,7 +296,7 @@ class GraphMeetings:
             for a in event.attendees or []
             if a.email_address and (a.email_address.address or "").lower() != organizer.email.lower()
         )
-        start, end = _parse_event_time(event.start), _parse_event_time(event.end)
+        start, end = parse_event_time(event.start), parse_event_time(event.end)
         assert start is not None and end is not None  # _eligible checked end; Graph always sends both
         return MeetingInfo(
             meeting_id=online.id if online is not None and online.id else "",
@@ -335,19 +309,37 @@ class GraphMeetings:
             attendees=attendees,
         )
 
-    async def _by_join_url(self, me: _Requester, join_url: str) -> OnlineMeeting | None:
+    async def _resolve(self, me: Requester, join_url: str, organizer_mail: str) -> OnlineMeeting | None:
+        """The online meeting behind a join link: looked up as the requester, then as its organizer
+        (with app-only access Graph may list a meeting only under its organizer)."""
+        online = await self._by_join_url(me.id, join_url)
+        mail = organizer_mail.lower()
+        if (
+            online is not None
+            or not mail
+            or mail in me.addresses
+            or self._side(mail, me) is not Side.internal
+        ):
+            return online
+        try:
+            organizer = await self._requester(mail)
+            return await self._by_join_url(organizer.id, join_url)
+        except AccessDenied:  # not in the directory, or no policy for them: transcripts() will say so
+            return None
+
+    async def _by_join_url(self, user_id: str, join_url: str) -> OnlineMeeting | None:
         params = OnlineMeetingsRequestBuilder.OnlineMeetingsRequestBuilderGetQueryParameters(
-            filter=f"JoinWebUrl eq {_odata_quote(join_url)}"
+            filter=f"JoinWebUrl eq {odata_quote(join_url)}"
         )
         found = await graph_call(
-            self._client.users.by_user_id(me.id).online_meetings.get(
+            self._client.users.by_user_id(user_id).online_meetings.get(
                 RequestConfiguration(query_parameters=params)
             ),
             "the online meeting",
         )
         return found.value[0] if found and found.value else None
 
-    async def _authorised_meeting(self, me: _Requester, meeting: MeetingInfo) -> OnlineMeeting:
+    async def _authorised_meeting(self, me: Requester, meeting: MeetingInfo) -> OnlineMeeting:
         """The meeting as Graph knows it, once the requester is shown to be one of its participants."""
         online: OnlineMeeting | None
         if meeting.meeting_id and meeting.organizer.user_id:
@@ -358,7 +350,7 @@ class GraphMeetings:
                 "the meeting",
             )
         elif meeting.join_url:
-            online = await self._by_join_url(me, meeting.join_url)
+            online = await self._resolve(me, meeting.join_url, meeting.organizer.email)
             if online is None and meeting.organizer.side is Side.customer:
                 raise TranscriptUnavailable(
                     f"“{meeting.subject}” was organised outside your organisation, so its transcript "
@@ -366,32 +358,6 @@ class GraphMeetings:
                 )
         else:
             raise MeetingNotFound("That meeting has no Teams meeting link; pick an online meeting.")
-        if online is None or not _takes_part(me, online):
-            raise _denied(meeting.subject)
+        if online is None or not takes_part(me, online):
+            raise denied(meeting.subject)
         return online
-
-
-def _organizer_id(online: OnlineMeeting) -> str:
-    p = online.participants.organizer if online.participants else None
-    user = p.identity.user if p and p.identity else None
-    return user.id if user and user.id else ""
-
-
-def _takes_part(me: _Requester, online: OnlineMeeting) -> bool:
-    if online.participants is None:
-        return False
-    for p in [online.participants.organizer, *(online.participants.attendees or [])]:
-        if p is None:
-            continue
-        user = p.identity.user if p.identity else None
-        if (user and user.id == me.id) or (p.upn and p.upn.lower() in me.addresses):
-            return True
-    return False
-
-
-def _denied(subject: str | None) -> AccessDenied:
-    name = f"“{subject}”" if subject else "that meeting"
-    return AccessDenied(
-        f"Sorry, I can only analyse meetings you organised or attended, and {name} is not one of them. "
-        "Ask its organizer to run the analysis."
-    )

@@ -42,8 +42,10 @@ class Emulator:
             return (await resp.json())["requests"]
 
 
-async def start_emulator(token: str | None = None) -> tuple[Emulator, web.AppRunner]:
-    app = create_app(token=token)
+async def start_emulator(
+    token: str | None = None, *, organizer_lookup_only: bool = False
+) -> tuple[Emulator, web.AppRunner]:
+    app = create_app(token=token, organizer_lookup_only=organizer_lookup_only)
     runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()

@@ -228,3 +228,22 @@ async def test_meeting_without_join_link_is_not_found(meetings: GraphMeetings) -
     )
     with pytest.raises(MeetingNotFound):
         await meetings.transcripts(DEMO_USER_ID, offline)
+
+
+async def test_meetings_listed_only_under_their_organizer_are_still_found() -> None:
+    # Graph may list an online meeting for an app only under its organizer: attended meetings
+    # are then looked up as the organizer, and the participant check still applies.
+    emu, runner = await start_emulator(organizer_lookup_only=True)
+    try:
+        strict = GraphMeetings(make_graph_client(StaticTokenCredential(), base_url=emu.base_url))
+        [last] = await strict.recent_meetings(DEMO_USER_ID, limit=1)
+        assert last.subject == SAMPLE_SUBJECT and last.meeting_id and last.organizer.user_id == PRIYA
+        [ref] = await strict.transcripts(
+            DEMO_USER_ID,
+            last.model_copy(update={"organizer": Attendee(name="Priya Raman", email=last.organizer.email)}),
+        )  # only the join link and organizer mail
+        assert (await strict.transcript_vtt(DEMO_USER_ID, ref)).startswith("WEBVTT")
+        lookups = [r for r in await emu.requests() if r["path"].endswith("/onlineMeetings")]
+        assert any(r["path"] == f"/v1.0/users/{PRIYA}/onlineMeetings" and r["status"] == 200 for r in lookups)
+    finally:
+        await runner.cleanup()

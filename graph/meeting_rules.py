@@ -1,0 +1,90 @@
+"""The rules GraphMeetings applies to what Graph returns: event times, subject matching, and
+who counts as a participant. Pure functions, no I/O."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from msgraph.generated.models.online_meeting import OnlineMeeting
+
+from graph.service import AccessDenied, GraphError
+
+__all__ = [
+    "Requester",
+    "denied",
+    "not_in_directory",
+    "odata_quote",
+    "organizer_of",
+    "parse_event_time",
+    "subject_matches",
+    "subject_words",
+    "takes_part",
+]
+
+
+@dataclass(frozen=True)
+class Requester:
+    id: str
+    addresses: frozenset[str]  # mail and UPN, lower case
+
+    @property
+    def domain(self) -> str:
+        return next(iter(sorted(self.addresses)), "@").rpartition("@")[2]
+
+
+def not_in_directory(_: str) -> GraphError:
+    return AccessDenied(
+        "Your account was not found in this organisation's directory, so I cannot look up your meetings."
+    )
+
+
+def parse_event_time(value: Any) -> datetime | None:
+    raw = getattr(value, "date_time", None)
+    if not raw:
+        return None
+    # Graph writes seven fractional digits ("...:00.0000000"); Python takes at most six.
+    raw = re.sub(r"(\.\d{6})\d+", r"\1", raw).replace("Z", "+00:00")
+    moment = datetime.fromisoformat(raw)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def subject_words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.casefold())
+
+
+def subject_matches(subject: str, query_words: list[str]) -> bool:
+    words = subject_words(subject)
+    return all(any(w == q or (len(q) >= 3 and w.startswith(q)) for w in words) for q in query_words)
+
+
+def odata_quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def organizer_of(online: OnlineMeeting) -> str:
+    p = online.participants.organizer if online.participants else None
+    user = p.identity.user if p and p.identity else None
+    return user.id if user and user.id else ""
+
+
+def takes_part(me: Requester, online: OnlineMeeting) -> bool:
+    if online.participants is None:
+        return False
+    for p in [online.participants.organizer, *(online.participants.attendees or [])]:
+        if p is None:
+            continue
+        user = p.identity.user if p.identity else None
+        if (user and user.id == me.id) or (p.upn and p.upn.lower() in me.addresses):
+            return True
+    return False
+
+
+def denied(subject: str | None) -> AccessDenied:
+    name = f"“{subject}”" if subject else "that meeting"
+    return AccessDenied(
+        f"Sorry, I can only analyse meetings you organised or attended, and {name} is not one of them. "
+        "Ask its organizer to run the analysis."
+    )
