@@ -60,10 +60,10 @@ class Findings:
     def discussed(self, stage: Stage) -> bool:
         return bool(self.by_stage[stage])
 
-    def terms(self, stage: Stage, limit: int = 3) -> list[str]:
-        """The stage terms heard most often in the stage's sentences (curated terms first)."""
+    def terms(self, stage: Stage, limit: int = 3, among: list[Scored] | None = None) -> list[str]:
+        """The stage terms heard most often in the stage's sentences (or ``among``), curated first."""
         counts: Counter[str] = Counter()
-        for sc in self.by_stage[stage]:
+        for sc in self.by_stage[stage] if among is None else among:
             for h in sc.stage_hits[stage]:
                 if h.term not in SILENT:
                     counts[h.term] += 2 if h.source == "lexicon" else 1

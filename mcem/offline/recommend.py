@@ -104,7 +104,9 @@ def recommendations(f: Findings) -> list[Recommendation]:
     discussed = [s for s in Stage if f.discussed(s)]
     for s in discussed:
         concerns = f.concerns(s)
-        terms = join_names(f.terms(s, 3))
+        picked = f.terms(s, 3, among=concerns or None)
+        # One generic word ("problem") reads worse than naming the stage's subject.
+        terms = join_names(picked) if len(picked) >= 2 else _STAGE_FOCUS[s]
         if concerns:
             title, body = _CONCERN[s]
             who = join_names(sorted({c.sentence.speaker for c in concerns}))

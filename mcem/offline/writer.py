@@ -270,7 +270,13 @@ def company_sentiment(name: str, t: Tone) -> CompanySentiment:
         score=t.score,
         summary=(
             f"Mentioned in {t.count} customer {plural(t.count, 'sentence')} (by {who}); the tone was "
-            f"{_TONE_WORDS[t.label]} (average {t.score:+.2f})."
+            f"{_TONE_WORDS[t.label]} (average {t.score:+.2f}; "
+            + (
+                f"{t.positive} clearly positive and {t.negative} clearly negative "
+                f"{plural(t.negative, 'remark')})."
+                if t.positive or t.negative
+                else "no strongly worded remark)."
+            )
         ),
     )
 
