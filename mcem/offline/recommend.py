@@ -124,7 +124,8 @@ def recommendations(f: Findings) -> list[Recommendation]:
         elif f.stage_tone[s].label == "positive" and len(f.by_stage[s]) >= 2:
             title, body = _MOMENTUM[s]
             lead = (
-                f"{STAGE_TITLES[s]} drew {len(f.by_stage[s])} positive-leaning customer remarks on {terms}. "
+                f"{STAGE_TITLES[s]} drew {len(f.by_stage[s])} customer remarks on {terms}, "
+                "positive on balance. "
             )
             found.append(
                 (
