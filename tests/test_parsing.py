@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 import threading
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,9 +21,9 @@ from tests.conftest import FIXTURES, ROOT
 HERE = FIXTURES / "transcripts"
 
 
-def _problem(call: object, *args: object) -> str:
+def _problem(call: Callable[..., object], *args: object) -> str:
     with pytest.raises(TranscriptError) as caught:
-        call(*args)  # type: ignore[operator]
+        call(*args)
     message = str(caught.value)
     assert "\n" not in message and " — " in message  # one line: what is wrong — what to do
     return caught.value.problem
@@ -80,10 +82,10 @@ def test_old_binary_word_file_is_refused() -> None:
     ],
     ids=["utf-8-sig", "utf-16-le", "utf-16-be", "utf-16-le-no-bom", "utf-16-be-no-bom", "cp1252"],
 )
-def test_encodings_read_the_same(tmp_path: Path, encode: object) -> None:
+def test_encodings_read_the_same(tmp_path: Path, encode: Callable[[str], bytes]) -> None:
     text = (HERE / "colon.txt").read_text("utf-8")
     path = tmp_path / "colon.txt"
-    path.write_bytes(encode(text))  # type: ignore[operator]
+    path.write_bytes(encode(text))
     assert load_transcript(path).utterances == load_transcript(HERE / "colon.txt").utterances
     assert load_transcript(path).speakers == ["Ana Farías", "Ben Okafor"]
 
@@ -178,3 +180,23 @@ def test_content_type_wins_over_a_file_like_source_name(shared_dir: Path) -> Non
     t = parse_transcript(data, "Review of plan.docx", content_type="text/vtt")
     assert len(t.utterances) == 9
     assert t.source == "Review of plan.docx"
+
+
+def test_docx_that_unpacks_to_hundreds_of_megabytes_is_refused(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.docx"
+    chunk = b"\0" * (1 << 20)
+    with (
+        zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("word/document.xml", "w") as member,
+    ):
+        for _ in range(201):
+            member.write(chunk)
+    assert bomb.stat().st_size < MAX_BYTES
+    assert "unpacks to more than 200 MB" in _problem(load_transcript, bomb)
+
+
+def test_zip_with_a_broken_word_part_is_refused(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.docx"
+    with zipfile.ZipFile(broken, "w") as archive:
+        archive.writestr("word/document.xml", "<not really xml")
+    assert _problem(load_transcript, broken).startswith("is not a readable Word document")
