@@ -78,10 +78,18 @@ class PlaygroundClient:
     async def personal_chat_id(self) -> str:
         return str((await self.config())["personalChat"]["id"])
 
-    async def send(self, conversation_id: str, text: str) -> str:
-        """Post a message as the user; returns the Playground's id for it."""
+    async def send(
+        self, conversation_id: str, text: str, *, mentions: list[dict[str, Any]] | None = None
+    ) -> str:
+        """Post a message as the user; returns the Playground's id for it.
+
+        In group chats and channels the bot hears only messages that @mention it: the text then
+        carries ``<at>Name</at>`` and ``mentions`` lists ``{"mentioned": {"id", "name"}, "text"}``.
+        """
         url = f"{self._base}/_conversation/v1/conversations/{conversation_id}/messages"
-        body = {"from": {"id": self.user_id}, "text": text, "textFormat": "plain"}
+        body: dict[str, Any] = {"from": {"id": self.user_id}, "text": text, "textFormat": "plain"}
+        if mentions:
+            body["mentions"] = mentions
         async with self._http.post(url, json=body) as response:
             response.raise_for_status()
             return str((await response.json())["messageId"])

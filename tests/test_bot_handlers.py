@@ -21,7 +21,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.app import RUNNER, create_app
 from bot.services import Services
 from bot.settings import settings_from_env
-from tests.fixtures.bot.fakes import USER_ID, FakeAnalyzer, FakeDocuments, FakeMeetings
+from tests.fixtures.bot.fakes import USER_ID, FakeAnalyzer, FakeDocuments, FakeMeetings, meeting
 from tests.test_bot_jobs import texts
 
 TENANT = "tenant-1"
@@ -241,3 +241,16 @@ async def test_with_an_app_id_a_request_without_a_token_is_rejected() -> None:
         status, _ = await bot.send(message("analyze last meeting", bot.connector))
         assert status == 401
         assert bot.connector.posted == [] and bot.meetings.calls == []
+
+
+async def test_one_unreadable_meeting_does_not_hide_the_others(bot: Bot) -> None:
+
+    bot.meetings.meetings = [
+        meeting("m-1", has_transcript=None),
+        meeting("m-2", "Board briefing", has_transcript=None),
+    ]
+    bot.meetings.denied = {"m-2"}
+    await bot.send(message("meetings", bot.connector))
+    [card] = bot.connector.cards()
+    assert "Contoso pilot review" in texts(card) and "Board briefing" in texts(card)
+    assert json.dumps(card).count('"verb": "analyze"') == 1  # only the readable one has a button

@@ -1,0 +1,170 @@
+"""End to end: Graph emulator + bot (python -m bot, anonymous local mode) + Agents Playground.
+
+The Playground plays Teams: messages go in through its own HTTP API, the bot's cards come back on
+its WebSocket stream, and the rendered summary card is photographed in its UI in headless Chromium.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import docx
+import pytest
+
+from bot.devstack import DevStack
+from bot.playground_client import BotMessage, PlaygroundClient, card_of
+from mcem.model import ROLE_TITLES
+from tests.conftest import ROOT
+from tests.test_bot_jobs import texts
+
+pytestmark = pytest.mark.e2e
+
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+]
+TITLE = "Interview Analysis –"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
+    if shutil.which("node") is None:
+        pytest.fail("node is missing: install Node.js 20+ and run `npm ci` in the repo")
+    with DevStack(tmp_path_factory.mktemp("devstack")) as running:
+        yield running
+
+
+def has_card(text: str) -> Any:
+    return lambda m: (card := card_of(m)) is not None and text in texts(card)
+
+
+async def run_to_summary(pg: PlaygroundClient, conversation: str, text: str) -> tuple[BotMessage, BotMessage]:
+    """Send ``text``; return (the first card the bot posted, the summary that replaced it)."""
+    await pg.send(conversation, text)
+    async with asyncio.timeout(60):
+        first = await pg.next_message()
+        final = await pg.next_message(lambda m: m.message_id == first.message_id and has_card(TITLE)(m))
+    return first, final
+
+
+async def test_analyze_last_meeting_progress_then_summary_with_document(stack: DevStack) -> None:
+    async with PlaygroundClient(stack.playground_url) as pg:
+        chat = await pg.personal_chat_id()
+        first, final = await run_to_summary(pg, chat, "analyze last meeting")
+
+    assert first.action == "createMessage"
+    assert "Working on your analysis" in texts(card_of(first) or {})
+    assert final.action == "updateMessage"  # the same card, replaced in place
+    summary = card_of(final)
+    assert summary is not None
+    body = texts(summary)
+    positions = [body.find(title) for title in ROLE_TITLES.values()]
+    assert all(p >= 0 for p in positions) and positions == sorted(positions), "the seven roles, in order"
+
+    [open_doc] = [a for a in summary.get("actions", []) if a["type"] == "Action.OpenUrl"]
+    assert open_doc["url"].startswith(f"http://127.0.0.1:{stack.emulator_port}/")
+    async with aiohttp.ClientSession() as http, http.get(open_doc["url"]) as response:
+        assert response.status == 200
+        content = await response.read()
+    document = docx.Document(io.BytesIO(content))
+    assert document.paragraphs[0].text.startswith(TITLE)
+    assert document.paragraphs[0].style.name in ("Title", "Heading 1")
+
+
+async def test_meetings_card_button_runs_the_picked_meeting(stack: DevStack) -> None:
+    async with PlaygroundClient(stack.playground_url) as pg:
+        chat = await pg.personal_chat_id()
+        await pg.send(chat, "meetings")
+        async with asyncio.timeout(30):
+            picker = await pg.next_message(has_card("Your recent meetings"))
+        buttons = [a for a in execute_actions(card_of(picker)) if a.get("verb") == "analyze"]
+        assert len(buttons) >= 2  # the demo user has several meetings with transcripts
+        picked = buttons[-1]["data"]
+        response = await pg.invoke(chat, picker.message_id, "analyze", picked)
+        assert response.get("type") == "application/vnd.microsoft.activity.message"
+        async with asyncio.timeout(60):
+            progress = await pg.next_message(has_card("Working on your analysis"))
+            await pg.next_message(lambda m: m.message_id == progress.message_id and has_card(TITLE)(m))
+
+
+@pytest.mark.parametrize(
+    ("request_text", "title"),
+    [
+        ("analyze Litware licensing", "No transcript for this meeting"),
+        ("analyze Executive briefing", "No access to this meeting"),
+        ("analyze Tailspin quarterly", "No meeting found"),
+    ],
+)
+async def test_problems_end_in_an_error_card_that_says_what_to_do(
+    stack: DevStack, request_text: str, title: str
+) -> None:
+    async with PlaygroundClient(stack.playground_url) as pg:
+        chat = await pg.personal_chat_id()
+        await pg.send(chat, request_text)
+        async with asyncio.timeout(30):
+            first = await pg.next_message()
+            error = await pg.next_message(lambda m: m.message_id == first.message_id and has_card(title)(m))
+    assert "What to do" in texts(card_of(error) or {})
+
+
+async def test_group_chat_with_a_mention(stack: DevStack) -> None:
+    async with PlaygroundClient(stack.playground_url) as pg:
+        config = await pg.config()
+        group = config["groupChats"][0]["id"]
+        bot = config["bot"]
+        at = f"<at>{bot['name']}</at>"
+        await pg.send(group, f"{at} analyze last meeting", mentions=[{"mentioned": bot, "text": at}])
+        async with asyncio.timeout(60):
+            first = await pg.next_message()
+            await pg.next_message(lambda m: m.message_id == first.message_id and has_card(TITLE)(m))
+
+
+def test_summary_card_renders_in_the_playground_ui(stack: DevStack) -> None:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/ensure_chromium.sh (make test does)")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "playground-summary-card.png"
+    shot.unlink(missing_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 3000})
+            page.goto(stack.playground_url)
+            box = page.get_by_role("textbox")
+            box.wait_for(timeout=30_000)
+            box.click()
+            page.keyboard.type("analyze last meeting")
+            page.keyboard.press("Enter")
+            page.get_by_text(TITLE).last.wait_for(timeout=60_000)
+            page.get_by_text("Open the full document").last.wait_for(timeout=10_000)
+            page.screenshot(path=str(shot), full_page=True)
+        finally:
+            browser.close()
+    assert shot.stat().st_size > 50_000, "the screenshot is too small to show a rendered card"
+
+
+def execute_actions(node: Any) -> list[dict[str, Any]]:
+    """Every Action.Execute anywhere in a card."""
+    if isinstance(node, list):
+        return [a for item in node for a in execute_actions(item)]
+    if not isinstance(node, dict):
+        return []
+    own = [node] if node.get("type") == "Action.Execute" else []
+    return own + [a for value in node.values() for a in execute_actions(value)]
