@@ -22,6 +22,7 @@ from typing import Any
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 from msgraph import GraphServiceClient
 from msgraph.generated.models.event import Event
+from msgraph.generated.models.meeting_participant_info import MeetingParticipantInfo
 from msgraph.generated.models.online_meeting import OnlineMeeting
 from msgraph.generated.users.item.calendar_view.calendar_view_request_builder import (
     CalendarViewRequestBuilder,
@@ -183,6 +184,38 @@ class GraphMeetings:
             )
         raise TranscriptUnavailable(
             f"“{meeting.subject}” has no transcript: transcription was off during the meeting."
+        )
+
+    async def meeting(self, user_id: str, organizer_id: str, meeting_id: str) -> MeetingInfo:
+        """A meeting known by its ids — a transcript notification names
+        ``users('{organizer}')/onlineMeetings('{meeting}')`` — if ``user_id`` took part in it."""
+        me = await self._requester(user_id)
+        online = await graph_call(
+            self._client.users.by_user_id(organizer_id)
+            .online_meetings.by_online_meeting_id(meeting_id)
+            .get(),
+            "the meeting",
+        )
+        if online is None or not takes_part(me, online) or not online.participants:
+            raise denied(online.subject if online else None)
+
+        def person(p: MeetingParticipantInfo | None) -> Attendee:
+            user = p.identity.user if p and p.identity else None
+            mail = (p.upn if p else None) or ""
+            name = (user.display_name if user else None) or mail or "Unknown"
+            return Attendee(
+                name=name, email=mail, user_id=(user.id if user else None) or "", side=self._side(mail, me)
+            )
+
+        now = self._now()
+        return MeetingInfo(
+            meeting_id=online.id or meeting_id,
+            subject=online.subject or "(no subject)",
+            start=online.start_date_time or now,
+            end=online.end_date_time or now,
+            join_url=online.join_web_url or "",
+            organizer=person(online.participants.organizer),
+            attendees=tuple(person(p) for p in online.participants.attendees or []),
         )
 
     # -- internals ------------------------------------------------------------------------------

@@ -247,3 +247,19 @@ async def test_meetings_listed_only_under_their_organizer_are_still_found() -> N
         assert any(r["path"] == f"/v1.0/users/{PRIYA}/onlineMeetings" and r["status"] == 200 for r in lookups)
     finally:
         await runner.cleanup()
+
+
+async def test_a_meeting_named_by_its_ids_as_a_transcript_notification_does(meetings: GraphMeetings) -> None:
+    [last] = await meetings.recent_meetings(DEMO_USER_ID, limit=1)
+    found = await meetings.meeting(DEMO_USER_ID, PRIYA, last.meeting_id)
+    assert (found.subject, found.start, found.end, found.join_url) == (
+        last.subject,
+        last.start,
+        last.end,
+        last.join_url,
+    )
+    assert found.organizer.user_id == PRIYA and found.organizer.side is Side.internal
+    assert {a.name: a.side for a in found.attendees} == {a.name: a.side for a in last.attendees}
+    private = next(m for m in SEED.meetings if m.key == "not-attended")
+    with pytest.raises(AccessDenied, match="organised or attended"):
+        await meetings.meeting(DEMO_USER_ID, MEGAN, private.meeting_id)
