@@ -24,18 +24,17 @@ from mcem.parsing import load_transcript
 from mcem.pipeline import analyze
 from mcem.render.docx import to_docx
 from mcem.render.markdown import to_markdown
-from mcem.template import internal_sentences
 from mcem.transcript import Transcript
 from tests.conftest import FIXTURES, ROOT
 from tests.stubs import openai_stub as stubs
-from tests.stubs.llm_replies import answer_for
+from tests.stubs.llm_replies import FABRICATED, echo_sentences, poisoned
 
-FAKE = "We will sign for five thousand seats this quarter."
+FAKE = FABRICATED
 SAMPLE_CONTEXT = MeetingContext(
     company="Contoso Manufacturing",
     internal_names=frozenset({"Priya Raman", "Daniel O'Neil", "Sofia Farías"}),
 )
-ECHO = list(internal_sentences()[:4])
+ECHO = echo_sentences()
 
 
 @pytest.fixture
@@ -88,16 +87,7 @@ def _assert_clean(analysis: Analysis) -> None:
 
 
 def _poisoned(body: dict[str, Any]) -> stubs.Reply:
-    """A model that invents a quote and echoes the internal reference all over the document."""
-    data = answer_for(body)
-    speaker = data["participant_name"]
-    data["stages"][0]["quotes"].append({"text": FAKE, "speaker": speaker})
-    data["summary_table"][0]["excerpt"] = {"text": FAKE, "speaker": speaker}
-    data["executive_summary"].append(" ".join(ECHO[:2]))
-    data["stages"][1]["paragraphs"].insert(0, f"As planned, {ECHO[2][0].lower()}{ECHO[2][1:]}")
-    data["recommendations"][0]["narrative"] = f"Start now. {ECHO[3]}"
-    data["summary_table"][1]["insight"] = ECHO[0]
-    return stubs.text(json.dumps(data))
+    return stubs.text(json.dumps(poisoned(body)))
 
 
 async def test_fabricated_quotes_and_reference_echoes_never_reach_any_output(stub: stubs.OpenAIStub) -> None:

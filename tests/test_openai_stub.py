@@ -75,3 +75,48 @@ def test_spec_quirks_are_handled_as_notes_md_says() -> None:
     assert openai_spec.problems({**GOOD, "temperature": None}, "createChatCompletionRequest") == []
     assert openai_spec.required_query_parameters() == ["api-version"]
     assert set(openai_spec.auth_headers()) == {"api-key", "Authorization"}
+
+
+EXPECTED_KIND = {
+    "valid": None,
+    "fabricated-quote": None,  # the analyzer returns it; verification drops the quote
+    "internal-echo": None,  # likewise; verification strips the sentences
+    "invalid-json": "invalid_output",
+    "rate-limited": "rate_limited",
+    "server-error": "unavailable",
+    "timeout": "timeout",
+    "content-filter": "content_filter",
+    "refusal": "content_filter",
+    "length": "truncated",
+}
+
+
+@pytest.mark.parametrize("script", sorted(stubs.SCRIPTS))
+async def test_every_demo_script_drives_the_real_client_to_its_outcome(script: str) -> None:
+    from mcem.context import MeetingContext
+    from mcem.errors import LLMError
+    from mcem.llm import LLMAnalyzer, llm_settings_from_env
+    from mcem.transcript import Transcript, Utterance
+
+    transcript = Transcript(
+        utterances=(
+            Utterance(speaker="Ann Lee", start=0, end=4, text="We need the pilot live before March."),
+        )
+    )
+    server = stubs.OpenAIStub(default=stubs.SCRIPTS[script])
+    await server.start()
+    settings = llm_settings_from_env(stubs.azure_env(server, timeout="1", max_retries="0"))
+    assert settings is not None
+    analyzer = LLMAnalyzer(settings)
+    try:
+        if EXPECTED_KIND[script] is None:
+            analysis = await analyzer.analyze(transcript, MeetingContext())
+            assert analysis.meta.engine == "llm"
+        else:
+            with pytest.raises(LLMError) as caught:
+                await analyzer.analyze(transcript, MeetingContext())
+            assert caught.value.kind == EXPECTED_KIND[script]
+    finally:
+        await analyzer.aclose()
+        await server.stop()
+    assert server.violations == []

@@ -126,3 +126,35 @@ def analysis(quotes: list[dict[str, str]]) -> dict[str, Any]:
             "other_topics": [],
         },
     }
+
+
+FABRICATED = "We will sign for five thousand seats this quarter."
+
+
+def echo_sentences() -> list[str]:
+    from mcem.template import internal_sentences
+
+    return list(internal_sentences()[:4])
+
+
+def poisoned(body: dict[str, Any], *, fabricate: bool = True, echo: bool = True) -> dict[str, Any]:
+    """A model gone wrong: an invented quote, and the internal reference echoed all over the document.
+
+    It is also what a model that obeyed the injection in tests/fixtures/llm/injection-call.vtt sends.
+    """
+    data = answer_for(body)
+    if data.get("summary_table") is None:  # an evidence call: poison the stages only
+        if fabricate:
+            data["stages"][0]["quotes"].append({"text": FABRICATED, "speaker": "S1"})
+        return data
+    if fabricate:
+        speaker = data["participant_name"]
+        data["stages"][0]["quotes"].append({"text": FABRICATED, "speaker": speaker})
+        data["summary_table"][0]["excerpt"] = {"text": FABRICATED, "speaker": speaker}
+    if echo:
+        lines = echo_sentences()
+        data["executive_summary"].append(" ".join(lines[:2]))
+        data["stages"][1]["paragraphs"].insert(0, f"As planned, {lines[2][0].lower()}{lines[2][1:]}")
+        data["recommendations"][0]["narrative"] = f"Start now. {lines[3]}"
+        data["summary_table"][1]["insight"] = lines[0]
+    return data

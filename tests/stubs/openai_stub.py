@@ -27,7 +27,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.stubs import openai_spec
-from tests.stubs.llm_replies import answer_for
+from tests.stubs.llm_replies import answer_for, poisoned
 
 API_KEY = "stub-api-key"
 BEARER_TOKEN = "stub-entra-token"
@@ -247,18 +247,22 @@ class OpenAIStub:
         return self._error(status, code, message)
 
 
-SCRIPTS: dict[str, Callable[[], Reply]] = {
-    "valid": valid,
-    "invalid-json": lambda: text("{not json"),
-    "rate-limited": rate_limited,
-    "server-error": server_error,
-    "content-filter": filtered_prompt,
-    "length": truncated,
+SCRIPTS: dict[str, Callable[[dict[str, Any]], Reply]] = {
+    "valid": lambda _body: valid(),
+    "fabricated-quote": lambda body: text(json.dumps(poisoned(body, echo=False))),
+    "internal-echo": lambda body: text(json.dumps(poisoned(body, fabricate=False))),
+    "invalid-json": lambda _body: text("{not json"),
+    "rate-limited": lambda _body: rate_limited(),
+    "server-error": lambda _body: server_error(),
+    "timeout": lambda _body: slow(3600),
+    "content-filter": lambda _body: filtered_prompt(),
+    "refusal": lambda _body: Reply(content=None, refusal="I can't help with that."),
+    "length": lambda _body: truncated(),
 }
 
 
 async def _serve(port: int, script: str, latency: float) -> None:
-    stub = OpenAIStub(latency=latency, default=lambda _body: SCRIPTS[script]())
+    stub = OpenAIStub(latency=latency, default=SCRIPTS[script])
     await stub.start(port)
     print(f"OpenAI stub on http://127.0.0.1:{stub.port}  (script: {script})")
     print(f"  AZURE_OPENAI_ENDPOINT=http://127.0.0.1:{stub.port} AZURE_OPENAI_DEPLOYMENT=stub "
