@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mcem.context import MeetingContext
 from mcem.model import Person, Side
-from mcem.offline.people import guess_company, resolve
+from mcem.offline.people import guess_company, guess_roles, resolve
 from tests.fixtures.offline.calls import chat
 
 
@@ -81,3 +81,22 @@ def test_unattributed_speech_is_never_the_customer() -> None:
     for ctx in (MeetingContext(), MeetingContext(internal_names=frozenset({"Ana"}))):
         p = resolve(t, ctx)
         assert p.sides["Unknown speaker"] is Side.unknown and p.customer == ["Ben"]
+
+
+def test_job_titles_from_introductions() -> None:
+    t = chat(
+        [
+            (
+                "Ana Ruiz",
+                "I'm Ana Ruiz, the Microsoft Account Executive. With me is Dev, our Solution Specialist.",
+            ),
+            ("Dev Shah", "Hello."),
+            ("Ben Ode", "I'm Ben Ode, Head of Operations at Northwind Traders."),
+            ("Cy Lam", "I'm fine, thanks for asking."),
+        ]
+    )
+    assert guess_roles(t) == {
+        "Ana Ruiz": "Microsoft Account Executive",
+        "Dev Shah": "Solution Specialist",
+        "Ben Ode": "Head of Operations",
+    }

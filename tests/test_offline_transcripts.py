@@ -45,7 +45,11 @@ def test_sample_without_any_context_guesses_sides_company_and_people() -> None:
     t, a = analysed(SAMPLE)
     assert a.company_name == "Contoso Manufacturing"
     assert a.participant_name == "Helen Whitaker"
-    assert a.details.interviewer is not None and a.details.interviewer.name == "Priya Raman"
+    assert a.details.interviewer is not None and a.details.interviewer.label() == (
+        "Priya Raman, Microsoft Account Executive"
+    )
+    assert a.details.participant is not None
+    assert a.details.participant.label() == "Helen Whitaker, Chief Information Officer"
     assert all(name in a.meta.note for name in README_INTERNAL)
     assert all(s.discussed and s.quotes for s in a.stages)
     assert_quotes_verbatim(t, a, CUSTOMER)

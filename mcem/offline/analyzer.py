@@ -23,6 +23,7 @@ from mcem.model import (
 )
 from mcem.offline import recommend, writer
 from mcem.offline.findings import Findings, gather
+from mcem.offline.people import guess_roles
 from mcem.transcript import Transcript
 
 NOTE = (
@@ -72,14 +73,18 @@ def build(f: Findings, now: datetime) -> Analysis:
 
 
 def _details(f: Findings) -> InterviewDetails:
+    said = guess_roles(f.transcript)
+
     def person(name: str, side: Side) -> Person | None:
         if not name:
             return None
         known = f.context.person(name)
-        return Person(name=name, role=known.role if known else "", side=known.side if known else side)
+        role = known.role if known and known.role else said.get(name, "")
+        return Person(name=name, role=role, side=known.side if known else side)
 
     attendees = list(f.context.people) or [
-        Person(name=s, side=f.people.sides.get(s, Side.unknown)) for s in f.transcript.speakers
+        Person(name=s, role=said.get(s, ""), side=f.people.sides.get(s, Side.unknown))
+        for s in f.transcript.speakers
     ]
     return InterviewDetails(
         date_time=f.context.start,

@@ -189,3 +189,33 @@ def join_names(names: list[str]) -> str:
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+_TITLE = r"((?:[A-Z][\w&'-]*)(?:\s+(?:[A-Z][\w&'-]*|&|of))*)"
+
+
+def guess_roles(transcript: Transcript, limit: int = 20) -> dict[str, str]:
+    """Job titles people give early in the call: "I'm Helen Whitaker, Chief Information Officer at ..."
+    for themselves, or "Daniel, our Solution Specialist" for a colleague."""
+    speakers = transcript.speakers
+    firsts = {s.split()[0]: s for s in speakers}
+    roles: dict[str, str] = {}
+    for u in transcript.utterances[:limit]:
+        names = "|".join(re.escape(n) for n in (u.speaker, u.speaker.split()[0]))
+        own = re.search(rf"\bI(?:'m|’m| am) (?:{names}),? (?:the |your |a |an )?{_TITLE}", u.text)
+        if own and u.speaker not in roles:
+            roles[u.speaker] = _clean_title(own.group(1))
+        for first, full in firsts.items():
+            if full == u.speaker or full in roles:
+                continue
+            m = re.search(rf"\b{re.escape(first)},? (?:our|your|the) {_TITLE}", u.text)
+            if m:
+                roles[full] = _clean_title(m.group(1))
+    return {k: v for k, v in roles.items() if v}
+
+
+def _clean_title(raw: str) -> str:
+    words = raw.split()
+    while words and words[-1] in ("&", "of"):
+        words.pop()
+    return " ".join(words[:6])
