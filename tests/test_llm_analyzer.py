@@ -13,7 +13,7 @@ from mcem.context import MeetingContext
 from mcem.errors import LLMError
 from mcem.llm import LLMAnalyzer, llm_settings_from_env
 from mcem.llm.prompts import prompt_version
-from mcem.model import Person, Side, Stage
+from mcem.model import Analysis, Person, Side, Stage
 from mcem.parsing import load_transcript
 from mcem.transcript import Transcript
 from tests.conftest import FIXTURES, ROOT
@@ -42,7 +42,7 @@ def sample() -> Transcript:
 
 async def _run(
     settings_env: dict[str, str], transcript: Transcript, **kw: object
-) -> tuple[LLMAnalyzer, object]:
+) -> tuple[LLMAnalyzer, Analysis]:
     settings = llm_settings_from_env(settings_env)
     assert settings is not None
     analyzer = LLMAnalyzer(settings, **kw)  # type: ignore[arg-type]
@@ -69,11 +69,11 @@ async def test_azure_key_request_is_the_documented_shape(stub: stubs.OpenAIStub,
     assert "S2 = Helen Whitaker (customer)" in user
     for message in request.body["messages"]:
         assert "{{" not in message["content"], "an unfilled placeholder reached the model"
-    meta = analysis.meta  # type: ignore[attr-defined]
+    meta = analysis.meta
     assert (meta.engine, meta.model, meta.prompt_version) == ("llm", "azure:gpt-4o-stub", prompt_version())
-    assert analysis.company_name == "Contoso Manufacturing"  # type: ignore[attr-defined]
-    assert analysis.details.attendees[0].side is Side.internal  # type: ignore[attr-defined]
-    assert analysis.verification.quotes_checked == 0  # type: ignore[attr-defined]  # unverified, by contract
+    assert analysis.company_name == "Contoso Manufacturing"
+    assert analysis.details.attendees[0].side is Side.internal
+    assert analysis.verification.quotes_checked == 0  # unverified, by contract
 
 
 async def test_entra_id_sends_the_bearer_token(stub: stubs.OpenAIStub, sample: Transcript) -> None:
@@ -87,7 +87,7 @@ async def test_entra_id_sends_the_bearer_token(stub: stubs.OpenAIStub, sample: T
 
     _, analysis = await _run(env, sample, token_provider=provider)
     assert [r.auth for r in stub.received] == ["bearer"] and calls
-    assert analysis.meta.engine == "llm"  # type: ignore[attr-defined]
+    assert analysis.meta.engine == "llm"
 
 
 async def test_openai_compatible_path_with_model_in_body(stub: stubs.OpenAIStub, sample: Transcript) -> None:
@@ -95,7 +95,7 @@ async def test_openai_compatible_path_with_model_in_body(stub: stubs.OpenAIStub,
     _, analysis = await _run(env, sample)
     [request] = stub.received
     assert request.path == "/v1/chat/completions" and request.body["model"] == "llama3.1"
-    assert analysis.meta.model == "llama3.1"  # type: ignore[attr-defined]
+    assert analysis.meta.model == "llama3.1"
 
 
 async def test_a_given_client_is_used_and_not_closed(stub: stubs.OpenAIStub, sample: Transcript) -> None:
@@ -117,7 +117,7 @@ async def test_aliases_in_model_quotes_become_full_names(stub: stubs.OpenAIStub,
 
     stub.default = with_alias
     _, analysis = await _run(stubs.azure_env(stub), sample)
-    assert analysis.stages[0].quotes[0].speaker == "Helen Whitaker"  # type: ignore[attr-defined]
+    assert analysis.stages[0].quotes[0].speaker == "Helen Whitaker"
 
 
 async def test_invalid_json_is_re_asked_once_with_the_error(
@@ -129,7 +129,7 @@ async def test_invalid_json_is_re_asked_once_with_the_error(
     second = stub.received[1].body["messages"]
     assert [m["role"] for m in second] == ["system", "user", "assistant", "user"]
     assert second[2]["content"] == "{not json" and "not valid JSON" in second[3]["content"]
-    assert analysis.stages[0].stage is Stage.listen_consult  # type: ignore[attr-defined]
+    assert analysis.stages[0].stage is Stage.listen_consult
 
 
 async def test_model_rule_violations_are_re_asked_with_pydantic_errors(
