@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -192,3 +196,29 @@ def test_no_field_contains_internal_reference_text(lines: list[tuple[str, str]])
     blob = normalise(" ".join(texts(a)))
     for s in internal_sentences():
         assert normalise(s) not in blob
+
+
+def test_deterministic_across_processes_with_different_hash_seeds() -> None:
+    # Set and dict-of-set iteration order changes with PYTHONHASHSEED; the output must not.
+    code = (
+        "from datetime import datetime, UTC\n"
+        "from mcem.context import MeetingContext\n"
+        "from mcem.offline import OfflineAnalyzer\n"
+        "from tests.fixtures.offline.calls import FULL, chat\n"
+        "analyzer = OfflineAnalyzer(now=datetime(2026, 1, 1, tzinfo=UTC))\n"
+        "a = analyzer.analyze_sync(chat(FULL), MeetingContext())\n"
+        "print(a.model_dump_json())\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=root,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(outputs) == 1
