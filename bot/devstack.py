@@ -26,15 +26,20 @@ __all__ = ["ROOT", "DevStack", "DevStackError", "free_port", "loopback_guard"]
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAYGROUND_CLI = ROOT / "node_modules" / "@microsoft" / "m365agentsplayground" / "cli.js"
-# Settings that would make the bot leave anonymous local mode or call a language model.
-_STRIPPED_PREFIXES = (
+# A developer's own settings must not leak into the self-contained stack: the bot would leave
+# anonymous local mode, or look for a SharePoint library the emulator does not have.
+_STACK_OWNED = (
     "CONNECTIONS__",
     "CONNECTIONSMAP",
     "AGENTAPPLICATION__",
-    "AZURE_OPENAI",
-    "OPENAI_",
-    "MCEM_LLM",
+    "MCEM_BOT_",
+    "MCEM_ALLOWED_TENANTS",
+    "MCEM_GRAPH_",
+    "MCEM_SHAREPOINT_",
+    "MCEM_TENANT_DOMAINS",
 )
+# And, for an offline run, nothing that would make it call a language model.
+_LLM = ("AZURE_OPENAI", "OPENAI_", "MCEM_LLM", "MCEM_MODEL")
 
 
 class DevStackError(RuntimeError):
@@ -175,7 +180,8 @@ class DevStack:
         return "\n".join(f"--- {p.name} ({p.log})\n{p.tail()}" for p in self._processes)
 
     def _base_env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not (self.offline and k.startswith(_STRIPPED_PREFIXES))}
+        dropped = _STACK_OWNED + (_LLM if self.offline else ())
+        env = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
         env["PYTHONUNBUFFERED"] = "1"
         return env
