@@ -114,3 +114,24 @@ async def test_a_reply_obeying_an_injection_in_the_transcript_is_neutralised(stu
     # The customer's real words survive, attributed and timed.
     speakers = {q.speaker for q in analysis.quotes()}
     assert speakers == {"Maria Lopez"}
+
+
+async def test_a_good_reply_keeps_every_quote_with_its_time_and_speaker(stub: stubs.OpenAIStub) -> None:
+    """A hand-written model answer to the injection call that did not obey it (the fixture)."""
+    reply = (FIXTURES / "llm" / "injection-call.reply.json").read_text("utf-8")
+    stub.enqueue(stubs.text(reply))
+    transcript = load_transcript(FIXTURES / "llm" / "injection-call.vtt")
+    analysis = await _through_pipeline(
+        stub,
+        transcript,
+        MeetingContext(internal_names=frozenset({"Jordan Blake"}), company="Fabrikam Retail"),
+    )
+    assert analysis.verification.quotes_dropped == 0 and analysis.verification.quotes_checked == 8
+    assert analysis.verification.internal_sentences_removed == 0
+    assert analysis.company_name == "Fabrikam Retail"  # the calendar's name beats the model's guess
+    starts = {q.text: q.start for q in analysis.quotes()}
+    assert starts["We lose about three hours per store per week on it."] == 7.1
+    assert starts["We want a pilot in ten stores before we commit to anything bigger."] == 28.1
+    markdown = to_markdown(analysis)
+    assert "We want a pilot in ten stores before we commit to anything bigger." in markdown
+    assert [s.discussed for s in analysis.stages] == [True, False, True, False, False]

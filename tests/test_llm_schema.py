@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -111,3 +112,11 @@ def test_a_real_analysis_projected_validates_and_extra_fields_do_not() -> None:
     data["stages"][0]["quotes"][0]["start"] = 3.0  # times come from code, never from the model
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(data, schema)
+
+
+def test_the_hand_written_reply_fixture_still_fits_the_schema() -> None:
+    # When mcem.model changes, this fails first and says which fixture field drifted.
+    from tests.conftest import FIXTURES
+
+    reply = json.loads((FIXTURES / "llm" / "injection-call.reply.json").read_text("utf-8"))
+    jsonschema.validate(reply, analysis_schema())
