@@ -34,13 +34,14 @@ from bot.jobs import RETRY_VERB, STEPS, AnalysisJob, JobRunner, MeetingById, Tar
 from bot.listing import meetings_reply
 from bot.services import Services
 from bot.settings import BotSettings
-from cards import error_card, help_card, progress_card
+from cards import VERB_EMAIL, VERB_FEEDBACK, VERB_REGENERATE, error_card, help_card, progress_card
 
 __all__ = ["ConversationCard", "card_activity", "register_handlers"]
 
 log = logging.getLogger(__name__)
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+INVOKE_MESSAGE = "application/vnd.microsoft.activity.message"
 # Teams userRole values of people outside the tenant.
 _OUTSIDERS = frozenset({"guest", "anonymous"})
 
@@ -124,11 +125,35 @@ def register_handlers(
         # A new progress card rather than replacing the clicked one: the picker stays usable, and the
         # invoke response cannot race the job's first in-place update.
         started = await _start(context, runner, user_id, target)
-        return AdaptiveCardInvokeResponse(
-            status_code=200,
-            type="application/vnd.microsoft.activity.message",
-            value="Working on it: the progress is in the card below." if started else "Not started.",
-        )
+        return _toast("Working on it: the progress is in the card below." if started else "Not started.")
+
+    @app.adaptive_card.action_execute(VERB_REGENERATE)
+    async def on_regenerate(
+        context: TurnContext, _state: TurnState, data: dict[str, Any] | None
+    ) -> AdaptiveCardInvokeResponse:
+        user_id = _user_id(context)
+        meeting_id = runner.meeting_of(str((data or {}).get("run_id") or ""), user_id)
+        if meeting_id is None:
+            return _toast(
+                "I no longer have that analysis: type `analyze` with the meeting's subject or date."
+            )
+        started = await _start(context, runner, user_id, MeetingById(meeting_id))
+        return _toast("Regenerating: the progress is in the card below." if started else "Not started.")
+
+    @app.adaptive_card.action_execute(VERB_FEEDBACK)
+    async def on_feedback(
+        _context: TurnContext, _state: TurnState, data: dict[str, Any] | None
+    ) -> AdaptiveCardInvokeResponse:
+        rating = str((data or {}).get("rating") or "")
+        # The rating only: a free-text comment can quote the meeting.
+        log.info("feedback on run %s: %s", (data or {}).get("run_id", "?"), rating[:20] or "no rating")
+        return _toast("Thanks for the feedback.")
+
+    @app.adaptive_card.action_execute(VERB_EMAIL)
+    async def on_email(
+        _context: TurnContext, _state: TurnState, _data: dict[str, Any] | None
+    ) -> AdaptiveCardInvokeResponse:
+        return _toast("Emailing the summary is not set up in this deployment yet; share the document link.")
 
 
 async def _start(
@@ -203,6 +228,13 @@ def _target_from(data: dict[str, Any]) -> Target | None:
             return None
         return AnalyzeMatching(words=str(data.get("words") or ""), on=day)
     return None
+
+
+def _toast(text: str) -> AdaptiveCardInvokeResponse:
+    """A short message the client shows where the user clicked; the card stays as it is."""
+    return AdaptiveCardInvokeResponse(
+        status_code=200, type="application/vnd.microsoft.activity.message", value=text
+    )
 
 
 def _invoke_card(card: dict[str, Any]) -> AdaptiveCardInvokeResponse:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -40,6 +41,7 @@ __all__ = ["STEPS", "AnalysisJob", "CardSink", "JobRunner", "MeetingById", "run_
 log = logging.getLogger(__name__)
 
 STEPS = DEFAULT_STEPS  # finding the meeting, fetching the transcript, analysing, saving the document
+REMEMBERED_RUNS = 1000
 RETRY_VERB = VERB_ANALYZE  # "Try again" is the meetings card's Analyze button with the same data
 
 
@@ -73,14 +75,20 @@ async def run_analysis(
     *,
     grace: timedelta = timedelta(minutes=60),
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    found: Callable[[MeetingInfo], None] | None = None,
 ) -> Analysis | None:
-    """Run one job to its end card. Returns the analysis, or None when an error card was shown."""
+    """Run one job to its end card. Returns the analysis, or None when an error card was shown.
+
+    ``found`` hears which meeting the job settled on (so "Regenerate" can name it again).
+    """
     run_id = job.run_id or uuid.uuid4().hex[:12]
     subject: str | None = None
     step = 0
     try:
         meeting = await _find_meeting(job, services)
         subject = meeting.subject
+        if found:
+            found(meeting)
         step = 1
         await sink.show(progress_card(STEPS, step, subject=subject))
         ref = await _latest_transcript(job.user_id, meeting, services, grace=grace, now=now())
@@ -246,6 +254,8 @@ class JobRunner:
         self._slots = asyncio.Semaphore(max_jobs)
         self._grace = grace
         self._tasks: set[asyncio.Task[Analysis | None]] = set()
+        # run id -> (requester, meeting id), newest last; what "Regenerate" on a summary card needs.
+        self._runs: OrderedDict[str, tuple[str, str]] = OrderedDict()
 
     def start(self, job: AnalysisJob, sink: CardSink) -> asyncio.Task[Analysis | None]:
         task = asyncio.create_task(self._run(job, sink), name=f"analysis-{job.run_id}")
@@ -256,12 +266,26 @@ class JobRunner:
     async def _run(self, job: AnalysisJob, sink: CardSink) -> Analysis | None:
         async with self._slots:
             try:
-                return await run_analysis(job, self._services, sink, grace=self._grace)
+                return await run_analysis(
+                    job, self._services, sink, grace=self._grace, found=lambda m: self._remember(job, m)
+                )
             except asyncio.CancelledError:
                 raise
             except Exception as err:  # the sink itself failed: nobody left to tell but the log
                 log.error("analysis %s could not update its card: %s", job.run_id, type(err).__name__)
                 return None
+
+    def meeting_of(self, run_id: str, user_id: str) -> str | None:
+        """The meeting a finished run analysed, if this process ran it for this user."""
+        user_and_meeting = self._runs.get(run_id)
+        if user_and_meeting is None or user_and_meeting[0] != user_id:
+            return None
+        return user_and_meeting[1]
+
+    def _remember(self, job: AnalysisJob, meeting: MeetingInfo) -> None:
+        self._runs[job.run_id] = (job.user_id, meeting.meeting_id)
+        while len(self._runs) > REMEMBERED_RUNS:
+            self._runs.popitem(last=False)
 
     @property
     def running(self) -> int:

@@ -254,3 +254,60 @@ async def test_one_unreadable_meeting_does_not_hide_the_others(bot: Bot) -> None
     [card] = bot.connector.cards()
     assert "Contoso pilot review" in texts(card) and "Board briefing" in texts(card)
     assert json.dumps(card).count('"verb": "analyze"') == 1  # only the readable one has a button
+
+
+def click(connector: Connector, verb: str, data: dict[str, Any], *, user: dict[str, Any] = USER) -> dict:
+    activity = message("", connector) | {
+        "type": "invoke",
+        "name": "adaptiveCard/action",
+        "from": user,
+        "replyToId": "some-card",
+        "value": {"action": {"type": "Action.Execute", "verb": verb, "data": data}},
+    }
+    del activity["text"]
+    return activity
+
+
+async def test_regenerate_reanalyses_the_same_meeting_into_a_new_card(bot: Bot) -> None:
+    other = meeting("m-2", "Fabrikam discovery")
+    bot.meetings.meetings = [meeting(), other]
+    bot.meetings.transcript_ids = {"m-1": ["t-1"], "m-2": ["t-2"]}
+    await bot.send(message("analyze Fabrikam", bot.connector))
+    await bot.settle()
+    summary = bot.connector.updates[-1]["attachments"][0]["content"]
+    [regenerate] = [a for a in summary["actions"] if a.get("verb") == "regenerate"]
+
+    bot.meetings.calls.clear()
+    status, body = await bot.send(click(bot.connector, "regenerate", regenerate["data"]))
+    assert status == 200 and "Regenerating" in body["value"]
+    await bot.settle()
+    assert ("transcript_vtt", USER_ID, "t-2") in bot.meetings.calls  # the Fabrikam meeting again
+    assert len(bot.connector.posted) == 2  # a second card; the first summary stays as it was
+
+
+async def test_regenerate_is_only_for_the_user_who_ran_it(bot: Bot) -> None:
+    await bot.send(message("analyze last meeting", bot.connector))
+    await bot.settle()
+    summary = bot.connector.updates[-1]["attachments"][0]["content"]
+    [regenerate] = [a for a in summary["actions"] if a.get("verb") == "regenerate"]
+    someone_else = {"id": "29:user-9", "name": "Megan Bowen", "aadObjectId": "another-user"}
+    bot.meetings.calls.clear()
+    status, body = await bot.send(click(bot.connector, "regenerate", regenerate["data"], user=someone_else))
+    assert status == 200 and "no longer have that analysis" in body["value"]
+    assert bot.meetings.calls == []
+
+
+async def test_feedback_is_thanked_and_its_comment_not_logged(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    data = {"run_id": "r-1", "rating": "useful", "comment": "Priya's budget is 2 million"}
+    with caplog.at_level("DEBUG"):
+        status, body = await bot.send(click(bot.connector, "feedback", data))
+    assert status == 200 and body["value"] == "Thanks for the feedback."
+    assert "useful" in caplog.text and "budget" not in caplog.text
+
+
+async def test_email_says_it_is_not_set_up_rather_than_pretending(bot: Bot) -> None:
+    status, body = await bot.send(click(bot.connector, "email", {"run_id": "r-1"}))
+    assert status == 200 and "not set up" in body["value"]
+    assert bot.connector.posted == []
