@@ -153,3 +153,37 @@ async def test_a_rejected_parameter_shows_the_service_reason(stub: stubs.OpenAIS
     error = await _failure(stubs.azure_env(stub))
     assert error.kind == "config" and "Unsupported parameter: 'max_tokens'" in str(error)
     assert len(stub.received) == 1
+
+
+class _NoSignIn:
+    """An azure-identity async credential with nobody signed in."""
+
+    async def get_token(self, *scopes: str, **kwargs: object) -> object:
+        from azure.core.exceptions import ClientAuthenticationError
+
+        raise ClientAuthenticationError("DefaultAzureCredential failed to retrieve a token")
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+async def test_no_entra_sign_in_is_an_auth_error_not_a_traceback(stub: stubs.OpenAIStub) -> None:
+    from mcem.llm.client import LazyEntraTokenProvider
+
+    env = stubs.azure_env(stub)
+    del env["AZURE_OPENAI_API_KEY"]
+    settings = llm_settings_from_env(env)
+    assert settings is not None
+    credential = _NoSignIn()
+    provider = LazyEntraTokenProvider(credential_factory=lambda: credential)
+    analyzer = LLMAnalyzer(settings, token_provider=provider)
+    error = None
+    try:
+        await analyzer.analyze(CALL, CONTEXT)
+    except LLMError as exc:
+        error = exc
+    await provider.aclose()
+    await analyzer.aclose()
+    assert error is not None and error.kind == "auth" and "az login" in str(error)
+    assert stub.received == [] and stub.refused == 0  # nothing was sent without a token
+    assert credential.closed

@@ -8,30 +8,45 @@ never touches the network or a sign-in cache.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import openai
 
+from mcem.errors import LLMError
 from mcem.llm.settings import ENTRA_SCOPE, LLMSettings
 
 TokenProvider = Callable[[], str | Awaitable[str]]
 
 
 class LazyEntraTokenProvider:
-    """An async bearer-token provider that builds DefaultAzureCredential on first use."""
+    """An async bearer-token provider that builds DefaultAzureCredential on first use.
 
-    def __init__(self, scope: str = ENTRA_SCOPE) -> None:
+    ``credential_factory`` exists for tests; production uses azure-identity's DefaultAzureCredential.
+    """
+
+    def __init__(self, scope: str = ENTRA_SCOPE, credential_factory: Callable[[], Any] | None = None) -> None:
         self._scope = scope
-        self._credential: object | None = None
+        self._factory = credential_factory
+        self._credential: Any = None
         self._provider: Callable[[], Awaitable[str]] | None = None
 
     async def __call__(self) -> str:
+        from azure.core.exceptions import ClientAuthenticationError
+
         if self._provider is None:
             from azure.identity.aio import DefaultAzureCredential, get_bearer_token_provider
 
-            credential = DefaultAzureCredential()
-            self._credential = credential
-            self._provider = get_bearer_token_provider(credential, self._scope)
-        return await self._provider()
+            self._credential = (self._factory or DefaultAzureCredential)()
+            self._provider = get_bearer_token_provider(self._credential, self._scope)
+        try:
+            return await self._provider()
+        except ClientAuthenticationError:
+            # Raised inside the SDK's request preparation, so it would escape the API error mapping.
+            raise LLMError(
+                "No Microsoft Entra ID sign-in is available for Azure OpenAI: run `az login`, use a "
+                "managed identity, or set AZURE_OPENAI_API_KEY.",
+                kind="auth",
+            ) from None
 
     async def aclose(self) -> None:
         close = getattr(self._credential, "close", None)
