@@ -128,7 +128,7 @@ class _Index:
         claimed = quote.speaker.casefold().strip()
         i, a, b = min(hits, key=lambda h: (self.utterances[h[0]].speaker.casefold() != claimed, h[0]))
         u = self.utterances[i]
-        return _Found(self._span(i, a, b), u.speaker, u.start)
+        return _Found(self._span(i, a, b), u.speaker, self._time_at(i, a))
 
     def _fuzzy(self, needle: str) -> list[tuple[int, int, int]]:
         n = len(needle.split())
@@ -148,6 +148,19 @@ class _Index:
                     elif score and score == best:
                         hits.append((i, a, b))
         return hits
+
+    def _time_at(self, i: int, a: int) -> float:
+        """When the quote starts, interpolated by its offset in the utterance.
+
+        Teams splits a long turn into parts of a few seconds each and the parser merges them,
+        so a quote from the middle of a 40-second turn would otherwise show the turn's start.
+        Speech runs at a near-constant rate, so the character offset is a good estimate.
+        """
+        u = self.utterances[i]
+        text_len = len(self.normal[i][0])
+        if text_len == 0 or u.end <= u.start:
+            return u.start
+        return round(u.start + (u.end - u.start) * a / text_len, 3)
 
     def _span(self, i: int, a: int, b: int) -> str:
         """The verbatim source text behind normalised [a, b), widened to whole words."""
@@ -284,6 +297,8 @@ def verify(analysis: Analysis, transcript: Transcript) -> Analysis:
     }
     update["participant_name"] = _keep_or(analysis.participant_name, guard.clean, "the participant")
     update["company_name"] = _keep_or(analysis.company_name, guard.clean, "the customer")
+    # Dropped quotes are gone from the input on a second run, so the running total of quotes ever
+    # checked is what earlier runs dropped plus what is present now; this keeps verify idempotent.
     update["verification"] = Verification(
         quotes_checked=prior.quotes_dropped + checked,
         quotes_dropped=prior.quotes_dropped + dropped,

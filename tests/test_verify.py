@@ -148,13 +148,24 @@ def test_whitespace_curly_quotes_dashes_and_case_are_tolerated_and_transcript_te
     assert out.verification.quotes_dropped == 0
 
 
-def test_sentence_inside_a_longer_utterance_gets_that_utterances_start() -> None:
+def test_sentence_inside_a_longer_utterance_gets_a_time_within_that_utterance() -> None:
     out = verify(
         make(quotes=[Quote(text="we need to see it live before we commit", speaker="Helen Whitaker")]),
         TRANSCRIPT,
     )
     (q,) = stage_quotes(out)
     assert q.text == "We need to see it live before we commit."
+    # The second sentence starts about two-thirds into a turn spoken from 6.5 s to 20 s.
+    assert q.start is not None
+    assert 14.0 < q.start < 17.0
+
+
+def test_sentence_at_the_start_of_an_utterance_gets_its_start() -> None:
+    out = verify(
+        make(quotes=[Quote(text="Our biggest hurdle is aligning our global teams", speaker="Helen")]),
+        TRANSCRIPT,
+    )
+    (q,) = stage_quotes(out)
     assert q.start == 6.5
 
 
