@@ -130,8 +130,12 @@ async def test_a_good_reply_keeps_every_quote_with_its_time_and_speaker(stub: st
     assert analysis.verification.internal_sentences_removed == 0
     assert analysis.company_name == "Fabrikam Retail"  # the calendar's name beats the model's guess
     starts = {q.text: q.start for q in analysis.quotes()}
-    assert starts["We lose about three hours per store per week on it."] == 7.1
-    assert starts["We want a pilot in ten stores before we commit to anything bigger."] == 28.1
+    # Times come from the turn that holds the words (7.1-20.3 s and 28.1-36.4 s in the fixture).
+    lose = starts["We lose about three hours per store per week on it."]
+    pilot = starts["We want a pilot in ten stores before we commit to anything bigger."]
+    assert lose is not None and 7.1 <= lose <= 20.3
+    assert pilot is not None and 28.1 <= pilot <= 36.4
+    assert {q.speaker for q in analysis.quotes()} == {"Maria Lopez"}
     markdown = to_markdown(analysis)
     assert "We want a pilot in ten stores before we commit to anything bigger." in markdown
     assert [s.discussed for s in analysis.stages] == [True, False, True, False, False]
