@@ -20,6 +20,7 @@ import pytest
 from bot.devstack import DevStack
 from bot.playground_client import BotMessage, PlaygroundClient, card_of
 from mcem.model import ROLE_TITLES
+from mcem.parsing import parse_transcript
 from tests.conftest import ROOT
 from tests.test_bot_jobs import texts
 
@@ -120,13 +121,17 @@ async def test_problems_end_in_an_error_card_that_says_what_to_do(
     assert "What to do" in texts(card_of(error) or {})
 
 
-async def test_group_chat_with_a_mention(stack: DevStack) -> None:
+@pytest.mark.parametrize("where", ["group chat", "channel"])
+async def test_group_chat_and_channel_with_a_mention(stack: DevStack, where: str) -> None:
     async with PlaygroundClient(stack.playground_url) as pg:
         config = await pg.config()
-        group = config["groupChats"][0]["id"]
+        if where == "group chat":
+            conversation = config["groupChats"][0]["id"]
+        else:
+            conversation = config["teams"][0]["channels"][0]["id"]
         bot = config["bot"]
         at = f"<at>{bot['name']}</at>"
-        await pg.send(group, f"{at} analyze last meeting", mentions=[{"mentioned": bot, "text": at}])
+        await pg.send(conversation, f"{at} analyze last meeting", mentions=[{"mentioned": bot, "text": at}])
         async with asyncio.timeout(60):
             first = await pg.next_message()
             await pg.next_message(lambda m: m.message_id == first.message_id and has_card(TITLE)(m))
@@ -168,3 +173,17 @@ def execute_actions(node: Any) -> list[dict[str, Any]]:
         return []
     own = [node] if node.get("type") == "Action.Execute" else []
     return own + [a for value in node.values() for a in execute_actions(value)]
+
+
+def test_nothing_tried_to_leave_the_machine_and_no_transcript_was_logged(stack: DevStack) -> None:
+    """Runs last in this module, after every journey above has gone through the stack."""
+    refusals = stack.run_dir / "loopback-refusals.log"
+    assert not refusals.exists() or not refusals.read_text().strip(), refusals.read_text()
+
+    [sample] = sorted((ROOT / "samples").glob("*.vtt"))
+    transcript = parse_transcript(sample.read_bytes(), sample.name)
+    spoken = [u.text for u in transcript.utterances if len(u.text) > 40]
+    assert len(spoken) > 20
+    logs = "\n".join(p.read_text(errors="replace") for p in stack.run_dir.glob("*.log"))
+    leaked = [text for text in spoken if text in logs or text[:40] in logs]
+    assert leaked == [], f"transcript text in the logs: {leaked[:2]}"
