@@ -46,12 +46,17 @@ INVOKE_MESSAGE = "application/vnd.microsoft.activity.message"
 _OUTSIDERS = frozenset({"guest", "anonymous"})
 
 
-def card_activity(card: dict[str, Any], *, activity_id: str | None = None) -> Activity:
-    return Activity(
+def card_activity(
+    card: dict[str, Any], *, activity_id: str | None = None, locale: str | None = None
+) -> Activity:
+    activity = Activity(
         type=ActivityTypes.message,
         id=activity_id,
         attachments=[Attachment(content_type=ADAPTIVE_CARD, content=card)],
     )
+    if locale:
+        activity.locale = locale
+    return activity
 
 
 class ConversationCard:
@@ -71,7 +76,9 @@ class ConversationCard:
 
     async def show(self, card: dict[str, Any]) -> None:
         async def replace(context: TurnContext) -> None:
-            await context.update_activity(card_activity(card, activity_id=self.activity_id))
+            # The continuation turn knows no locale; without this the SDK would send "locale": null.
+            update = card_activity(card, activity_id=self.activity_id, locale=self._reference.locale)
+            await context.update_activity(update)
 
         await self._adapter.continue_conversation_with_claims(
             self._identity, self._reference.get_continuation_activity(), replace

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import jsonschema
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
@@ -21,6 +22,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.app import RUNNER, create_app
 from bot.services import Services
 from bot.settings import settings_from_env
+from tests.conftest import SHARED
 from tests.fixtures.bot.fakes import USER_ID, FakeAnalyzer, FakeDocuments, FakeMeetings, meeting
 from tests.test_bot_jobs import texts
 
@@ -30,14 +32,36 @@ USER = {"id": "29:user-0", "name": "Alex Wilber", "aadObjectId": USER_ID}
 TEAMMATE = {"id": "29:user-1", "name": "Megan Bowen", "tenantId": TENANT, "userRole": "user"}
 
 
+def _protocol_validator(definition: str) -> jsonschema.Draft7Validator:
+    """A validator for one type of the published Bot Framework protocol schema."""
+    specs = SHARED / "specs" / "botframework-protocol.schema.json"
+    if not specs.is_file():
+        pytest.fail(f"{specs} is missing: the tests need ../shared beside the repo")
+    schema = json.loads(specs.read_text())
+    return jsonschema.Draft7Validator({**schema, "$ref": f"#/definitions/{definition}"})
+
+
+ACTIVITY = _protocol_validator("Activity")
+CHANNEL_ACCOUNT = _protocol_validator("ChannelAccount")
+
+
+def protocol_errors(validator: jsonschema.Draft7Validator, body: Any) -> list[str]:
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(body)]
+
+
 @dataclass
 class Connector:
-    """A Bot Connector v3 stand-in: records the bot's activities, answers member lists."""
+    """A Bot Connector v3 stand-in: records the bot's activities, answers member lists.
+
+    Every activity the bot sends, and every member it is told about, is checked against the
+    published Bot Framework protocol schema; ``violations`` collects what does not match.
+    """
 
     url: str = ""
     posted: list[dict[str, Any]] = field(default_factory=list)  # new activities, in order
     updates: list[dict[str, Any]] = field(default_factory=list)
     members: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    violations: list[str] = field(default_factory=list)
     next_id: int = 0
 
     def app(self) -> web.Application:
@@ -51,6 +75,7 @@ class Connector:
 
     async def _post(self, request: web.Request) -> web.Response:
         body = await request.json()
+        self.violations += protocol_errors(ACTIVITY, body)
         if body.get("type") != "message":
             return web.json_response({"id": "typing"})  # the SDK's typing indicator
         self.next_id += 1
@@ -60,12 +85,16 @@ class Connector:
 
     async def _put(self, request: web.Request) -> web.Response:
         body = await request.json()
+        self.violations += protocol_errors(ACTIVITY, body)
         body["id"] = request.match_info["activity"]
         self.updates.append(body)
         return web.json_response({"id": body["id"]})
 
     async def _members(self, request: web.Request) -> web.Response:
-        return web.json_response(self.members.get(request.match_info["conversation"], [USER]))
+        members = self.members.get(request.match_info["conversation"], [USER])
+        for member in members:
+            self.violations += protocol_errors(CHANNEL_ACCOUNT, member)
+        return web.json_response(members)
 
     def cards(self) -> list[dict[str, Any]]:
         return [a["attachments"][0]["content"] for a in self.posted if a.get("attachments")]
@@ -79,6 +108,7 @@ class Bot:
     app: web.Application
 
     async def send(self, activity: dict[str, Any]) -> tuple[int, Any]:
+        assert protocol_errors(ACTIVITY, activity) == [], "the test sent an activity Teams would not"
         response = await self.client.post("/api/messages", json=activity)
         text = await response.text()
         return response.status, (json.loads(text) if text else None)
@@ -101,6 +131,7 @@ def message(
         "channelData": {"tenant": {"id": TENANT}},
         "text": text,
         "textFormat": "plain",
+        "locale": "en-US",  # Teams always sends it; the SDK copies it (or a null) onto replies
     }
 
 
@@ -122,6 +153,7 @@ async def start_bot(env: dict[str, str], meetings: FakeMeetings | None = None) -
     await client.start_server()
     try:
         yield Bot(client, connector, meetings, app)
+        assert connector.violations == [], connector.violations
     finally:
         await client.close()
         await connector_server.close()
