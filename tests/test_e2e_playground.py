@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -187,3 +194,56 @@ def test_nothing_tried_to_leave_the_machine_and_no_transcript_was_logged(stack: 
     logs = "\n".join(p.read_text(errors="replace") for p in stack.run_dir.glob("*.log"))
     leaked = [text for text in spoken if text in logs or text[:40] in logs]
     assert leaked == [], f"transcript text in the logs: {leaked[:2]}"
+
+
+DEMO = ROOT / "scripts" / "demo.py"
+
+
+def test_demo_check_runs_the_whole_journey(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(DEMO), "--check", "--run-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "demo check OK" in result.stdout
+    assert re.search(r"Word title: Interview Analysis – .+, .+", result.stdout)
+
+
+def test_demo_prints_the_url_and_stops_everything_on_ctrl_c(tmp_path: Path) -> None:
+    out = tmp_path / "demo.out"
+    with out.open("w") as sink:
+        demo = subprocess.Popen(
+            [sys.executable, str(DEMO), "--port", "0", "--bot-port", "0", "--run-dir", str(tmp_path / "run")],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while "Ctrl-C stops everything" not in out.read_text():
+            assert demo.poll() is None and time.monotonic() < deadline, out.read_text()
+            time.sleep(0.2)
+        printed = out.read_text()
+        urls = re.findall(r"http://(?:localhost|127\.0\.0\.1):\d+", printed)
+        assert len(urls) == 3 and "analyze last meeting" in printed
+        for url in urls:
+            assert _answers(url), f"{url} is not up"
+        demo.send_signal(signal.SIGINT)  # what Ctrl-C sends
+        assert demo.wait(timeout=30) == 0
+        assert "Stopped the Playground, the bot and the Graph emulator." in out.read_text()
+        assert [url for url in urls if _answers(url)] == []
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+            demo.wait()
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            return True
+    except urllib.error.HTTPError:
+        return True  # an HTTP error is still an answer
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
