@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import socket
 import sys
 import time
 from pathlib import Path
@@ -34,7 +35,7 @@ from mcem.llm.schema import analysis_schema  # noqa: E402
 from mcem.llm.tokens import count_tokens  # noqa: E402
 from mcem.parsing import load_transcript  # noqa: E402
 from mcem.transcript import Transcript, Utterance  # noqa: E402
-from tests.stubs.openai_stub import OpenAIStub, azure_env  # noqa: E402
+from tests.stubs.openai_stub import API_KEY  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "transcripts"
 THREE_HOURS = 3 * 3600
@@ -62,16 +63,12 @@ def joined(paths: list[Path]) -> tuple[Transcript, int]:
     return Transcript(utterances=tuple(utterances), source="joined-3h"), raw
 
 
-async def measure(
-    stub: OpenAIStub, analyzer: LLMAnalyzer, transcript: Transcript, latency: float
-) -> dict[str, float]:
-    before = len(stub.received)
+async def measure(analyzer: LLMAnalyzer, transcript: Transcript, latency: float) -> dict[str, float]:
     started = time.perf_counter()
     await analyzer.analyze(transcript, MeetingContext())
     elapsed = time.perf_counter() - started
     stats = analyzer.last_stats
     critical = latency * (1 if stats.calls == 1 else 2)
-    assert len(stub.received) - before == stats.calls
     return {
         "sent": stats.transcript_tokens,
         "request": stats.tokens_sent,
@@ -82,10 +79,28 @@ async def measure(
     }
 
 
+async def start_stand_in(latency: float) -> tuple[asyncio.subprocess.Process, str]:
+    """The stand-in in its own process, so its request checking never competes with the client."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.stubs.openai_stub", "--port", str(port), "--latency", str(latency),
+        cwd=ROOT, stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None
+    await asyncio.wait_for(process.stdout.readline(), 30)  # "OpenAI stub on ..." once it listens
+    return process, f"http://127.0.0.1:{port}"
+
+
 async def main(latency: float) -> None:
-    stub = OpenAIStub(latency=latency)
-    await stub.start()
-    settings = llm_settings_from_env(azure_env(stub))
+    process, endpoint = await start_stand_in(latency)
+    env = {
+        "AZURE_OPENAI_ENDPOINT": endpoint,
+        "AZURE_OPENAI_DEPLOYMENT": "bench",
+        "AZURE_OPENAI_API_KEY": API_KEY,
+    }
+    settings = llm_settings_from_env(env)
     assert settings is not None
     # One analyzer (one client) for every run, as the bot builds it once at start-up.
     analyzer = LLMAnalyzer(settings)
@@ -95,19 +110,20 @@ async def main(latency: float) -> None:
         # shown separately, then every row is a warm run, as in the long-lived bot.
         long, long_raw = joined(sources())
         started = time.perf_counter()
-        await measure(stub, analyzer, load_transcript(sources()[0]), latency)
+        await measure(analyzer, load_transcript(sources()[0]), latency)
         cold = time.perf_counter() - started - latency
         started = time.perf_counter()
-        await measure(stub, analyzer, long, latency)
+        await measure(analyzer, long, latency)
         cold_long = time.perf_counter() - started - 2 * latency
         for path in sources():
             raw = count_tokens(path.read_text("utf-8"))
-            rows.append((path.name, raw, await measure(stub, analyzer, load_transcript(path), latency)))
+            rows.append((path.name, raw, await measure(analyzer, load_transcript(path), latency)))
         label = f"joined ({long.duration / 3600:.1f} h)"
-        rows.append((label, long_raw, await measure(stub, analyzer, long, latency)))
+        rows.append((label, long_raw, await measure(analyzer, long, latency)))
     finally:
         await analyzer.aclose()
-        await stub.stop()
+        process.terminate()
+        await process.wait()
     schema_tokens = count_tokens(json.dumps(analysis_schema()))
     print(f"stand-in latency {latency:g} s per call; response schema: {schema_tokens} tokens per call")
     print(

@@ -264,7 +264,7 @@ SCRIPTS: dict[str, Callable[[dict[str, Any]], Reply]] = {
 async def _serve(port: int, script: str, latency: float) -> None:
     stub = OpenAIStub(latency=latency, default=SCRIPTS[script])
     await stub.start(port)
-    print(f"OpenAI stub on http://127.0.0.1:{stub.port}  (script: {script})")
+    print(f"OpenAI stub on http://127.0.0.1:{stub.port}  (script: {script})", flush=True)
     print(f"  AZURE_OPENAI_ENDPOINT=http://127.0.0.1:{stub.port} AZURE_OPENAI_DEPLOYMENT=stub "
           f"AZURE_OPENAI_API_KEY={API_KEY}")  # fmt: skip
     print(f"  or OPENAI_BASE_URL=http://127.0.0.1:{stub.port}/v1 OPENAI_API_KEY={API_KEY} MCEM_MODEL=stub")
