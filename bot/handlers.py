@@ -118,7 +118,6 @@ def register_handlers(
         if isinstance(command, ListMeetings):
             await context.send_activity(card_activity(await meetings_reply(services.meetings, user_id)))
             return
-        assert isinstance(command, AnalyzeLast | AnalyzeMatching)
         await _start(context, runner, user_id, command)
 
     @app.adaptive_card.action_execute(RETRY_VERB)

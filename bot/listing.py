@@ -1,4 +1,4 @@
-"""The ``meetings`` command: the user's recent meetings as a picker card."""
+"""The ``meetings`` command: the user's recent meetings that have a transcript, as a picker card."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ async def meetings_reply(meetings: MeetingSource, user_id: str) -> dict[str, Any
     """The picker card, or an error card saying what went wrong."""
     try:
         found = await meetings.recent_meetings(user_id, limit=LIST_SIZE)
-        rows = await asyncio.gather(*(_row(meetings, user_id, m) for m in found))
+        rows = [
+            r for r in await asyncio.gather(*(_row(meetings, user_id, m) for m in found)) if r.has_transcript
+        ]
     except GraphError as err:
         log.warning("listing meetings failed: %s", type(err).__name__)
         return error_card(
@@ -28,7 +30,7 @@ async def meetings_reply(meetings: MeetingSource, user_id: str) -> dict[str, Any
             str(err),
             "Try again in a few minutes, or type `analyze last meeting`.",
         )
-    return meetings_card(rows)
+    return meetings_card([row for row in checked if row.has_transcript])
 
 
 async def _row(meetings: MeetingSource, user_id: str, meeting: MeetingInfo) -> MeetingRow:
@@ -37,8 +39,8 @@ async def _row(meetings: MeetingSource, user_id: str, meeting: MeetingInfo) -> M
         try:
             has_transcript = bool(await meetings.transcripts(user_id, meeting))
         except GraphError as err:
-            # One unreadable meeting (no access, not ready) must not hide the others; its row
-            # shows no button, and analysing it by name explains why.
+            # One unreadable meeting (no access, not ready) must not hide the others; it is left
+            # out, and analysing it by name explains why.
             log.info("no transcript check for one meeting: %s", type(err).__name__)
             has_transcript = False
     return MeetingRow(
