@@ -20,9 +20,7 @@ async def meetings_reply(meetings: MeetingSource, user_id: str) -> dict[str, Any
     """The picker card, or an error card saying what went wrong."""
     try:
         found = await meetings.recent_meetings(user_id, limit=LIST_SIZE)
-        rows = [
-            r for r in await asyncio.gather(*(_row(meetings, user_id, m) for m in found)) if r.has_transcript
-        ]
+        checked = await asyncio.gather(*(_row(meetings, user_id, m) for m in found))
     except GraphError as err:
         log.warning("listing meetings failed: %s", type(err).__name__)
         return error_card(
