@@ -27,6 +27,10 @@ lightly altered, reordered or embedded in a longer sentence (see ``_is_internal`
 empty gets ``PLACEHOLDER``; list fields lose empty items but never their last one, so the
 Analysis stays valid (recommendations keep their count, with the offending sentence removed).
 
+Quotations in prose. Words in double quotation marks inside any text field (four words or more)
+are a quote too: they are looked up the same way and shown in the transcript's wording; when the
+transcript does not hold them, the whole sentence is removed and counted as a dropped quote.
+
 Counts in ``analysis.verification`` add up across runs, so verifying twice changes nothing.
 """
 
@@ -216,17 +220,60 @@ def _is_internal(sentence: str) -> bool:
     return False
 
 
+# Words in double quotation marks inside prose, long enough to be a claim about what was said.
+_PROSE_QUOTE = re.compile(r"[“\"]([^“”\"]{12,}?)[”\"]")
+_MIN_PROSE_QUOTE_WORDS = 4
+
+
+class _Misquote(Exception):
+    pass
+
+
 class _Guard:
-    def __init__(self) -> None:
+    """Cleans prose: drops internal-reference echoes and sentences that misquote the transcript."""
+
+    def __init__(self, index: _Index) -> None:
+        self.index = index
         self.removed = 0
+        self.quotes_checked = 0
+        self.quotes_dropped = 0
 
     def clean(self, text: str) -> str:
         if not text.strip():
             return text
         parts = _SENTENCE_END.split(text.strip())
-        kept = [p for p in parts if not _is_internal(p)]
-        self.removed += len(parts) - len(kept)
+        kept = []
+        for part in parts:
+            if _is_internal(part):
+                self.removed += 1
+                continue
+            checked = self._check_prose_quotes(part)
+            if checked is not None:
+                kept.append(checked)
         return " ".join(kept)
+
+    def _check_prose_quotes(self, sentence: str) -> str | None:
+        """The sentence with its quoted words in the transcript's wording, or None to drop it.
+
+        A quotation inside a paragraph is a quote too: one the transcript does not hold takes
+        its whole sentence with it, so no paraphrase of it survives.
+        """
+
+        def replace(m: re.Match[str]) -> str:
+            words = m.group(1)
+            if len(words.split()) < _MIN_PROSE_QUOTE_WORDS:
+                return m.group(0)
+            self.quotes_checked += 1
+            found = self.index.find(Quote(text=words.strip(" ,.;:"), speaker=""))
+            if found is None:
+                raise _Misquote
+            return f"“{found.text}”"
+
+        try:
+            return _PROSE_QUOTE.sub(replace, sentence)
+        except _Misquote:
+            self.quotes_dropped += 1
+            return None
 
     def field(self, text: str) -> str:
         return self.clean(text) or PLACEHOLDER
@@ -239,7 +286,7 @@ class _Guard:
 
 def verify(analysis: Analysis, transcript: Transcript) -> Analysis:
     index = _Index(transcript)
-    guard = _Guard()
+    guard = _Guard(index)
     checked = dropped = 0
 
     def check(q: Quote) -> Quote | None:
@@ -300,8 +347,8 @@ def verify(analysis: Analysis, transcript: Transcript) -> Analysis:
     # Dropped quotes are gone from the input on a second run, so the running total of quotes ever
     # checked is what earlier runs dropped plus what is present now; this keeps verify idempotent.
     update["verification"] = Verification(
-        quotes_checked=prior.quotes_dropped + checked,
-        quotes_dropped=prior.quotes_dropped + dropped,
+        quotes_checked=prior.quotes_dropped + checked + guard.quotes_checked,
+        quotes_dropped=prior.quotes_dropped + dropped + guard.quotes_dropped,
         internal_sentences_removed=prior.internal_sentences_removed + guard.removed,
     )
     # Validate the whole result once: a verifier must never hand on an invalid Analysis.

@@ -295,3 +295,32 @@ def test_verify_does_not_mutate_its_input() -> None:
     before = a.model_dump()
     verify(a, TRANSCRIPT)
     assert a.model_dump() == before
+
+
+def test_misquotation_inside_prose_removes_its_sentence_and_is_counted() -> None:
+    paragraph = (
+        "Helen opened with reporting. "
+        "She said “we will sign a five-year enterprise agreement next week” without hesitation. "
+        "The team agreed to follow up."
+    )
+    out = verify(make(paragraph=paragraph), TRANSCRIPT)
+    text = " ".join(out.stages[0].paragraphs)
+    assert "five-year" not in text
+    assert "Helen opened with reporting." in text and "The team agreed to follow up." in text
+    # The same paragraph sits in all five stages: each misquotation is checked and dropped.
+    assert out.verification.quotes_dropped == 5
+    assert out.verification.quotes_checked == 5
+
+
+def test_real_quotation_inside_prose_is_kept_in_the_transcripts_wording() -> None:
+    out = verify(make(narrative='Helen was clear: "we need to see it live before we commit."'), TRANSCRIPT)
+    narrative = out.recommendations[0].narrative
+    assert "“We need to see it live before we commit.”" in narrative
+    assert out.verification.quotes_dropped == 0
+    assert verify(out, TRANSCRIPT) == out
+
+
+def test_short_quoted_phrases_in_prose_are_left_alone() -> None:
+    out = verify(make(insight='The customer called it a "quick win" twice.'), TRANSCRIPT)
+    assert out.summary_table[0].insight == 'The customer called it a "quick win" twice.'
+    assert out.verification.quotes_checked == 0
