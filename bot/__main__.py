@@ -31,7 +31,15 @@ def main() -> int:
         )
     mode = "anonymous local mode" if settings.anonymous else "authenticated"
     print(f"MCEM Analyst bot on http://{settings.host}:{settings.port}/api/messages ({mode})", flush=True)
-    web.run_app(create_app(settings, services), host=settings.host, port=settings.port, print=None)
+    try:
+        web.run_app(create_app(settings, services), host=settings.host, port=settings.port, print=None)
+    except OSError as err:
+        print(
+            f"mcem bot: cannot listen on {settings.host}:{settings.port} ({err.strerror or err}): "
+            "set MCEM_BOT_PORT to a free port.",
+            file=sys.stderr,
+        )
+        return 2
     return 0
 
 

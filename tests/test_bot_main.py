@@ -1,0 +1,35 @@
+"""``python -m bot`` fails with one clear line, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def run_bot(**env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("CONNECTIONS__", "MCEM_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot"], cwd=ROOT, env=clean | env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_anonymous_mode_on_a_public_address_is_refused() -> None:
+    result = run_bot(MCEM_BOT_HOST="0.0.0.0")
+    assert result.returncode == 2
+    assert result.stderr.startswith("mcem bot: MCEM_BOT_HOST=0.0.0.0 is not a loopback address")
+    assert "Traceback" not in result.stderr
+
+
+def test_a_busy_port_says_which_setting_to_change() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_bot(MCEM_BOT_PORT=str(port), MCEM_GRAPH_BASE_URL="http://127.0.0.1:9/v1.0")
+    assert result.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "MCEM_BOT_PORT" in result.stderr
+    assert "Traceback" not in result.stderr
