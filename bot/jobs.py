@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import traceback
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
@@ -108,13 +109,13 @@ async def run_analysis(
         content = await asyncio.to_thread(to_docx, analysis)
         folder, filename = document_path(analysis.company_name, meeting.start, meeting.subject)
         stored = await services.documents.upload(folder, filename, content)
-    except asyncio.CancelledError:
-        raise
     except Exception as err:
         log.warning("analysis %s stopped at step %d: %s", run_id, step, type(err).__name__)
         if not isinstance(err, (GraphError, TranscriptError, AnalysisError)):
-            # Unexpected: keep the traceback's location, not its message (it may quote the transcript).
-            log.warning("analysis %s unexpected error type %s", run_id, type(err).__qualname__)
+            # Unexpected: log where it happened, never its message (it may quote the transcript).
+            where = traceback.extract_tb(err.__traceback__)[-1] if err.__traceback__ else None
+            place = f"{where.filename}:{where.lineno} in {where.name}" if where else "unknown place"
+            log.error("analysis %s: unexpected %s at %s", run_id, type(err).__qualname__, place)
         await _show_failure(sink, job, step, subject, err)
         return None
     log.info("analysis %s done: %s", run_id, stored.item_id)

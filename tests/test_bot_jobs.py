@@ -168,6 +168,7 @@ async def test_an_unexpected_error_shows_nothing_of_its_text_and_logs_only_its_t
     assert "Something went wrong" in texts(sink.cards[-1])
     assert "budget" not in texts(sink.cards[-1])
     assert "budget" not in caplog.text and "RuntimeError" in caplog.text
+    assert "fakes.py" in caplog.text  # where it happened, for whoever reads the log
 
 
 async def test_the_transcript_never_reaches_the_log(caplog: pytest.LogCaptureFixture) -> None:
