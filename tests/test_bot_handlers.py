@@ -12,6 +12,7 @@ import json
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jsonschema
@@ -344,3 +345,28 @@ async def test_email_says_it_is_not_set_up_rather_than_pretending(bot: Bot) -> N
     status, body = await bot.send(click(bot.connector, "email", {"run_id": "r-1"}))
     assert status == 200 and "not set up" in body["value"]
     assert bot.connector.posted == []
+
+
+async def test_try_again_on_an_error_card_repeats_the_same_request(bot: Bot) -> None:
+    just_ended = meeting(ended=datetime.now(UTC) - timedelta(minutes=5))
+    day = just_ended.start.date()
+    bot.meetings.transcript_ids = {}
+    bot.meetings.meetings = [just_ended]
+    await bot.send(message(f"analyze pilot on {day.isoformat()}", bot.connector))
+    await bot.settle()
+    error = bot.connector.updates[-1]["attachments"][0]["content"]
+    assert "Transcript not ready yet" in texts(error)
+    [retry] = error["actions"]
+    assert retry["data"] == {"command": "match", "words": "pilot", "on": day.isoformat()}
+
+    bot.meetings.calls.clear()
+    await bot.send(click(bot.connector, retry["verb"], retry["data"]))
+    await bot.settle()
+    assert bot.meetings.calls[0] == ("recent_meetings", USER_ID, 1, "pilot", day)
+
+
+async def test_a_button_with_data_the_bot_does_not_know_is_explained(bot: Bot) -> None:
+    status, body = await bot.send(click(bot.connector, "analyze", {"something": "else"}))
+    assert status == 200 and body["type"] == "application/vnd.microsoft.card.adaptive"
+    assert "That button no longer works" in texts(body["value"])
+    assert bot.meetings.calls == []
