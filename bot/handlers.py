@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from microsoft_agents.activity import (
     Activity,
@@ -91,7 +92,7 @@ def register_handlers(
     services: Services,
     runner: JobRunner,
     *,
-    today: Callable[[], date] = lambda: datetime.now(UTC).date(),
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> None:
     @app.before_turn
     async def tenant_allowed(context: TurnContext, _state: TurnState) -> bool:
@@ -107,7 +108,7 @@ def register_handlers(
 
     @app.activity(ActivityTypes.message)
     async def on_message(context: TurnContext, _state: TurnState) -> None:
-        command = parse_command(context.activity.text, today=today())
+        command = parse_command(context.activity.text, today=local_today(context.activity, clock()))
         if isinstance(command, Help):
             await context.send_activity(card_activity(help_card()))
             return
@@ -207,6 +208,15 @@ async def conversation_is_internal(context: TurnContext) -> bool:
         if role in _OUTSIDERS or (home and tenant and tenant != home):
             return False
     return True
+
+
+def local_today(activity: Activity, now: datetime) -> date:
+    """The user's date ("yesterday" means theirs), from the time zone Teams sends; UTC without one."""
+    try:
+        zone = ZoneInfo(activity.local_timezone) if activity.local_timezone else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = UTC
+    return now.astimezone(zone).date()
 
 
 def tenant_of(activity: Activity) -> str:

@@ -12,7 +12,7 @@ import json
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import jsonschema
@@ -370,3 +370,17 @@ async def test_a_button_with_data_the_bot_does_not_know_is_explained(bot: Bot) -
     assert status == 200 and body["type"] == "application/vnd.microsoft.card.adaptive"
     assert "That button no longer works" in texts(body["value"])
     assert bot.meetings.calls == []
+
+
+def test_relative_dates_are_the_users_own() -> None:
+    from microsoft_agents.activity import Activity
+
+    from bot.handlers import local_today
+
+    late_evening_utc = datetime(2026, 11, 24, 23, 30, tzinfo=UTC)
+    in_berlin = Activity(type="message", local_timezone="Europe/Berlin")
+    assert local_today(in_berlin, late_evening_utc) == date(2026, 11, 25)
+    assert local_today(Activity(type="message"), late_evening_utc) == date(2026, 11, 24)
+    assert local_today(Activity(type="message", local_timezone="Mars/Olympus"), late_evening_utc) == date(
+        2026, 11, 24
+    )
