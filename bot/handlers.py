@@ -190,8 +190,7 @@ async def _start(
 async def conversation_is_internal(context: TurnContext) -> bool:
     """False when anyone in the conversation is a guest or from another tenant (or we cannot tell)."""
     activity = context.activity
-    if (activity.conversation.conversation_type or "personal") == "personal":
-        return True  # only the requester and the bot
+    # Personal chats too: there the one member is the requester, who may be a guest themselves.
     client = context.services.get(ConnectorClientBase) if context.services else None
     if client is None:
         return False

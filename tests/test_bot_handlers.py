@@ -218,6 +218,14 @@ async def test_no_analysis_where_guests_or_other_tenants_can_read_it(
     assert bot.meetings.calls == [] and bot.connector.updates == []
 
 
+async def test_a_guest_asking_in_a_personal_chat_gets_no_analysis(bot: Bot) -> None:
+    bot.connector.members["personal-1"] = [USER | {"tenantId": TENANT, "userRole": "guest"}]
+    await bot.send(message("analyze last meeting", bot.connector))
+    [card] = bot.connector.cards()
+    assert "Not in this conversation" in texts(card)
+    assert bot.meetings.calls == []
+
+
 async def test_tenants_off_the_allow_list_are_not_served() -> None:
     async for bot in start_bot({"MCEM_ALLOWED_TENANTS": "someone-else"}):
         await bot.send(message("analyze last meeting", bot.connector))
