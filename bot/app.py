@@ -55,7 +55,10 @@ def create_app(settings: BotSettings, services: Services) -> web.Application:
     async def on_error(context: TurnContext, err: Exception) -> None:
         # The type only: an exception's text can carry message content.
         log.error("turn failed (%s activity): %s", context.activity.type, type(err).__name__)
-        await context.send_activity("Sorry, something went wrong. Please try again.")
+        await context.send_activity(
+            "Sorry, something went wrong on my side. Please try again; if it keeps happening, "
+            "tell the app owner the time of this message."
+        )
 
     app = web.Application(middlewares=[jwt_authorization_middleware])
     # The SDK's middleware keeps its auth settings and claims under plain string keys, which
