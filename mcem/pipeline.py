@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from mcem.analyzer import Analyzer, Progress
 from mcem.context import MeetingContext
 from mcem.model import Analysis
@@ -18,4 +20,6 @@ async def analyze(
     draft = await analyzer.analyze(transcript, context, progress)
     if progress:
         progress("Verifying quotes")
-    return verify(draft, transcript)
+    # Fuzzy matching over a long meeting is CPU work; keep it off the event loop (the bot serves
+    # other users meanwhile).
+    return await asyncio.to_thread(verify, draft, transcript)
