@@ -14,6 +14,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from mcem.analyzer import Analyzer
@@ -106,6 +107,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--interviewer", metavar="NAME", default="", help="who led the call for Microsoft (else guessed)"
     )
     analyze.add_argument(
+        "--date",
+        metavar="WHEN",
+        type=_meeting_time,
+        default=None,
+        help="when the meeting took place: 2026-11-24 or '2026-11-24 14:00' (UTC unless an offset is given)",
+    )
+    analyze.add_argument("--subject", metavar="TEXT", default="", help="the meeting's subject")
+    analyze.add_argument(
         "--internal",
         metavar="NAMES",
         default="",
@@ -134,6 +143,8 @@ async def _analyze_command(args: argparse.Namespace, environ: Mapping[str, str])
         progress(f"Reading {args.path.name}")
         transcript = _load(args.path)
         context = MeetingContext(
+            subject=args.subject.strip(),
+            start=args.date,
             company=args.company.strip(),
             participant=args.participant.strip(),
             interviewer=args.interviewer.strip(),
@@ -190,6 +201,16 @@ def _choose_analyzer(engine: str | None, environ: Mapping[str, str]) -> Analyzer
     from mcem.offline import OfflineAnalyzer
 
     return OfflineAnalyzer()
+
+
+def _meeting_time(value: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a date: use YYYY-MM-DD or 'YYYY-MM-DD HH:MM'"
+        ) from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _load(path: Path):  # -> Transcript; imported lazily so `mcem --help` stays fast

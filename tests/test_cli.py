@@ -178,3 +178,36 @@ def test_unwritable_output_directory_is_reported_without_traceback(shared_dir: P
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "--out" in result.stderr
+
+
+def test_date_and_subject_fill_the_interview_details(shared_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "dated"
+    result = run_cli(
+        "analyze",
+        str(shared_dir / "transcripts" / "teams-format-example.vtt"),
+        "--out",
+        str(out),
+        "--date",
+        "2026-11-24 15:30",
+        "--subject",
+        "Quarterly check-in",
+    )
+    assert result.returncode == 0, result.stderr
+    analysis = Analysis.model_validate_json((out / "analysis.json").read_text("utf-8"))
+    assert analysis.details.date_time is not None
+    assert analysis.details.date_time.isoformat() == "2026-11-24T15:30:00+00:00"
+    assert "24 November 2026" in (out / "analysis.md").read_text("utf-8")
+
+
+def test_unreadable_date_is_a_usage_error(shared_dir: Path, tmp_path: Path) -> None:
+    result = run_cli(
+        "analyze",
+        str(shared_dir / "transcripts" / "teams-format-example.vtt"),
+        "--out",
+        str(tmp_path / "o"),
+        "--date",
+        "last tuesday",
+    )
+    assert result.returncode == 2
+    assert "YYYY-MM-DD" in result.stderr
+    assert not (tmp_path / "o").exists()
