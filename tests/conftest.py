@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,15 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.fail(f"{SHARED} is missing: the tests need ../shared beside the repo")
     return SHARED
+
+
+@pytest.fixture
+async def stub() -> AsyncIterator[object]:
+    """The OpenAI-compatible stand-in on 127.0.0.1; fails the test if any request broke the spec."""
+    from tests.stubs.openai_stub import OpenAIStub
+
+    server = OpenAIStub()
+    await server.start()
+    yield server
+    await server.stop()
+    assert server.violations == []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
 
 import openai
 import pytest
@@ -24,15 +23,6 @@ CONTEXT = MeetingContext(
     company="Contoso Manufacturing",
     internal_names=frozenset({"Priya Raman", "Daniel O'Neil", "Sofia Farías"}),
 )
-
-
-@pytest.fixture
-async def stub() -> AsyncIterator[stubs.OpenAIStub]:
-    server = stubs.OpenAIStub()
-    await server.start()
-    yield server
-    await server.stop()
-    assert server.violations == []
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -22,15 +21,6 @@ CALL = Transcript(
     )
 )
 CONTEXT = MeetingContext(internal_names=frozenset({"Jordan Blake"}))
-
-
-@pytest.fixture
-async def stub() -> AsyncIterator[stubs.OpenAIStub]:
-    server = stubs.OpenAIStub()
-    await server.start()
-    yield server
-    await server.stop()
-    assert server.violations == []
 
 
 async def _analyze(env: dict[str, str]):  # -> Analysis

@@ -10,11 +10,9 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
 import docx
-import pytest
 
 from cards import summary_card
 from mcem.context import MeetingContext
@@ -35,15 +33,6 @@ SAMPLE_CONTEXT = MeetingContext(
     internal_names=frozenset({"Priya Raman", "Daniel O'Neil", "Sofia Farías"}),
 )
 ECHO = echo_sentences()
-
-
-@pytest.fixture
-async def stub() -> AsyncIterator[stubs.OpenAIStub]:
-    server = stubs.OpenAIStub()
-    await server.start()
-    yield server
-    await server.stop()
-    assert server.violations == []
 
 
 def _norm(text: str) -> str:
