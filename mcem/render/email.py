@@ -1,0 +1,167 @@
+"""Analysis -> the HTML body of the summary email (Outlook journey), and its subject line.
+
+Outlook's Word-based renderer ignores <style> blocks and most modern CSS, so everything is inline
+and the layout is tables. Every piece of text is escaped with ``html.escape``: a transcript is
+untrusted, and a quote such as ``<script>`` must arrive as text. As in the chat card, a sentence
+carrying the template's internal "MCEM Reference for LLM" text is dropped, even if an older or
+hand-edited analysis still holds one: the email leaves the bot's hands for people's mailboxes.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from functools import cache
+from urllib.parse import urlsplit
+
+from mcem.model import Analysis, Recommendation, RoleSummary
+from mcem.render import common as c
+from mcem.template import internal_sentences
+
+__all__ = ["email_subject", "to_email_html"]
+
+OPEN_DOCUMENT = "Open the full draft in SharePoint"
+_FONT = "font-family:Segoe UI,Calibri,Arial,sans-serif"
+_TEXT = f"{_FONT};font-size:14px;line-height:1.45;color:#242424"
+_CELL = f"{_FONT};font-size:13px;line-height:1.4;color:#242424;border:1px solid #c8c8c8;padding:6px 8px"
+_HEAD_CELL = _CELL + ";background-color:#d9e2f3;font-weight:bold;text-align:left"
+_H2 = f"{_FONT};font-size:18px;font-weight:bold;color:#1f3864;margin:20px 0 8px 0"
+_SUBTLE = f"{_FONT};font-size:12px;color:#595959"
+_BUTTON = (
+    f"{_FONT};font-size:15px;font-weight:bold;color:#ffffff;background-color:#0f6cbd;"
+    "padding:10px 18px;text-decoration:none;display:inline-block;border-radius:4px"
+)
+_SUBJECT_LIMIT = 200
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def email_subject(analysis: Analysis) -> str:
+    """'Interview Analysis – Priya Raman, Contoso (Contoso pilot review)', one line, at most 200 chars."""
+    subject = c.clean(analysis.title)
+    meeting = c.clean(analysis.details.subject)
+    if meeting:
+        subject = f"{subject} ({meeting})"
+    if len(subject) > _SUBJECT_LIMIT:
+        subject = subject[: _SUBJECT_LIMIT - 1].rstrip() + "…"
+    return subject
+
+
+def to_email_html(analysis: Analysis, document_url: str) -> str:
+    """The whole HTML document; ``document_url`` (http/https) is the draft in SharePoint."""
+    if urlsplit(document_url).scheme not in ("http", "https"):
+        raise ValueError(f"document_url must be an http(s) link, got {document_url[:80]!r}")
+    parts = [
+        f'<p style="{_SUBTLE};font-weight:bold;text-transform:none">{_esc(c.CONFIDENTIAL)}</p>',
+        f'<h1 style="{_FONT};font-size:22px;color:#1f3864;margin:0 0 4px 0">{_esc(analysis.title)}</h1>',
+        f'<p style="{_SUBTLE};margin:0 0 16px 0">{_esc(_when_and_subject(analysis))}</p>',
+        _link(document_url),
+        _heading(c.EXECUTIVE_SUMMARY),
+        *(_paragraph(p) for p in _texts(analysis.executive_summary)),
+        _heading(c.SUMMARY_TABLE),
+        _table(analysis.summary_table),
+        _heading(c.RECOMMENDATIONS),
+        _recommendations(analysis.recommendations),
+        _link(document_url),
+        f'<p style="{_SUBTLE};margin-top:24px">{_esc(c.provenance(analysis))}</p>',
+        f'<p style="{_SUBTLE};font-weight:bold">{_esc(c.CONFIDENTIAL)}. '
+        "Do not forward outside the account team.</p>",
+    ]
+    body = "\n".join(p for p in parts if p)
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{_esc(email_subject(analysis))}</title>\n</head>\n"
+        f'<body style="margin:0;padding:16px;background-color:#ffffff">\n'
+        f'<div style="{_TEXT};max-width:760px">\n{body}\n</div>\n</body>\n</html>\n'
+    )
+
+
+def _esc(text: str) -> str:
+    return html.escape(c.clean(text), quote=True)
+
+
+@cache
+def _internal() -> tuple[str, ...]:
+    return tuple(_normal(s) for s in internal_sentences())
+
+
+def _normal(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).replace("\\", "")
+    return " ".join(re.sub(r"[*_>#`]", " ", text).split()).casefold()
+
+
+def _scrub(text: str) -> str:
+    """The text without any sentence that carries internal reference text."""
+    text = c.clean(text)
+    leaks = lambda s: any(piece in _normal(s) for piece in _internal())  # noqa: E731
+    if not leaks(text):
+        return text
+    kept = " ".join(s for s in _SENTENCE_END.split(text) if not leaks(s))
+    return "" if leaks(kept) else kept
+
+
+def _texts(items: list[str]) -> list[str]:
+    return [t for t in (_scrub(i) for i in items) if t]
+
+
+def _when_and_subject(analysis: Analysis) -> str:
+    bits = [c.clean(analysis.details.subject)]
+    if analysis.details.date_time is not None:
+        bits.append(c.format_when(analysis.details.date_time))
+    return " · ".join(b for b in bits if b)
+
+
+def _heading(text: str) -> str:
+    return f'<h2 style="{_H2}">{_esc(text)}</h2>'
+
+
+def _paragraph(text: str) -> str:
+    return f'<p style="{_TEXT};margin:0 0 10px 0">{_esc(text)}</p>'
+
+
+def _link(url: str) -> str:
+    href = html.escape(url, quote=True)
+    return (
+        '<table role="presentation" cellpadding="0" cellspacing="0" border="0" style="margin:16px 0">'
+        f'<tr><td><a href="{href}" style="{_BUTTON}">{_esc(OPEN_DOCUMENT)}</a></td></tr></table>'
+    )
+
+
+def _table(rows: list[RoleSummary]) -> str:
+    head = "".join(f'<th style="{_HEAD_CELL}">{_esc(t)}</th>' for t in c.TABLE_COLUMNS)
+    body = "".join(_row(r) for r in rows)
+    return (
+        '<table cellpadding="0" cellspacing="0" border="0" width="100%" '
+        'style="border-collapse:collapse;width:100%">'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+def _row(row: RoleSummary) -> str:
+    middle: list[str] = []
+    if row.excerpt is not None and (quote := _scrub(row.excerpt.text)):
+        shown = row.excerpt.model_copy(update={"text": quote})
+        middle.append(
+            f"<em>{_esc(c.quote_text(shown))}</em> "
+            f'<span style="color:#595959">({_esc(c.attribution(row.excerpt))})</span>'
+        )
+    if insight := _scrub(row.insight):
+        middle.append(_esc(insight))
+    actions = [c.as_sentence(a) for a in _texts(row.actions)]
+    items = "".join(f'<li style="margin:0 0 4px 0">{_esc(a)}</li>' for a in actions)
+    listed = f'<ul style="margin:0;padding-left:18px">{items}</ul>' if items else "—"
+    return (
+        f'<tr><td style="{_CELL};font-weight:bold;vertical-align:top;width:22%">{_esc(row.title)}</td>'
+        f'<td style="{_CELL};vertical-align:top">{"<br><br>".join(middle) or "—"}</td>'
+        f'<td style="{_CELL};vertical-align:top;width:32%">'
+        f"{listed}</td></tr>"
+    )
+
+
+def _recommendations(recs: list[Recommendation]) -> str:
+    items = []
+    for rec in recs:
+        title, narrative = _scrub(rec.title), _scrub(rec.narrative)
+        text = f"<strong>{_esc(title)}</strong>" + (f" — {_esc(narrative)}" if narrative else "")
+        items.append(f'<li style="{_TEXT};margin:0 0 8px 0">{text}</li>')
+    return f'<ol style="margin:0;padding-left:22px">{"".join(items)}</ol>'
