@@ -4,9 +4,9 @@ WebVTT content, SharePoint drive uploads), seeded from graph/seed.py.
 
 It binds 127.0.0.1 only, holds its state in memory, wants a bearer token on every /v1.0 call
 (any non-empty token, or exactly ``--token`` when given) and answers errors as Graph does:
-``{"error": {"code", "message", "innerError"}}`` with the matching status. Two test-only routes:
-``GET /_emulator/requests`` (method, path, query and status of each call; never bodies or tokens) and
-``POST /_emulator/reset`` (back to a fresh seed).
+``{"error": {"code", "message", "innerError"}}`` with the matching status. Test-only routes:
+``GET /_emulator/requests`` (method, path, query and status of each call; never bodies or tokens),
+``GET /_emulator/mail`` (what sendMail received) and ``POST /_emulator/reset`` (back to a fresh seed).
 
 Run: ``python -m graph.emulator --port 5090`` then point the client at http://127.0.0.1:5090/v1.0.
 """
@@ -22,6 +22,7 @@ from typing import Any
 from aiohttp import web
 
 from graph.emulator_drive import add_drive_routes
+from graph.emulator_mail import MAILBOX, add_mail_routes
 from graph.emulator_meetings import add_meeting_routes
 from graph.emulator_state import STATE, EmulatorState, odata_error
 from graph.seed import SeedData, build_seed
@@ -74,6 +75,7 @@ async def emulator_requests(request: web.Request) -> web.Response:
 
 async def emulator_reset(request: web.Request) -> web.Response:
     request.app[STATE].reset()
+    request.app[MAILBOX].clear()
     return web.json_response({"reset": True})
 
 
@@ -87,6 +89,7 @@ def create_app(
     app[STATE] = EmulatorState(seed_factory, token, organizer_lookup_only=organizer_lookup_only)
     add_meeting_routes(app)
     add_drive_routes(app, lambda request: request.app[STATE].drive, odata_error)
+    add_mail_routes(app, lambda request: request.app[STATE].seed, odata_error)
     app.router.add_get("/_emulator/requests", emulator_requests)
     app.router.add_post("/_emulator/reset", emulator_reset)
     return app
