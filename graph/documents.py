@@ -33,6 +33,7 @@ __all__ = ["GraphDocuments", "document_path"]
 SIMPLE_LIMIT = 4 * 1024 * 1024
 CHUNK = 16 * 320 * 1024  # 5 MiB: a multiple of 320 KiB, as upload sessions require
 WRITE_PERMISSION = "the app needs write access to the SharePoint site (Sites.Selected or Sites.ReadWrite.All)"
+READ_PERMISSION = "the app needs read access to the SharePoint site (Sites.Selected or Sites.Read.All)"
 _FORBIDDEN = re.compile(r'["*:<>?/\\|#%]|[\x00-\x1f\x7f]')
 NAME_LIMIT = 120  # characters in a file name stem; SharePoint allows 400 for the whole path
 
@@ -58,6 +59,12 @@ def document_path(company: str, start: datetime, subject: str) -> tuple[str, str
     folder = _clean(company, 80) or "Unknown customer"
     stem = _clean(f"{start:%Y-%m-%d} {subject}", NAME_LIMIT) or f"{start:%Y-%m-%d} meeting"
     return folder, f"{stem}.docx"
+
+
+def _draft_not_found(_: str) -> GraphError:
+    return GraphError(
+        "The draft is no longer in SharePoint (moved or deleted): run the analysis again for a new one."
+    )
 
 
 class GraphDocuments:
@@ -118,6 +125,21 @@ class GraphDocuments:
         if stored is None or not stored.id:
             raise GraphError("SharePoint did not confirm the upload; try again.")
         return StoredDocument(item_id=stored.id, name=stored.name or filename, web_url=stored.web_url or "")
+
+    async def download(self, item_id: str) -> bytes:
+        """The current content of a stored draft, as people left it after editing."""
+        if not item_id.strip() or "/" in item_id:
+            raise GraphError("That is not a SharePoint item id; use the one upload() returned.")
+        item = self._client.drives.by_drive_id(self._drive_id).items.by_drive_item_id(item_id)
+        content = await graph_call(
+            item.content.get(),
+            "the draft in SharePoint",
+            permission=READ_PERMISSION,
+            not_found=_draft_not_found,
+        )
+        if content is None:
+            raise GraphError("SharePoint returned an empty draft; open it in Word and save it again.")
+        return content
 
     async def _upload_in_session(self, item, content: bytes) -> DriveItem | None:  # type: ignore[no-untyped-def]
         body = CreateUploadSessionPostRequestBody(

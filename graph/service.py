@@ -6,6 +6,7 @@ them with msgraph-sdk; tests point the same classes at the local emulator (graph
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
 
@@ -92,4 +93,16 @@ class MeetingSource(Protocol):
 class DocumentStore(Protocol):
     async def upload(self, folder: str, filename: str, content: bytes) -> StoredDocument:
         """Store under folder/filename; on a name clash keep both (rename), never overwrite."""
+        ...
+
+    async def download(self, item_id: str) -> bytes:
+        """The stored file's current content (as people edited it)."""
+        ...
+
+
+class MailSender(Protocol):
+    async def send(
+        self, sender_id: str, recipients: Sequence[Attendee], subject: str, html: str
+    ) -> list[Attendee]:
+        """Send an HTML mail as ``sender_id``; only to the tenant's domains. Returns who it went to."""
         ...

@@ -120,3 +120,27 @@ def test_document_path_limits_the_length() -> None:
     folder, filename = document_path("C" * 300, START, "word " * 100)
     assert len(folder) <= 80 and len(filename) <= 125 and filename.endswith("word.docx")
     assert not any(ch in filename for ch in '"*:<>?/\\|#%')
+
+
+async def test_download_returns_the_draft_as_people_left_it(
+    documents: GraphDocuments, client: GraphServiceClient, emulator: Emulator
+) -> None:
+    stored = await documents.upload("Contoso", "draft.docx", b"as generated")
+    # Someone saves an edited version in Word for the web: the same item, new content.
+    item = client.drives.by_drive_id(DRIVE_ID).items.by_drive_item_id(stored.item_id)
+    await item.content.put(b"as edited by Megan")
+    assert await documents.download(stored.item_id) == b"as edited by Megan"
+    gets = [r for r in await emulator.requests() if r["method"] == "GET"]
+    assert [r["path"] for r in gets] == [f"/v1.0/drives/{DRIVE_ID}/items/{stored.item_id}/content"]
+
+
+async def test_download_of_a_deleted_or_unknown_draft_says_so(
+    documents: GraphDocuments, emulator: Emulator
+) -> None:
+    with pytest.raises(GraphError, match="no longer in SharePoint"):
+        await documents.download("01NOSUCHITEM")
+    with pytest.raises(GraphError, match="not a SharePoint item id"):
+        await documents.download("../../sites")
+    assert [r["path"] for r in await emulator.requests()] == [
+        f"/v1.0/drives/{DRIVE_ID}/items/01NOSUCHITEM/content"
+    ]
