@@ -28,28 +28,43 @@ from microsoft_agents.hosting.core import (
 
 from bot.handlers import register_handlers
 from bot.jobs import JobRunner
+from bot.notifications import NOTIFICATIONS, SubscriptionKeeper, TranscriptNotifications
+from bot.proactive import register_state_hooks
 from bot.services import Services
 from bot.settings import BotSettings
+from bot.state import BotState, SqliteState
 
-__all__ = ["AGENT_APP", "RUNNER", "create_app"]
+__all__ = ["AGENT_APP", "KEEPER", "NOTIFICATIONS", "RUNNER", "STATE", "create_app"]
 
 log = logging.getLogger(__name__)
 
 AGENT_APP = web.AppKey("agent_app", AgentApplication)
 ADAPTER = web.AppKey("adapter", CloudAdapter)
 RUNNER = web.AppKey("runner", JobRunner)
+STATE = web.AppKey("state", BotState)
+KEEPER = web.AppKey("keeper", SubscriptionKeeper)
 
 
-def create_app(settings: BotSettings, services: Services) -> web.Application:
+def create_app(
+    settings: BotSettings, services: Services, *, state: BotState | None = None
+) -> web.Application:
+    """``state``: a store the caller opened and closes; by default the SQLite file of the settings,
+    opened at start-up and closed at clean-up."""
+    owned = state is None
+    store: BotState = state if state is not None else SqliteState(settings.state_path)
     connections = _connections(settings)
     adapter = CloudAdapter(connection_manager=connections)
     agent_app = AgentApplication[TurnState](
         storage=MemoryStorage(), connection_manager=connections, **dict(settings.sdk_config)
     )
     runner = JobRunner(
-        services, max_jobs=settings.max_jobs, grace=timedelta(minutes=settings.transcript_grace_minutes)
+        services,
+        max_jobs=settings.max_jobs,
+        grace=timedelta(minutes=settings.transcript_grace_minutes),
+        state=store,
     )
     register_handlers(agent_app, settings, services, runner)
+    register_state_hooks(agent_app, store)  # after the handlers' tenant check
 
     @agent_app.error
     async def on_error(context: TurnContext, err: Exception) -> None:
@@ -69,22 +84,56 @@ def create_app(settings: BotSettings, services: Services) -> web.Application:
     app[AGENT_APP] = agent_app
     app[ADAPTER] = adapter
     app[RUNNER] = runner
+    app[STATE] = store
     app.router.add_post("/api/messages", _messages)
     app.router.add_get("/api/health", _health)
+    keeper = _keeper(settings, services, store)
+    if keeper is not None:
+        app[KEEPER] = keeper
+    notifications: TranscriptNotifications | None = None
+    if settings.auto_analyze:
+        notifications = TranscriptNotifications(settings, store, runner, adapter, keeper)
+        app[NOTIFICATIONS] = notifications
+        app.router.add_post("/api/notifications", notifications.handle)
 
-    warming: list[asyncio.Task[None]] = []
+    background: list[asyncio.Task[None]] = []
 
     async def warm_up(_app: web.Application) -> None:
-        warming.append(asyncio.create_task(asyncio.to_thread(services.warm_up)))
+        if isinstance(store, SqliteState):
+            await store.start()
+        background.append(asyncio.create_task(asyncio.to_thread(services.warm_up)))
+        if keeper is not None:
+            # Graph validates the notification URL before it answers, so this runs beside the
+            # server's start rather than before it; it retries until the bot is reachable.
+            background.append(asyncio.create_task(keeper.run(), name="transcript-subscription"))
 
     async def close(_app: web.Application) -> None:
-        await asyncio.gather(*warming, return_exceptions=True)
+        for task in background[1:]:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
+        if notifications is not None:
+            await notifications.aclose()
         await runner.aclose()
         await services.close()
+        if owned:
+            await store.close()
 
     app.on_startup.append(warm_up)
     app.on_cleanup.append(close)
     return app
+
+
+def _keeper(settings: BotSettings, services: Services, state: BotState) -> SubscriptionKeeper | None:
+    if not settings.auto_analyze or services.graph is None:
+        return None
+    from graph.subscriptions import TranscriptSubscription
+
+    subscription = TranscriptSubscription(
+        services.graph,
+        notification_url=settings.notification_url,
+        client_state=settings.notification_client_state,
+    )
+    return SubscriptionKeeper(subscription, state)
 
 
 def _connections(settings: BotSettings) -> Connections:

@@ -139,7 +139,7 @@ def register_handlers(
         context: TurnContext, _state: TurnState, data: dict[str, Any] | None
     ) -> AdaptiveCardInvokeResponse:
         user_id = _user_id(context)
-        meeting_id = runner.meeting_of(str((data or {}).get("run_id") or ""), user_id)
+        meeting_id = await runner.meeting_of(str((data or {}).get("run_id") or ""), user_id)
         if meeting_id is None:
             return _toast(
                 "I no longer have that analysis: type `analyze` with the meeting's subject or date."

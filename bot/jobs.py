@@ -12,14 +12,15 @@ import logging
 import traceback
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from bot.commands import AnalyzeLast, AnalyzeMatching
 from bot.meeting_context import context_from_meeting
 from bot.services import Services
+from bot.state import BotState, RunRecord
 from cards import DEFAULT_STEPS, VERB_ANALYZE, error_card, progress_card, summary_card
 from graph.documents import document_path
 from graph.service import (
@@ -27,6 +28,7 @@ from graph.service import (
     GraphError,
     MeetingInfo,
     MeetingNotFound,
+    StoredDocument,
     TranscriptNotReady,
     TranscriptRef,
     TranscriptUnavailable,
@@ -37,7 +39,16 @@ from mcem.model import Analysis
 from mcem.parsing import parse_transcript
 from mcem.render.docx import to_docx
 
-__all__ = ["STEPS", "AnalysisJob", "CardSink", "JobRunner", "MeetingById", "run_analysis"]
+__all__ = [
+    "STEPS",
+    "AnalysisJob",
+    "CardSink",
+    "JobRunner",
+    "MeetingById",
+    "MeetingLookup",
+    "NotifiedTranscript",
+    "run_analysis",
+]
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +70,22 @@ class MeetingById:
     meeting_id: str
 
 
-Target = AnalyzeLast | AnalyzeMatching | MeetingById
+@dataclass(frozen=True)
+class NotifiedTranscript:
+    """A transcript Graph announced (bot/notifications.py): its meeting is known by id."""
+
+    organizer_id: str
+    meeting_id: str
+    transcript_id: str
+
+
+class MeetingLookup(Protocol):
+    """What GraphMeetings adds to MeetingSource: one meeting by its ids, if the user took part."""
+
+    async def meeting(self, user_id: str, organizer_id: str, meeting_id: str) -> MeetingInfo: ...
+
+
+Target = AnalyzeLast | AnalyzeMatching | MeetingById | NotifiedTranscript
 
 
 @dataclass(frozen=True)
@@ -77,10 +103,12 @@ async def run_analysis(
     grace: timedelta = timedelta(minutes=60),
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     found: Callable[[MeetingInfo], None] | None = None,
+    saved: Callable[[MeetingInfo, StoredDocument], Awaitable[None]] | None = None,
 ) -> Analysis | None:
     """Run one job to its end card. Returns the analysis, or None when an error card was shown.
 
-    ``found`` hears which meeting the job settled on (so "Regenerate" can name it again).
+    ``found`` hears which meeting the job settled on; ``saved`` hears where its document went,
+    before the summary card shows (so "Regenerate" on that card can name the meeting again).
     """
     run_id = job.run_id or uuid.uuid4().hex[:12]
     subject: str | None = None
@@ -92,7 +120,15 @@ async def run_analysis(
             found(meeting)
         step = 1
         await sink.show(progress_card(STEPS, step, subject=subject))
-        ref = await _latest_transcript(job.user_id, meeting, services, grace=grace, now=now())
+        if isinstance(job.target, NotifiedTranscript):
+            target = job.target
+            ref = TranscriptRef(
+                transcript_id=target.transcript_id,
+                meeting_id=target.meeting_id,
+                organizer_id=target.organizer_id,
+            )
+        else:
+            ref = await _latest_transcript(job.user_id, meeting, services, grace=grace, now=now())
         vtt = await services.meetings.transcript_vtt(job.user_id, ref)
         transcript = await asyncio.to_thread(
             parse_transcript,
@@ -109,6 +145,8 @@ async def run_analysis(
         content = await asyncio.to_thread(to_docx, analysis)
         folder, filename = document_path(analysis.company_name, meeting.start, meeting.subject)
         stored = await services.documents.upload(folder, filename, content)
+        if saved:
+            await saved(meeting, stored)
     except Exception as err:
         log.warning("analysis %s stopped at step %d: %s", run_id, step, type(err).__name__)
         if not isinstance(err, (GraphError, TranscriptError, AnalysisError)):
@@ -125,6 +163,11 @@ async def run_analysis(
 
 async def _find_meeting(job: AnalysisJob, services: Services) -> MeetingInfo:
     target = job.target
+    if isinstance(target, NotifiedTranscript):
+        lookup = services.meetings
+        if not hasattr(lookup, "meeting"):
+            raise MeetingNotFound("This deployment cannot look up a meeting by its id.")
+        return await cast(MeetingLookup, lookup).meeting(job.user_id, target.organizer_id, target.meeting_id)
     if isinstance(target, AnalyzeLast):
         found = await services.meetings.recent_meetings(job.user_id, limit=1)
         if not found:
@@ -191,7 +234,7 @@ async def _show_failure(
 
 def _retry_data(job: AnalysisJob) -> dict[str, Any] | None:
     target = job.target
-    if isinstance(target, MeetingById):
+    if isinstance(target, (MeetingById, NotifiedTranscript)):
         return {"meeting_id": target.meeting_id}
     if isinstance(target, AnalyzeLast):
         return {"command": "last"}
@@ -250,8 +293,17 @@ def _explain(err: Exception) -> tuple[str, str, str, bool]:
 class JobRunner:
     """Runs jobs as background tasks, a few at a time, and cancels the rest at shutdown."""
 
-    def __init__(self, services: Services, *, max_jobs: int = 4, grace: timedelta = timedelta(minutes=60)):
+    def __init__(
+        self,
+        services: Services,
+        *,
+        max_jobs: int = 4,
+        grace: timedelta = timedelta(minutes=60),
+        state: BotState | None = None,
+    ):
         self._services = services
+        # With a store, finished runs survive a restart; without one they live in _runs only.
+        self._state = state
         self._slots = asyncio.Semaphore(max_jobs)
         self._grace = grace
         self._tasks: set[asyncio.Task[Analysis | None]] = set()
@@ -268,7 +320,12 @@ class JobRunner:
         async with self._slots:
             try:
                 return await run_analysis(
-                    job, self._services, sink, grace=self._grace, found=lambda m: self._remember(job, m)
+                    job,
+                    self._services,
+                    sink,
+                    grace=self._grace,
+                    found=lambda m: self._remember(job, m),
+                    saved=lambda m, doc: self._record(job, m, doc),
                 )
             except asyncio.CancelledError:
                 raise
@@ -276,8 +333,13 @@ class JobRunner:
                 log.error("analysis %s could not update its card: %s", job.run_id, type(err).__name__)
                 return None
 
-    def meeting_of(self, run_id: str, user_id: str) -> str | None:
-        """The meeting a finished run analysed, if this process ran it for this user."""
+    async def meeting_of(self, run_id: str, user_id: str) -> str | None:
+        """The meeting a finished run analysed, if it was run for this user (here or, with a store,
+        by an earlier process)."""
+        if self._state is not None and run_id:
+            record = await self._state.run(run_id)
+            if record is not None:
+                return record.meeting_id if record.requester_id == user_id else None
         user_and_meeting = self._runs.get(run_id)
         if user_and_meeting is None or user_and_meeting[0] != user_id:
             return None
@@ -287,6 +349,23 @@ class JobRunner:
         self._runs[job.run_id] = (job.user_id, meeting.meeting_id)
         while len(self._runs) > REMEMBERED_RUNS:
             self._runs.popitem(last=False)
+
+    async def _record(self, job: AnalysisJob, meeting: MeetingInfo, doc: StoredDocument) -> None:
+        if self._state is None:
+            return
+        record = RunRecord(
+            run_id=job.run_id,
+            meeting_id=meeting.meeting_id,
+            organizer_id=meeting.organizer.user_id,
+            requester_id=job.user_id,
+            item_id=doc.item_id,
+            web_url=doc.web_url,
+            created=datetime.now(UTC),
+        )
+        try:
+            await self._state.record_run(record)
+        except Exception as err:  # the analysis is done and stored: losing "Regenerate" is not fatal
+            log.error("analysis %s: could not record the run (%s)", job.run_id, type(err).__name__)
 
     @property
     def running(self) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from graph.service import DocumentStore, MeetingSource
 from mcem.analyzer import Analyzer
@@ -28,6 +29,10 @@ class Services:
     close: Callable[[], Awaitable[None]] = field(default=_nothing)
     # Run once in a worker thread at start-up, so the first user does not wait for it.
     warm_up: Callable[[], None] = field(default=lambda: None)
+    # The msgraph GraphServiceClient behind meetings and documents, for the transcript
+    # subscription (graph/subscriptions.py); None where tests use fakes. Typed loosely so this
+    # module does not import msgraph-sdk (seconds) for processes that never serve Teams.
+    graph: Any = None
 
 
 def build_services(environ: Mapping[str, str]) -> Services:
@@ -47,6 +52,7 @@ def build_services(environ: Mapping[str, str]) -> Services:
         analyzer=_analyzer(environ),
         close=credential.close,
         warm_up=_load_graph_models,
+        graph=client,
     )
 
 

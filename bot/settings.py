@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 
 from microsoft_agents.activity import load_configuration_from_env
 
@@ -21,6 +22,9 @@ __all__ = ["LOOPBACK", "BotSettings", "settings_from_env"]
 
 LOOPBACK = "127.0.0.1"
 DEFAULT_PORT = 3978
+DEFAULT_STATE_PATH = "mcem-bot-state.sqlite3"  # in the bot's working directory
+_ON = frozenset({"1", "on", "true", "yes"})
+_OFF = frozenset({"", "0", "off", "false", "no"})
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,17 @@ class BotSettings:
     # passed, "no transcript yet" means "not ready" rather than "transcription was off".
     transcript_grace_minutes: int = 60
     max_jobs: int = 4  # analyses running at the same time
+    # Durable state (bot/state.py): an SQLite file; ":memory:" forgets everything at exit.
+    state_path: str = DEFAULT_STATE_PATH
+    # Automatic analysis after a call (bot/notifications.py): a Graph subscription on transcripts
+    # delivering to <public_url>/api/notifications, accepted only with this client state.
+    auto_analyze: bool = False
+    public_url: str = ""
+    notification_client_state: str = field(default="", repr=False)
+
+    @property
+    def notification_url(self) -> str:
+        return self.public_url.rstrip("/") + "/api/notifications" if self.public_url else ""
 
     @property
     def anonymous(self) -> bool:
@@ -61,7 +76,12 @@ def settings_from_env(environ: Mapping[str, str]) -> BotSettings:
         raise ConfigError(
             "MCEM_ALLOWED_TENANTS is empty: list the tenant ids the bot may serve (comma-separated)."
         )
+    auto = _auto_analyze(environ)
     return BotSettings(
+        state_path=environ.get("MCEM_STATE_PATH", "").strip() or DEFAULT_STATE_PATH,
+        auto_analyze=auto is not None,
+        public_url=auto[0] if auto else "",
+        notification_client_state=auto[1] if auto else "",
         host=host,
         port=_int(environ, "MCEM_BOT_PORT", DEFAULT_PORT, minimum=1, maximum=65535),
         sdk_config=MappingProxyType(sdk_config),
@@ -70,6 +90,33 @@ def settings_from_env(environ: Mapping[str, str]) -> BotSettings:
         transcript_grace_minutes=_int(environ, "MCEM_TRANSCRIPT_GRACE_MINUTES", 60, minimum=0),
         max_jobs=_int(environ, "MCEM_MAX_JOBS", 4, minimum=1),
     )
+
+
+def _auto_analyze(environ: Mapping[str, str]) -> tuple[str, str] | None:
+    """(public URL, client state) when MCEM_AUTO_ANALYZE is on; None when off."""
+    raw = environ.get("MCEM_AUTO_ANALYZE", "").strip().lower()
+    if raw in _OFF:
+        return None
+    if raw not in _ON:
+        raise ConfigError(f"MCEM_AUTO_ANALYZE={raw!r} is not on or off: set it to on or off.")
+    public = environ.get("MCEM_PUBLIC_URL", "").strip().rstrip("/")
+    parts = urlsplit(public)
+    if not public or parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ConfigError(
+            "MCEM_AUTO_ANALYZE is on but MCEM_PUBLIC_URL is not set to the bot's public base URL "
+            "(https://<host>): Microsoft Graph posts transcript notifications to <it>/api/notifications."
+        )
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ConfigError(
+            f"MCEM_PUBLIC_URL={public} uses http: Microsoft Graph delivers notifications only over https."
+        )
+    state = environ.get("MCEM_NOTIFICATION_CLIENT_STATE", "").strip()
+    if not 16 <= len(state) <= 128:
+        raise ConfigError(
+            "MCEM_NOTIFICATION_CLIENT_STATE must be a secret of 16 to 128 characters when MCEM_AUTO_ANALYZE "
+            "is on: generate one with `python -c 'import secrets; print(secrets.token_urlsafe(32))'`."
+        )
+    return public, state
 
 
 def _is_loopback(host: str) -> bool:

@@ -7,6 +7,9 @@ It binds 127.0.0.1 only, holds its state in memory, wants a bearer token on ever
 ``{"error": {"code", "message", "innerError"}}`` with the matching status. Test-only routes:
 ``GET /_emulator/requests`` (method, path, query and status of each call; never bodies or tokens),
 ``GET /_emulator/mail`` (what sendMail received) and ``POST /_emulator/reset`` (back to a fresh seed).
+Change notifications: ``/subscriptions`` with Graph's
+validation handshake, and ``POST /_emulator/transcripts`` (publish a meeting's transcript and notify
+the subscribers; graph/emulator_subscriptions.py).
 
 Run: ``python -m graph.emulator --port 5090`` then point the client at http://127.0.0.1:5090/v1.0.
 """
@@ -25,6 +28,7 @@ from graph.emulator_drive import add_drive_routes
 from graph.emulator_mail import MAILBOX, add_mail_routes
 from graph.emulator_meetings import add_meeting_routes
 from graph.emulator_state import STATE, EmulatorState, odata_error
+from graph.emulator_subscriptions import add_subscription_routes
 from graph.seed import SeedData, build_seed
 
 __all__ = ["EmulatorState", "create_app", "odata_error", "run"]
@@ -90,6 +94,7 @@ def create_app(
     add_meeting_routes(app)
     add_drive_routes(app, lambda request: request.app[STATE].drive, odata_error)
     add_mail_routes(app, lambda request: request.app[STATE].seed, odata_error)
+    add_subscription_routes(app)
     app.router.add_get("/_emulator/requests", emulator_requests)
     app.router.add_post("/_emulator/reset", emulator_reset)
     return app

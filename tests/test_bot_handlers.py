@@ -149,7 +149,7 @@ async def start_bot(env: dict[str, str], meetings: FakeMeetings | None = None) -
     connector.url = str(connector_server.make_url("/"))
     meetings = meetings or FakeMeetings()
     services = Services(meetings=meetings, documents=FakeDocuments(), analyzer=FakeAnalyzer())
-    app = create_app(settings_from_env(env), services)
+    app = create_app(settings_from_env({"MCEM_STATE_PATH": ":memory:", **env}), services)
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
     try:

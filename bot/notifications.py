@@ -1,0 +1,221 @@
+"""Journey 2, automatic after the call: Graph's transcript notifications -> an analysis delivered to
+the meeting organizer's personal chat with the bot, once per transcript.
+
+``POST /api/notifications`` answers Graph's validation handshake (the token echoed as text/plain)
+and takes change notifications: each item must carry the configured ``clientState`` and an
+allow-listed tenant, or it is dropped (logged without details). Accepted items are answered 202 at
+once and handled in the background: the transcript id is claimed in the store (a repeat is
+ignored), the organizer's personal chat is looked up (none yet: recorded as undeliverable, nothing
+fetched), the ``analyze`` command's own job runs (bot/jobs.py) and its last card is posted there.
+A claimed transcript is not retried after a crash mid-way: "once" wins over "at least once".
+
+``SubscriptionKeeper`` creates the Graph subscription once the bot listens, renews it at half its
+lifetime, and acts on lifecycle notifications (reauthorize, removed) sent to the same URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from microsoft_agents.hosting.core import ChannelAdapter
+
+from bot.handlers import card_activity
+from bot.jobs import AnalysisJob, JobRunner, NotifiedTranscript
+from bot.proactive import deliver_to_personal_chat
+from bot.settings import BotSettings
+from bot.state import BotState
+from graph.service import GraphError
+from graph.subscriptions import TranscriptSubscription, organizer_of_meeting_id, parse_transcript_path
+
+__all__ = ["NOTIFICATIONS", "SubscriptionKeeper", "TranscriptNotifications"]
+
+log = logging.getLogger(__name__)
+
+MAX_TOKEN = 1024
+INTRO = "The transcript of your meeting is ready, so I analysed it for you."
+SUBSCRIPTION_KEY = "graph_transcript_subscription_id"
+
+
+@dataclass(frozen=True)
+class Announced:
+    organizer_id: str
+    meeting_id: str
+    transcript_id: str
+
+
+class LastCard:
+    """A CardSink that keeps only the job's last card: an unprompted message shows the result,
+    not the steps."""
+
+    def __init__(self) -> None:
+        self.card: dict[str, Any] | None = None
+
+    async def show(self, card: dict[str, Any]) -> None:
+        self.card = card
+
+
+class TranscriptNotifications:
+    """The /api/notifications endpoint and the background work it starts."""
+
+    def __init__(
+        self,
+        settings: BotSettings,
+        state: BotState,
+        runner: JobRunner,
+        adapter: ChannelAdapter,
+        keeper: SubscriptionKeeper | None = None,
+    ) -> None:
+        self._settings = settings
+        self._state = state
+        self._runner = runner
+        self._adapter = adapter
+        self._keeper = keeper
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def handle(self, request: web.Request) -> web.Response:
+        token = request.query.get("validationToken")
+        if token is not None:
+            if not token or len(token) > MAX_TOKEN:
+                return web.Response(status=400, text="bad validationToken", content_type="text/plain")
+            return web.Response(text=token, content_type="text/plain")
+        try:
+            body = await request.json()
+        except ValueError:
+            return web.Response(status=400, text="the body is not JSON", content_type="text/plain")
+        items = body.get("value") if isinstance(body, dict) else None
+        if not isinstance(items, list):
+            return web.Response(status=400, text="no value array", content_type="text/plain")
+        accepted = refused = 0
+        for item in items:
+            if not isinstance(item, dict) or not self._trusted(item):
+                refused += 1
+                continue
+            accepted += 1
+            self._dispatch(item)
+        if refused:
+            # Nothing about the item: a forged notification should teach its sender nothing.
+            log.warning("dropped %d change notification(s): wrong clientState or tenant", refused)
+        return web.Response(status=202 if accepted or not refused else 403)
+
+    def _trusted(self, item: dict[str, Any]) -> bool:
+        given = str(item.get("clientState") or "")
+        expected = self._settings.notification_client_state
+        if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+            return False
+        allowed = self._settings.allowed_tenants
+        return not allowed or str(item.get("tenantId") or "").lower() in allowed
+
+    def _dispatch(self, item: dict[str, Any]) -> None:
+        lifecycle = str(item.get("lifecycleEvent") or "")
+        if lifecycle:
+            log.info("subscription lifecycle event: %s", lifecycle[:40])
+            if self._keeper is not None:
+                self._keeper.wake(lifecycle)
+            return
+        if str(item.get("changeType") or "") != "created":
+            return
+        path = parse_transcript_path(str(item.get("resource") or ""))
+        organizer = organizer_of_meeting_id(path.meeting_id) if path else None
+        if path is None or organizer is None:
+            log.warning("a transcript notification named no meeting this bot can read; ignored")
+            return
+        announced = Announced(organizer, path.meeting_id, path.transcript_id)
+        task = asyncio.create_task(self._process(announced), name=f"transcript-{path.transcript_id[:12]}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _process(self, announced: Announced) -> None:
+        try:
+            await self._analyse_and_deliver(announced)
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:  # background work: the log is the only place left to say it
+            log.error("automatic analysis failed: %s", type(err).__name__)
+            with contextlib.suppress(Exception):
+                await self._state.set_transcript_status(announced.transcript_id, "failed")
+
+    async def _analyse_and_deliver(self, announced: Announced) -> None:
+        state = self._state
+        tid = announced.transcript_id
+        if not await state.claim_transcript(tid, announced.meeting_id, announced.organizer_id):
+            log.info("transcript notification repeated; already handled")
+            return
+        chat = await state.personal_chat(announced.organizer_id)
+        if chat is None:
+            await state.set_transcript_status(tid, "no_personal_chat")
+            log.warning("automatic analysis not delivered: the organizer has not chatted with the bot yet")
+            return
+        allowed = self._settings.allowed_tenants
+        if allowed and chat.tenant_id not in allowed:
+            await state.set_transcript_status(tid, "tenant_not_allowed")
+            log.warning("automatic analysis not delivered: the organizer's tenant is not on the allow-list")
+            return
+        run_id = uuid.uuid4().hex[:12]
+        target = NotifiedTranscript(announced.organizer_id, announced.meeting_id, tid)
+        sink = LastCard()
+        analysis = await self._runner.start(AnalysisJob(announced.organizer_id, target, run_id), sink)
+        if sink.card is None:
+            await state.set_transcript_status(tid, "failed")
+            return
+        activity = card_activity(sink.card)
+        activity.text = INTRO if analysis is not None else None
+        outcome = await deliver_to_personal_chat(self._adapter, chat, activity)
+        await state.set_transcript_status(tid, outcome if analysis is not None else f"{outcome}_error_card")
+        log.info("automatic analysis %s: %s", run_id, outcome)
+
+    async def wait_idle(self) -> None:
+        """Until every notification taken so far is handled (tests, graceful shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def aclose(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+class SubscriptionKeeper:
+    """Keeps one transcript subscription alive; its id is kept in the store across restarts."""
+
+    def __init__(self, subscription: TranscriptSubscription, state: BotState, *, retry_s: float = 15.0):
+        self._subscription = subscription
+        self._state = state
+        self._retry_s = retry_s
+        self._wake = asyncio.Event()
+        self._recreate = False
+        self.subscription_id: str | None = None
+        self.ready = asyncio.Event()  # set after the first successful create or renew
+
+    def wake(self, lifecycle_event: str) -> None:
+        if lifecycle_event == "subscriptionRemoved":
+            self._recreate = True
+        if lifecycle_event in ("subscriptionRemoved", "reauthorizationRequired"):
+            self._wake.set()
+
+    async def run(self) -> None:
+        known = await self._state.get_setting(SUBSCRIPTION_KEY)
+        while True:
+            try:
+                sub = await self._subscription.renew_or_create(None if self._recreate else known)
+            except GraphError as err:
+                log.warning("transcript subscription not ready (%s); retrying", type(err).__name__)
+                await asyncio.sleep(self._retry_s)
+                continue
+            self._recreate = False
+            known = self.subscription_id = sub.id
+            await self._state.put_setting(SUBSCRIPTION_KEY, sub.id or "")
+            self.ready.set()
+            half_life = max(self._subscription.lifetime.total_seconds() / 2, 1.0)
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), half_life)
+
+
+NOTIFICATIONS = web.AppKey("notifications", TranscriptNotifications)

@@ -1,0 +1,247 @@
+"""What the bot must remember across restarts: users' personal chats, transcripts already handled,
+finished analyses, ended meetings and the Graph subscription's id.
+
+``BotState`` is the interface; ``SqliteState`` keeps it in one SQLite file (aiosqlite, so the event
+loop never waits on the disk). ``open_state(":memory:")`` gives a throw-away store for tests.
+Nothing here holds a transcript or a token: a conversation reference is where to post, and the
+claims kept with it are the SDK's public routing claims (audience, app id, tenant), never a token.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import aiosqlite
+
+__all__ = ["BotState", "PersonalChat", "RunRecord", "SqliteState", "open_state"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS personal_chats (
+    user_id    TEXT PRIMARY KEY,   -- Entra object id of the user
+    tenant_id  TEXT NOT NULL,
+    reference  TEXT NOT NULL,      -- ConversationReference as JSON (by alias)
+    claims     TEXT NOT NULL,      -- routing claims for a proactive turn, JSON
+    updated    TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS transcripts (
+    transcript_id TEXT PRIMARY KEY,
+    meeting_id    TEXT NOT NULL,
+    organizer_id  TEXT NOT NULL,
+    status        TEXT NOT NULL,   -- claimed, delivered, no_personal_chat, not_internal, failed
+    received      TEXT NOT NULL,
+    updated       TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id       TEXT PRIMARY KEY,
+    meeting_id   TEXT NOT NULL,
+    organizer_id TEXT NOT NULL,
+    requester_id TEXT NOT NULL,
+    item_id      TEXT NOT NULL,
+    web_url      TEXT NOT NULL,
+    created      TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ended_meetings (
+    meeting_key     TEXT PRIMARY KEY,  -- the join URL Teams sent with meetingEnd
+    conversation_id TEXT NOT NULL,
+    ended           TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS settings (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class PersonalChat:
+    """Where to reach a user proactively: the reference of their 1:1 chat with the bot."""
+
+    user_id: str
+    tenant_id: str
+    reference: dict[str, Any]
+    claims: dict[str, str]
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    run_id: str
+    meeting_id: str
+    organizer_id: str
+    requester_id: str
+    item_id: str
+    web_url: str
+    created: datetime
+
+
+class BotState(Protocol):
+    async def save_personal_chat(self, chat: PersonalChat) -> None: ...
+
+    async def personal_chat(self, user_id: str) -> PersonalChat | None: ...
+
+    async def claim_transcript(self, transcript_id: str, meeting_id: str, organizer_id: str) -> bool:
+        """True for the first caller with this transcript id, False for every later one."""
+        ...
+
+    async def set_transcript_status(self, transcript_id: str, status: str) -> None: ...
+
+    async def transcript_status(self, transcript_id: str) -> str | None: ...
+
+    async def record_run(self, run: RunRecord) -> None: ...
+
+    async def run(self, run_id: str) -> RunRecord | None: ...
+
+    async def mark_meeting_ended(self, meeting_key: str, conversation_id: str) -> None: ...
+
+    async def meeting_ended(self, meeting_key: str) -> datetime | None: ...
+
+    async def get_setting(self, name: str) -> str | None: ...
+
+    async def put_setting(self, name: str, value: str) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+class SqliteState:
+    """BotState in SQLite. One connection, used from one event loop; writes commit at once.
+
+    Built without I/O (``create_app`` is synchronous); ``start`` opens it at application start-up.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self._conn: aiosqlite.Connection | None = None
+
+    async def start(self) -> None:
+        """Open (and create) the database; idempotent."""
+        if self._conn is not None:
+            return
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(self.path)
+        # WAL: a reader (an admin's sqlite3 shell) never blocks the bot's writes.
+        if self.path != ":memory:":
+            await db.execute("PRAGMA journal_mode=WAL")
+        await db.executescript(_SCHEMA)
+        await db.commit()
+        self._conn = db
+
+    @property
+    def _db(self) -> aiosqlite.Connection:
+        if self._conn is None:
+            raise RuntimeError("SqliteState used before start()")
+        return self._conn
+
+    async def save_personal_chat(self, chat: PersonalChat) -> None:
+        await self._db.execute(
+            "INSERT INTO personal_chats (user_id, tenant_id, reference, claims, updated)"
+            " VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT(user_id) DO UPDATE SET tenant_id=excluded.tenant_id,"
+            " reference=excluded.reference, claims=excluded.claims, updated=excluded.updated",
+            (chat.user_id, chat.tenant_id, json.dumps(chat.reference), json.dumps(chat.claims), _now()),
+        )
+        await self._db.commit()
+
+    async def personal_chat(self, user_id: str) -> PersonalChat | None:
+        async with self._db.execute(
+            "SELECT tenant_id, reference, claims FROM personal_chats WHERE user_id = ?", (user_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        return PersonalChat(user_id, row[0], json.loads(row[1]), json.loads(row[2]))
+
+    async def claim_transcript(self, transcript_id: str, meeting_id: str, organizer_id: str) -> bool:
+        now = _now()
+        cursor = await self._db.execute(
+            "INSERT OR IGNORE INTO transcripts"
+            " (transcript_id, meeting_id, organizer_id, status, received, updated)"
+            " VALUES (?, ?, ?, 'claimed', ?, ?)",
+            (transcript_id, meeting_id, organizer_id, now, now),
+        )
+        await self._db.commit()
+        return cursor.rowcount == 1
+
+    async def set_transcript_status(self, transcript_id: str, status: str) -> None:
+        await self._db.execute(
+            "UPDATE transcripts SET status = ?, updated = ? WHERE transcript_id = ?",
+            (status, _now(), transcript_id),
+        )
+        await self._db.commit()
+
+    async def transcript_status(self, transcript_id: str) -> str | None:
+        async with self._db.execute(
+            "SELECT status FROM transcripts WHERE transcript_id = ?", (transcript_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return row[0] if row else None
+
+    async def record_run(self, run: RunRecord) -> None:
+        await self._db.execute(
+            "INSERT OR REPLACE INTO runs"
+            " (run_id, meeting_id, organizer_id, requester_id, item_id, web_url, created)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                run.run_id,
+                run.meeting_id,
+                run.organizer_id,
+                run.requester_id,
+                run.item_id,
+                run.web_url,
+                run.created.isoformat(),
+            ),
+        )
+        await self._db.commit()
+
+    async def run(self, run_id: str) -> RunRecord | None:
+        async with self._db.execute(
+            "SELECT meeting_id, organizer_id, requester_id, item_id, web_url, created FROM runs"
+            " WHERE run_id = ?",
+            (run_id,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        return RunRecord(run_id, row[0], row[1], row[2], row[3], row[4], datetime.fromisoformat(row[5]))
+
+    async def mark_meeting_ended(self, meeting_key: str, conversation_id: str) -> None:
+        await self._db.execute(
+            "INSERT OR REPLACE INTO ended_meetings (meeting_key, conversation_id, ended) VALUES (?, ?, ?)",
+            (meeting_key, conversation_id, _now()),
+        )
+        await self._db.commit()
+
+    async def meeting_ended(self, meeting_key: str) -> datetime | None:
+        async with self._db.execute(
+            "SELECT ended FROM ended_meetings WHERE meeting_key = ?", (meeting_key,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return datetime.fromisoformat(row[0]) if row else None
+
+    async def get_setting(self, name: str) -> str | None:
+        async with self._db.execute("SELECT value FROM settings WHERE name = ?", (name,)) as cursor:
+            row = await cursor.fetchone()
+        return row[0] if row else None
+
+    async def put_setting(self, name: str, value: str) -> None:
+        await self._db.execute("INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)", (name, value))
+        await self._db.commit()
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            await conn.close()
+
+
+async def open_state(path: str | Path) -> SqliteState:
+    """The store at ``path`` (created with its folder when missing); ``":memory:"`` for tests."""
+    state = SqliteState(path)
+    await state.start()
+    return state
