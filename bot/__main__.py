@@ -33,6 +33,9 @@ def main() -> int:
     print(f"MCEM Analyst bot on http://{settings.host}:{settings.port}/api/messages ({mode})", flush=True)
     try:
         web.run_app(create_app(settings, services), host=settings.host, port=settings.port, print=None)
+    except MCEMError as err:  # raised at start-up, e.g. an unusable MCEM_STATE_PATH
+        print(f"mcem bot: {err}", file=sys.stderr)
+        return 2
     except OSError as err:
         print(
             f"mcem bot: cannot listen on {settings.host}:{settings.port} ({err.strerror or err}): "

@@ -10,12 +10,15 @@ claims kept with it are the SDK's public routing claims (audience, app id, tenan
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 import aiosqlite
+
+from mcem.errors import ConfigError
 
 __all__ = ["BotState", "PersonalChat", "RunRecord", "SqliteState", "open_state"]
 
@@ -123,14 +126,24 @@ class SqliteState:
         """Open (and create) the database; idempotent."""
         if self._conn is not None:
             return
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(self.path)
-        # WAL: a reader (an admin's sqlite3 shell) never blocks the bot's writes.
-        if self.path != ":memory:":
-            await db.execute("PRAGMA journal_mode=WAL")
-        await db.executescript(_SCHEMA)
-        await db.commit()
+        try:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            db = await aiosqlite.connect(self.path)
+            try:
+                # WAL: a reader (an admin's sqlite3 shell) never blocks the bot's writes.
+                if self.path != ":memory:":
+                    await db.execute("PRAGMA journal_mode=WAL")
+                await db.executescript(_SCHEMA)
+                await db.commit()
+            except BaseException:
+                await db.close()
+                raise
+        except (OSError, sqlite3.Error) as err:
+            raise ConfigError(
+                f"MCEM_STATE_PATH={self.path} cannot be used as the bot's SQLite database "
+                f"({type(err).__name__}): point it at a writable file."
+            ) from None
         self._conn = db
 
     @property

@@ -207,6 +207,12 @@ async def update_subscription(request: web.Request) -> web.Response:
     expires = _expiry(body.get("expirationDateTime"), sub.lifecycle_url)
     if isinstance(expires, str):
         return odata_error(400, "ValidationError", expires)
+    url = body.get("notificationUrl")
+    if url is not None and url != sub.notification_url:
+        problem = _url_problem(str(url)) or await validate_endpoint(str(url))
+        if problem:
+            return odata_error(400, "ValidationError", problem)
+        sub.notification_url = str(url)
     sub.expires = expires
     return web.json_response(
         {"@odata.context": odata_context(request, "subscriptions/$entity"), **sub.json()}

@@ -42,7 +42,7 @@ DEFAULT_LIFETIME = timedelta(minutes=55)
 SUBSCRIBE_PERMISSION = "the app needs the OnlineMeetingTranscript.Read.All application permission"
 
 _PATH = re.compile(r"^/?communications/onlineMeetings\('([^']+)'\)/transcripts\('([^']+)'\)$", re.IGNORECASE)
-_ORGANIZER = re.compile(r"^1\*([0-9a-fA-F-]{36})\*")
+_ORGANIZER = re.compile(r"^1\*([0-9a-fA-F-]{32,40})\*")
 
 
 @dataclass(frozen=True)
@@ -117,8 +117,9 @@ class TranscriptSubscription:
         return created
 
     async def renew(self, subscription_id: str) -> Subscription:
-        """PATCH the expiry; raises MeetingNotFound (404) when Graph no longer has it."""
-        body = Subscription(expiration_date_time=self._expiry())
+        """PATCH the expiry (and the URL, which may have moved since the subscription was made);
+        raises MeetingNotFound (404) when Graph no longer has it."""
+        body = Subscription(expiration_date_time=self._expiry(), notification_url=self.notification_url)
         renewed = await graph_call(
             self._client.subscriptions.by_subscription_id(subscription_id).patch(body),
             "the transcript subscription",

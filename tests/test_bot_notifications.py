@@ -1,0 +1,287 @@
+"""Journey 2 over HTTP: the Graph emulator subscribes the live bot (handshake and all), publishes a
+transcript, and the summary card reaches the organizer's personal chat through the Bot Connector
+stand-in — once per transcript, never on a wrong clientState, and still after a restart.
+
+Graph is the emulator behind the real msgraph-sdk client; only the analyzer is the fixture fake.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from bot.app import KEEPER, NOTIFICATIONS, RUNNER, STATE, create_app
+from bot.notifications import INTRO
+from bot.services import Services
+from bot.settings import settings_from_env
+from graph.client import make_graph_client
+from graph.credentials import StaticTokenCredential
+from graph.documents import GraphDocuments
+from graph.emulator_state import STATE as EMULATOR_STATE
+from graph.meetings import GraphMeetings
+from graph.seed import DEMO_USER_ID, DRIVE_ID
+from tests.fixtures.bot.fakes import FakeAnalyzer, sample_vtt
+from tests.graph_support import Emulator, start_emulator
+from tests.test_bot_handlers import USER, Connector, message
+from tests.test_bot_jobs import texts
+
+SECRET = "client-state-for-tests-0123456789"
+SUMMARY = "Interview Analysis – Priya Raman, Contoso"
+
+
+@dataclass
+class Stack:
+    url: str  # the bot's base URL, also its "public" URL
+    app: web.Application
+    connector: Connector
+    emulator: Emulator
+    analyzer: FakeAnalyzer
+
+    async def say(self, text: str, *, conversation: str = "personal-1", kind: str = "personal") -> None:
+        activity = message(text, self.connector, conversation=conversation, kind=kind)
+        async with aiohttp.ClientSession() as http, http.post(self.url + "/api/messages", json=activity) as r:
+            assert r.status in (200, 202)
+        await asyncio.wait_for(self.app[RUNNER].wait_idle(), 10)
+
+    async def publish(self, key: str = "litware") -> dict[str, Any]:
+        """The emulator publishes the meeting's transcript and notifies the subscription."""
+        meeting = next(m for m in self.emulator.app[EMULATOR_STATE].seed.meetings if m.key == key)
+        body = {"meeting_id": meeting.meeting_id, "vtt": sample_vtt()}
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(self.emulator.origin + "/_emulator/transcripts", json=body) as resp,
+        ):
+            assert resp.status == 200
+            published = await resp.json()
+        await asyncio.wait_for(self.app[NOTIFICATIONS].wait_idle(), 20)
+        return published
+
+    async def notify(self, body: Any, **params: str) -> aiohttp.ClientResponse:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(self.url + "/api/notifications", json=body, params=params) as resp,
+        ):
+            await resp.read()
+            return resp
+
+    async def graph_calls(self) -> list[str]:
+        return [f"{r['method']} {r['path']}" for r in await self.emulator.requests()]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@asynccontextmanager
+async def running_stack(
+    state_path: str = ":memory:", emulator: Emulator | None = None, connector: Connector | None = None
+) -> AsyncIterator[Stack]:
+    own_emulator = None
+    if emulator is None:
+        emulator, own_emulator = await start_emulator()
+    connector_server = None
+    if connector is None:  # a restart keeps Teams' side: the same connector and service URL
+        connector = Connector()
+        connector_server = TestServer(connector.app(), host="127.0.0.1")
+        await connector_server.start_server()
+        connector.url = str(connector_server.make_url("/"))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        "MCEM_STATE_PATH": state_path,
+        "MCEM_AUTO_ANALYZE": "on",
+        "MCEM_PUBLIC_URL": url,
+        "MCEM_NOTIFICATION_CLIENT_STATE": SECRET,
+    }
+    client = make_graph_client(StaticTokenCredential(), base_url=emulator.base_url)
+    analyzer = FakeAnalyzer()
+    services = Services(
+        meetings=GraphMeetings(client),
+        documents=GraphDocuments(client, DRIVE_ID),
+        analyzer=analyzer,
+        graph=client,
+    )
+    app = create_app(settings_from_env(env), services)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        await asyncio.wait_for(app[KEEPER].ready.wait(), 15)  # subscribed: the handshake passed
+        yield Stack(url, app, connector, emulator, analyzer)
+        assert connector.violations == [], connector.violations
+    finally:
+        await runner.cleanup()
+        if connector_server is not None:
+            await connector_server.close()
+        if own_emulator is not None:
+            await own_emulator.cleanup()
+
+
+@pytest.fixture
+async def stack() -> AsyncIterator[Stack]:
+    async with running_stack() as running:
+        yield running
+
+
+def summaries(connector: Connector) -> list[dict[str, Any]]:
+    return [
+        a
+        for a in connector.posted
+        if a.get("attachments") and SUMMARY in texts(a["attachments"][0]["content"])
+    ]
+
+
+async def test_start_up_subscribes_and_graph_validates_the_live_endpoint(stack: Stack) -> None:
+    calls = await stack.graph_calls()
+    assert calls == ["POST /v1.0/subscriptions"]  # answered 201 only after the bot echoed the token
+    [created] = await stack.emulator.requests()
+    assert created["status"] == 201
+    keeper = stack.app[KEEPER]
+    assert await stack.app[STATE].get_setting("graph_transcript_subscription_id") == keeper.subscription_id
+
+    renewed = await keeper._subscription.renew(keeper.subscription_id or "")
+    assert renewed.id == keeper.subscription_id
+    assert (await stack.emulator.requests())[-1] == {
+        "method": "PATCH",
+        "path": f"/v1.0/subscriptions/{keeper.subscription_id}",
+        "query": "",
+        "status": 200,
+    }
+
+
+async def test_the_handshake_echoes_the_token_as_plain_text(stack: Stack) -> None:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(stack.url + "/api/notifications", params={"validationToken": "Validation: a<b>&c"}) as resp,
+    ):
+        assert resp.status == 200
+        assert resp.content_type == "text/plain"
+        assert await resp.text() == "Validation: a<b>&c"
+
+
+async def test_the_organizer_gets_the_summary_in_their_personal_chat_unprompted(stack: Stack) -> None:
+    await stack.say("help")  # Alex has talked to the bot in personal scope
+    stack.connector.posted.clear()
+
+    published = await stack.publish("litware")  # Alex organised it
+
+    assert [d["status"] for d in published["delivered"]] == [202]
+    [delivered] = stack.connector.posted
+    assert delivered["conversation"]["id"] == "personal-1"
+    assert delivered["text"] == INTRO
+    assert SUMMARY in texts(delivered["attachments"][0]["content"])
+    meeting_id = published["meeting_id"]
+    calls = await stack.graph_calls()
+    assert f"GET /v1.0/users/{DEMO_USER_ID}/onlineMeetings/{meeting_id}" in calls
+    content = f"GET /v1.0/users/{DEMO_USER_ID}/onlineMeetings/{meeting_id}/transcripts/"
+    assert sum(c.startswith(content) and c.endswith("/content") for c in calls) == 1
+    assert any(c.startswith("PUT /v1.0/drives/") for c in calls)  # the .docx went to SharePoint
+    assert await stack.app[STATE].transcript_status(published["transcript_id"]) == "delivered"
+
+
+async def test_the_same_notification_twice_makes_one_analysis_and_one_card(stack: Stack) -> None:
+    await stack.say("help")
+    stack.connector.posted.clear()
+    await stack.publish("litware")
+    await stack.publish("litware")  # Graph may deliver a notification more than once
+    assert len(stack.analyzer.seen) == 1
+    assert len(summaries(stack.connector)) == 1 and len(stack.connector.posted) == 1
+
+
+async def test_a_wrong_client_state_is_refused_and_nothing_is_fetched(stack: Stack) -> None:
+    await stack.say("help")
+    before = await stack.graph_calls()
+    meeting = next(m for m in stack.emulator.app[EMULATOR_STATE].seed.meetings if m.key == "litware")
+    path = f"communications/onlineMeetings('{meeting.meeting_id}')/transcripts('{meeting.transcript_id}')"
+    item = {
+        "subscriptionId": stack.app[KEEPER].subscription_id,
+        "changeType": "created",
+        "clientState": "not-the-secret",
+        "resource": path,
+        "resourceData": {"id": meeting.transcript_id, "@odata.type": "#Microsoft.Graph.callTranscript"},
+        "subscriptionExpirationDateTime": "2030-01-01T00:00:00Z",
+        "tenantId": "00000000-0000-0000-0000-0000000000001",
+    }
+    response = await stack.notify({"value": [item]})
+    await stack.app[NOTIFICATIONS].wait_idle()
+    assert response.status == 403
+    assert await stack.graph_calls() == before
+    assert await stack.app[STATE].transcript_status(meeting.transcript_id) is None
+    assert summaries(stack.connector) == []
+
+    missing = {k: v for k, v in item.items() if k != "clientState"}
+    assert (await stack.notify({"value": [missing]})).status == 403
+    assert (await stack.notify({"nothing": True})).status == 400
+
+
+async def test_an_organizer_who_never_chatted_with_the_bot_is_recorded_not_crashed(stack: Stack) -> None:
+    published = await stack.publish("litware")
+    assert published["delivered"][0]["status"] == 202
+    assert stack.connector.posted == []
+    assert await stack.app[STATE].transcript_status(published["transcript_id"]) == "no_personal_chat"
+    assert not any("/transcripts/" in c for c in await stack.graph_calls())  # nothing read for nobody
+
+
+async def test_no_delivery_into_a_personal_chat_that_has_a_guest(stack: Stack) -> None:
+    await stack.say("help")
+    stack.connector.posted.clear()
+    stack.connector.members["personal-1"] = [USER | {"tenantId": "tenant-1", "userRole": "guest"}]
+    published = await stack.publish("litware")
+    assert summaries(stack.connector) == []
+    assert await stack.app[STATE].transcript_status(published["transcript_id"]) == "not_internal"
+
+
+async def test_the_meeting_end_event_is_recorded_for_the_transcript_notification(stack: Stack) -> None:
+    join_url = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_x%40thread.v2/0"
+    event = message("", stack.connector, conversation="19:meeting_x@thread.v2", kind="groupChat")
+    event |= {"type": "event", "name": "application/vnd.microsoft.meetingEnd"}
+    event["value"] = {"Id": "MCMx", "JoinUrl": join_url, "Title": "Contoso sync", "MeetingType": "Scheduled"}
+    del event["text"], event["textFormat"]
+    async with aiohttp.ClientSession() as http, http.post(stack.url + "/api/messages", json=event) as resp:
+        assert resp.status in (200, 202)
+    assert await stack.app[STATE].meeting_ended(join_url) is not None
+    assert stack.connector.posted == []  # the analysis waits for the transcript's notification
+
+
+async def test_state_survives_a_restart(tmp_path: Path) -> None:
+    path = str(tmp_path / "state" / "bot.sqlite3")
+    emulator, emulator_runner = await start_emulator()
+    teams = Connector()
+    teams_server = TestServer(teams.app(), host="127.0.0.1")
+    await teams_server.start_server()
+    teams.url = str(teams_server.make_url("/"))
+    try:
+        async with running_stack(path, emulator, teams) as first:
+            await first.say("help")
+            first_subscription = first.app[KEEPER].subscription_id
+        async with running_stack(path, emulator, teams) as second:  # a new process: nothing in memory
+            # The stored subscription is renewed, not duplicated.
+            assert second.app[KEEPER].subscription_id == first_subscription
+            assert "PATCH /v1.0/subscriptions/" + str(first_subscription) in await second.graph_calls()
+            teams.posted.clear()
+            published = await second.publish("litware")
+            assert len(summaries(second.connector)) == 1  # Alex's chat was remembered
+            [card] = [a["attachments"][0]["content"] for a in summaries(second.connector)]
+            [regenerate] = [a for a in card.get("actions", []) if a.get("verb") == "regenerate"]
+            run_id = regenerate["data"]["run_id"]
+        teams.posted.clear()
+        async with running_stack(path, emulator, teams) as third:
+            assert await third.app[RUNNER].meeting_of(run_id, DEMO_USER_ID) == published["meeting_id"]
+            assert await third.app[STATE].transcript_status(published["transcript_id"]) == "delivered"
+            await third.publish("litware")  # the same transcript after a restart: still once
+            assert summaries(third.connector) == []
+    finally:
+        await teams_server.close()
+        await emulator_runner.cleanup()
