@@ -56,3 +56,38 @@ def test_a_real_deployment_must_name_its_tenants() -> None:
 def test_bad_numbers_say_what_to_fix(name: str, value: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         settings_from_env({name: value})
+
+
+AUTO = {
+    "MCEM_AUTO_ANALYZE": "on",
+    "MCEM_PUBLIC_URL": "https://mcem-bot.contoso.com/",
+    "MCEM_NOTIFICATION_CLIENT_STATE": "a-secret-of-at-least-16-chars",
+}
+
+
+def test_automatic_analysis_is_off_by_default_and_state_has_a_local_file() -> None:
+    settings = settings_from_env({})
+    assert not settings.auto_analyze and settings.notification_url == ""
+    assert settings.state_path == "mcem-bot-state.sqlite3"
+    assert settings_from_env({"MCEM_STATE_PATH": ":memory:"}).state_path == ":memory:"
+
+
+def test_automatic_analysis_needs_a_public_url_and_a_client_state() -> None:
+    settings = settings_from_env(AUTO)
+    assert settings.auto_analyze
+    assert settings.notification_url == "https://mcem-bot.contoso.com/api/notifications"
+    assert AUTO["MCEM_NOTIFICATION_CLIENT_STATE"] not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"MCEM_PUBLIC_URL": ""}, "MCEM_PUBLIC_URL is not set"),
+        ({"MCEM_PUBLIC_URL": "http://bot.contoso.com"}, "only over https"),
+        ({"MCEM_NOTIFICATION_CLIENT_STATE": "short"}, "16 to 128 characters"),
+        ({"MCEM_AUTO_ANALYZE": "sometimes"}, "not on or off"),
+    ],
+)
+def test_automatic_analysis_settings_say_what_to_fix(change: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        settings_from_env(AUTO | change)

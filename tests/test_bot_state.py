@@ -1,0 +1,95 @@
+"""The bot's SQLite store: exactly-once claims, personal chats, runs — and all of it after a reopen."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.state import PersonalChat, RunRecord, SqliteState, open_state
+from mcem.errors import ConfigError
+
+REFERENCE = {
+    "bot": {"id": "28:bot", "name": "MCEM"},
+    "user": {"id": "29:alex", "aadObjectId": "u-1"},
+    "conversation": {"id": "a:personal", "conversationType": "personal", "tenantId": "t-1"},
+    "channelId": "msteams",
+    "serviceUrl": "https://smba.trafficmanager.net/emea/",
+}
+
+
+def chat(user: str = "u-1", conversation: str = "a:personal") -> PersonalChat:
+    reference = REFERENCE | {"conversation": REFERENCE["conversation"] | {"id": conversation}}
+    return PersonalChat(user, "t-1", reference, {"aud": "app-id", "tid": "t-1"})
+
+
+def run(run_id: str = "r-1") -> RunRecord:
+    return RunRecord(
+        run_id, "m-1", "org-1", "u-1", "item-1", "https://x/doc.docx", datetime(2026, 11, 25, tzinfo=UTC)
+    )
+
+
+async def test_a_transcript_is_claimed_once_even_by_racing_callers() -> None:
+    state = await open_state(":memory:")
+    try:
+        claims = await asyncio.gather(*(state.claim_transcript("t-1", "m-1", "org-1") for _ in range(5)))
+        assert sorted(claims) == [False, False, False, False, True]
+        assert await state.transcript_status("t-1") == "claimed"
+        await state.set_transcript_status("t-1", "delivered")
+        assert await state.transcript_status("t-1") == "delivered"
+        assert await state.claim_transcript("t-2", "m-1", "org-1") is True
+        assert await state.transcript_status("never") is None
+    finally:
+        await state.close()
+
+
+async def test_the_newest_personal_chat_wins() -> None:
+    state = await open_state(":memory:")
+    try:
+        assert await state.personal_chat("u-1") is None
+        await state.save_personal_chat(chat(conversation="a:old"))
+        await state.save_personal_chat(chat(conversation="a:new"))
+        found = await state.personal_chat("u-1")
+        assert found is not None and found.reference["conversation"]["id"] == "a:new"
+        assert found.claims == {"aud": "app-id", "tid": "t-1"}
+    finally:
+        await state.close()
+
+
+async def test_everything_survives_closing_and_reopening_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "bot.sqlite3"  # the folder is created
+    first = await open_state(path)
+    await first.save_personal_chat(chat())
+    await first.claim_transcript("t-1", "m-1", "org-1")
+    await first.record_run(run())
+    await first.mark_meeting_ended("https://teams/join/1", "19:meeting")
+    await first.put_setting("subscription", "s-1")
+    await first.close()
+
+    second = await open_state(path)
+    try:
+        assert await second.personal_chat("u-1") == chat()
+        assert await second.claim_transcript("t-1", "m-1", "org-1") is False
+        assert await second.run("r-1") == run()
+        assert await second.run("r-2") is None
+        assert await second.meeting_ended("https://teams/join/1") is not None
+        assert await second.get_setting("subscription") == "s-1"
+    finally:
+        await second.close()
+    with sqlite3.connect(path) as db:  # plain SQLite: an admin can inspect it
+        assert db.execute("SELECT COUNT(*) FROM runs").fetchone() == (1,)
+
+
+async def test_an_unusable_path_is_a_config_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with pytest.raises(ConfigError, match=r"MCEM_STATE_PATH=.*writable file"):
+        await open_state(blocker / "state.sqlite3")
+
+
+async def test_use_before_start_is_a_programming_error() -> None:
+    with pytest.raises(RuntimeError, match="before start"):
+        await SqliteState(":memory:").run("r-1")
