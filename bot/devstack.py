@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -37,6 +38,10 @@ _STACK_OWNED = (
     "MCEM_GRAPH_",
     "MCEM_SHAREPOINT_",
     "MCEM_TENANT_DOMAINS",
+    "MCEM_AUTO_ANALYZE",
+    "MCEM_PUBLIC_URL",
+    "MCEM_NOTIFICATION_CLIENT_STATE",
+    "MCEM_STATE_PATH",
 )
 # And, for an offline run, nothing that would make it call a language model.
 _LLM = ("AZURE_OPENAI", "OPENAI_", "MCEM_LLM", "MCEM_MODEL")
@@ -89,6 +94,10 @@ class DevStack:
         return f"http://127.0.0.1:{self.emulator_port}/v1.0"
 
     @property
+    def emulator_url(self) -> str:
+        return f"http://127.0.0.1:{self.emulator_port}"
+
+    @property
     def bot_endpoint(self) -> str:
         return f"http://127.0.0.1:{self.bot_port}/api/messages"
 
@@ -130,6 +139,11 @@ class DevStack:
             "MCEM_BOT_HOST": "127.0.0.1",
             "MCEM_BOT_PORT": str(self.bot_port),
             "MCEM_GRAPH_BASE_URL": self.graph_base_url,
+            # Journey 2: the emulator subscribes the bot to transcripts, as Graph would.
+            "MCEM_AUTO_ANALYZE": "on",
+            "MCEM_PUBLIC_URL": f"http://127.0.0.1:{self.bot_port}",
+            "MCEM_NOTIFICATION_CLIENT_STATE": secrets.token_urlsafe(24),
+            "MCEM_STATE_PATH": str(self.run_dir / "bot-state.sqlite3"),
         }
         bot = self._spawn("bot", [sys.executable, "-m", "bot"], bot_env)
         self._wait_http(bot, f"http://127.0.0.1:{self.bot_port}/api/health")

@@ -26,6 +26,7 @@ import pytest
 
 from bot.devstack import DevStack
 from bot.playground_client import BotMessage, PlaygroundClient, card_of
+from graph.seed import DEMO_USER_ID, build_seed
 from mcem.model import ROLE_TITLES
 from mcem.parsing import parse_transcript
 from tests.conftest import ROOT
@@ -180,6 +181,44 @@ def execute_actions(node: Any) -> list[dict[str, Any]]:
         return []
     own = [node] if node.get("type") == "Action.Execute" else []
     return own + [a for value in node.values() for a in execute_actions(value)]
+
+
+async def test_a_new_transcript_reaches_the_organizer_unprompted(stack: DevStack) -> None:
+    """Journey 2: Alex has chatted with the bot; Graph (the emulator) announces a transcript of a
+    meeting he organised; the summary arrives in his personal chat without him asking."""
+    seed = build_seed()
+    meeting = next(
+        m
+        for m in seed.meetings
+        if m.organizer_id == DEMO_USER_ID and m.vtt is not None and m.key != "litware"
+    )
+    async with PlaygroundClient(stack.playground_url) as pg, aiohttp.ClientSession() as http:
+        chat = await pg.personal_chat_id()
+        await pg.send(chat, "help")  # the bot learns where Alex's personal chat is
+        async with asyncio.timeout(30):
+            await pg.next_message(has_card("analyze last meeting"))
+            for _ in range(150):  # the bot subscribes in the background once it listens
+                if await _subscribed(http, stack.emulator_url):
+                    break
+                await asyncio.sleep(0.2)
+        async with http.post(
+            stack.emulator_url + "/_emulator/transcripts", json={"meeting_id": meeting.meeting_id}
+        ) as resp:
+            assert resp.status == 200
+            assert [d.get("status") for d in (await resp.json())["delivered"]] == [202]
+        async with asyncio.timeout(60):
+            arrived = await pg.next_message(has_card(TITLE))
+    assert arrived.action == "createMessage"  # a new message, not a reply to anything Alex sent
+    summary = card_of(arrived)
+    assert summary is not None and meeting.subject.split(" – ")[0] in texts(summary)
+
+
+async def _subscribed(http: aiohttp.ClientSession, emulator: str) -> bool:
+    async with http.get(emulator + "/_emulator/requests") as resp:
+        calls = (await resp.json())["requests"]
+    return any(
+        c["method"] == "POST" and c["path"] == "/v1.0/subscriptions" and c["status"] == 201 for c in calls
+    )
 
 
 def test_nothing_tried_to_leave_the_machine_and_no_transcript_was_logged(stack: DevStack) -> None:
