@@ -1,0 +1,531 @@
+// MCEM Analyst on Azure: the Teams bot in Azure Container Apps, its Azure Bot (Teams channel), a Key
+// Vault for its secrets, an Azure Files share for its SQLite state, and optionally Azure OpenAI.
+//
+//   az deployment group create -g <rg> -f deploy/main.bicep -p @deploy/main.parameters.json
+//
+// Identities (deploy/README.md explains the choice):
+// - The bot's Entra app registration (botAppId) is the Azure Bot's identity AND the identity Graph
+//   calls run as (tenant-wide application permissions, Teams RSC, the Teams application access policy
+//   all name this one app id). Its client secret lives in Key Vault.
+// - A user-assigned managed identity lets the container read those Key Vault secrets and pull its
+//   image; it holds no Graph permission.
+// Setting names in the container match .env.example exactly (tests/test_deploy.py checks them).
+
+targetScope = 'resourceGroup'
+
+@description('Short name used to derive resource names (lowercase letters and digits).')
+@minLength(3)
+@maxLength(12)
+param name string = 'mcemanalyst'
+
+@description('Region for everything except the Azure Bot (which is global).')
+param location string = resourceGroup().location
+
+@description('Container image of the bot, e.g. myregistry.azurecr.io/mcem-analyst-bot:1.0.0 (built from deploy/Dockerfile).')
+param containerImage string
+
+@description('Name of an Azure Container Registry in this resource group holding the image; empty for a public image.')
+param registryName string = ''
+
+@description('The bot\'s Entra app registration: its application (client) id.')
+param botAppId string
+
+@description('A client secret of that app registration. Stored in Key Vault, never in app settings.')
+@secure()
+param botAppSecret string
+
+@description('Tenant ids the bot serves (MCEM_ALLOWED_TENANTS), comma-separated. Default: this tenant.')
+param allowedTenants string = tenant().tenantId
+
+@description('The account team\'s mail domains, comma-separated (MCEM_TENANT_DOMAINS); empty: the requesting user\'s domain.')
+param tenantDomains string = ''
+
+@description('Drive id of the SharePoint document library for the drafts (MCEM_SHAREPOINT_DRIVE_ID).')
+param sharePointDriveId string
+
+@description('Optional folder inside that library (MCEM_SHAREPOINT_FOLDER).')
+param sharePointFolder string = ''
+
+@description('Analyse automatically when a transcript appears (Graph subscription to <bot>/api/notifications).')
+param autoAnalyze bool = true
+
+@description('Secret (16-128 characters) Graph echoes in every notification (MCEM_NOTIFICATION_CLIENT_STATE). Required when autoAnalyze is true.')
+@secure()
+param notificationClientState string = ''
+
+@description('Create an Azure OpenAI account and model deployment for the LLM analyzer. Without it (and without existingOpenAiEndpoint) the offline analyzer is used.')
+param deployOpenAi bool = false
+
+@description('Object id of the bot app registration\'s service principal (az ad sp show --id <botAppId> --query id). Gets "Cognitive Services OpenAI User" on the new account; needed when deployOpenAi is true.')
+param botServicePrincipalObjectId string = ''
+
+@description('Model and version for the new deployment; it must support structured outputs.')
+param openAiModelName string = 'gpt-4o'
+param openAiModelVersion string = '2024-11-20'
+
+@description('Deployment capacity in thousands of tokens per minute.')
+param openAiCapacity int = 50
+
+@description('An existing Azure OpenAI endpoint to use instead of creating one (grant the bot\'s service principal "Cognitive Services OpenAI User" on it yourself).')
+param existingOpenAiEndpoint string = ''
+
+@description('The model deployment name on existingOpenAiEndpoint.')
+param existingOpenAiDeployment string = ''
+
+@description('Azure OpenAI data-plane API version (AZURE_OPENAI_API_VERSION).')
+param openAiApiVersion string = '2024-10-21'
+
+@description('Analyses running at the same time (MCEM_MAX_JOBS).')
+param maxJobs int = 4
+
+@description('Log level (MCEM_LOG_LEVEL).')
+@allowed(['DEBUG', 'INFO', 'WARNING', 'ERROR'])
+param logLevel string = 'INFO'
+
+@description('Azure Bot pricing tier: F0 (free, standard channels) or S1.')
+@allowed(['F0', 'S1'])
+param botSku string = 'F0'
+
+var suffix = uniqueString(resourceGroup().id, name)
+var botPort = 3978 // bot/settings.py DEFAULT_PORT; EXPOSE in deploy/Dockerfile
+var stateMountPath = '/data' // MCEM_STATE_PATH lives here; WORKDIR of the image
+var appName = '${toLower(name)}-bot'
+var useOpenAi = deployOpenAi || !empty(existingOpenAiEndpoint)
+var openAiDeploymentName = deployOpenAi ? openAiModelName : existingOpenAiDeployment
+
+// Built-in role definition ids.
+var keyVaultSecretsUser = '4633458b-17de-408a-b874-0445c86b69e6'
+var acrPull = '7f951dda-4ed3-4680-a7ca-43fe172d538d'
+var cognitiveServicesOpenAiUser = '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd'
+
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: 'id-${name}'
+  location: location
+}
+
+// --- secrets -----------------------------------------------------------------------------------
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: 'kv-${take(toLower(name), 10)}-${take(suffix, 8)}'
+  location: location
+  properties: {
+    tenantId: tenant().tenantId
+    sku: {
+      family: 'A'
+      name: 'standard'
+    }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 30
+    enablePurgeProtection: true
+  }
+}
+
+resource botSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: 'bot-app-secret'
+  properties: {
+    value: botAppSecret
+  }
+}
+
+resource clientStateSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (autoAnalyze) {
+  parent: vault
+  name: 'notification-client-state'
+  properties: {
+    value: notificationClientState
+  }
+}
+
+resource vaultReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(vault.id, identity.id, keyVaultSecretsUser)
+  scope: vault
+  properties: {
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsUser)
+  }
+}
+
+// --- image pull ----------------------------------------------------------------------------------
+
+resource registry 'Microsoft.ContainerRegistry/registries@2023-07-01' existing = if (!empty(registryName)) {
+  name: empty(registryName) ? 'none' : registryName
+}
+
+resource registryPull 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(registryName)) {
+  name: guid(resourceGroup().id, registryName, identity.id, acrPull)
+  scope: registry
+  properties: {
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', acrPull)
+  }
+}
+
+// --- state: one SQLite file on an Azure Files share ----------------------------------------------
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: 'st${take(toLower(name), 10)}${take(suffix, 10)}'
+  location: location
+  kind: 'StorageV2'
+  sku: {
+    name: 'Standard_LRS'
+  }
+  properties: {
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    allowBlobPublicAccess: false
+    // Container Apps mounts Azure Files (SMB) with the account key.
+    allowSharedKeyAccess: true
+  }
+}
+
+resource fileService 'Microsoft.Storage/storageAccounts/fileServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+}
+
+resource stateShare 'Microsoft.Storage/storageAccounts/fileServices/shares@2023-05-01' = {
+  parent: fileService
+  name: 'mcem-state'
+  properties: {
+    shareQuota: 1
+  }
+}
+
+// --- Azure OpenAI (optional) ---------------------------------------------------------------------
+
+resource openAi 'Microsoft.CognitiveServices/accounts@2024-10-01' = if (deployOpenAi) {
+  name: 'oai-${toLower(name)}-${take(suffix, 6)}'
+  location: location
+  kind: 'OpenAI'
+  sku: {
+    name: 'S0'
+  }
+  properties: {
+    customSubDomainName: 'oai-${toLower(name)}-${take(suffix, 6)}'
+    publicNetworkAccess: 'Enabled'
+    // Entra ID only: no keys to leak (the bot uses DefaultAzureCredential when no key is set).
+    disableLocalAuth: true
+  }
+}
+
+resource openAiDeployment 'Microsoft.CognitiveServices/accounts/deployments@2024-10-01' = if (deployOpenAi) {
+  parent: openAi
+  name: openAiModelName
+  sku: {
+    name: 'GlobalStandard'
+    capacity: openAiCapacity
+  }
+  properties: {
+    model: {
+      format: 'OpenAI'
+      name: openAiModelName
+      version: openAiModelVersion
+    }
+  }
+}
+
+// AZURE_CLIENT_SECRET is set for Graph, so DefaultAzureCredential signs in as the bot's app
+// registration (EnvironmentCredential) — that service principal is the one that needs the role.
+resource openAiUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (deployOpenAi) {
+  name: guid(resourceGroup().id, 'openai', botServicePrincipalObjectId, cognitiveServicesOpenAiUser)
+  scope: openAi
+  properties: {
+    principalId: botServicePrincipalObjectId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', cognitiveServicesOpenAiUser)
+  }
+}
+
+// --- Container Apps ------------------------------------------------------------------------------
+
+resource logs 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+  name: 'log-${name}'
+  location: location
+  properties: {
+    sku: {
+      name: 'PerGB2018'
+    }
+    retentionInDays: 30
+  }
+}
+
+resource containerEnv 'Microsoft.App/managedEnvironments@2024-03-01' = {
+  name: 'cae-${name}'
+  location: location
+  properties: {
+    appLogsConfiguration: {
+      destination: 'log-analytics'
+      logAnalyticsConfiguration: {
+        customerId: logs.properties.customerId
+        sharedKey: logs.listKeys().primarySharedKey
+      }
+    }
+  }
+}
+
+resource environmentStorage 'Microsoft.App/managedEnvironments/storages@2024-03-01' = {
+  parent: containerEnv
+  name: 'mcemstate'
+  properties: {
+    azureFile: {
+      accountName: storage.name
+      accountKey: storage.listKeys().keys[0].value
+      shareName: stateShare.name
+      accessMode: 'ReadWrite'
+    }
+  }
+}
+
+// The app's public host name, known before the app exists, so MCEM_PUBLIC_URL can be set in the
+// same deployment: <app>.<environment default domain>.
+var publicUrl = 'https://${appName}.${containerEnv.properties.defaultDomain}'
+
+var baseSettings = [
+  {
+    name: 'CONNECTIONS__SERVICE_CONNECTION__SETTINGS__AUTHTYPE'
+    value: 'ClientSecret'
+  }
+  {
+    name: 'CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID'
+    value: botAppId
+  }
+  {
+    name: 'CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET'
+    secretRef: 'bot-app-secret'
+  }
+  {
+    name: 'CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID'
+    value: tenant().tenantId
+  }
+  {
+    name: 'MCEM_ALLOWED_TENANTS'
+    value: allowedTenants
+  }
+  {
+    name: 'MCEM_BOT_HOST'
+    value: '0.0.0.0'
+  }
+  {
+    name: 'MCEM_BOT_PORT'
+    value: string(botPort)
+  }
+  {
+    name: 'MCEM_STATE_PATH'
+    value: '${stateMountPath}/mcem-bot-state.sqlite3'
+  }
+  {
+    name: 'MCEM_MAX_JOBS'
+    value: string(maxJobs)
+  }
+  {
+    name: 'MCEM_LOG_LEVEL'
+    value: logLevel
+  }
+  {
+    name: 'AZURE_TENANT_ID'
+    value: tenant().tenantId
+  }
+  {
+    name: 'AZURE_CLIENT_ID'
+    value: botAppId
+  }
+  {
+    name: 'AZURE_CLIENT_SECRET'
+    secretRef: 'bot-app-secret'
+  }
+  {
+    name: 'MCEM_TENANT_DOMAINS'
+    value: tenantDomains
+  }
+  {
+    name: 'MCEM_SHAREPOINT_DRIVE_ID'
+    value: sharePointDriveId
+  }
+  {
+    name: 'MCEM_SHAREPOINT_FOLDER'
+    value: sharePointFolder
+  }
+  {
+    name: 'MCEM_AUTO_ANALYZE'
+    value: autoAnalyze ? 'on' : 'off'
+  }
+]
+
+var autoSettings = [
+  {
+    name: 'MCEM_PUBLIC_URL'
+    value: publicUrl
+  }
+  {
+    name: 'MCEM_NOTIFICATION_CLIENT_STATE'
+    secretRef: 'notification-client-state'
+  }
+]
+
+var openAiSettings = [
+  {
+    name: 'AZURE_OPENAI_ENDPOINT'
+    value: deployOpenAi ? openAi.properties.endpoint : existingOpenAiEndpoint
+  }
+  {
+    name: 'AZURE_OPENAI_DEPLOYMENT'
+    value: openAiDeploymentName
+  }
+  {
+    name: 'AZURE_OPENAI_API_VERSION'
+    value: openAiApiVersion
+  }
+]
+
+var appSettings = concat(baseSettings, autoAnalyze ? autoSettings : [], useOpenAi ? openAiSettings : [])
+
+var vaultSecrets = concat(
+  [
+    {
+      name: 'bot-app-secret'
+      keyVaultUrl: botSecret.properties.secretUri
+      identity: identity.id
+    }
+  ],
+  autoAnalyze
+    ? [
+        {
+          name: 'notification-client-state'
+          keyVaultUrl: '${vault.properties.vaultUri}secrets/notification-client-state'
+          identity: identity.id
+        }
+      ]
+    : []
+)
+
+resource app 'Microsoft.App/containerApps@2024-03-01' = {
+  name: appName
+  location: location
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identity.id}': {}
+    }
+  }
+  dependsOn: [
+    vaultReader
+    registryPull
+    clientStateSecret
+    openAiDeployment
+    openAiUser
+  ]
+  properties: {
+    managedEnvironmentId: containerEnv.id
+    configuration: {
+      activeRevisionsMode: 'Single'
+      ingress: {
+        external: true
+        targetPort: botPort
+        transport: 'auto'
+        allowInsecure: false
+      }
+      secrets: vaultSecrets
+      registries: empty(registryName)
+        ? []
+        : [
+            {
+              server: '${toLower(registryName)}${environment().suffixes.acrLoginServer}'
+              identity: identity.id
+            }
+          ]
+    }
+    template: {
+      containers: [
+        {
+          name: 'bot'
+          image: containerImage
+          resources: {
+            cpu: json('1.0')
+            memory: '2Gi'
+          }
+          env: appSettings
+          volumeMounts: [
+            {
+              volumeName: 'state'
+              mountPath: stateMountPath
+            }
+          ]
+          probes: [
+            {
+              type: 'Liveness'
+              httpGet: {
+                path: '/api/health'
+                port: botPort
+              }
+              initialDelaySeconds: 10
+              periodSeconds: 30
+            }
+            {
+              type: 'Readiness'
+              httpGet: {
+                path: '/api/health'
+                port: botPort
+              }
+              initialDelaySeconds: 5
+              periodSeconds: 10
+            }
+          ]
+        }
+      ]
+      // One replica: the state is one SQLite file, and the Graph subscription and the job queue
+      // live in this process (DESIGN.md: Azure Storage state is the path to several instances).
+      scale: {
+        minReplicas: 1
+        maxReplicas: 1
+      }
+      volumes: [
+        {
+          name: 'state'
+          storageType: 'AzureFile'
+          storageName: environmentStorage.name
+          // nobrl: SQLite's byte-range locks are not supported on SMB; uid/gid: the image's user.
+          mountOptions: 'nobrl,uid=10001,gid=10001,dir_mode=0700,file_mode=0600,mfsymlinks,cache=strict'
+        }
+      ]
+    }
+  }
+}
+
+// --- the Azure Bot and its Teams channel ---------------------------------------------------------
+
+resource bot 'Microsoft.BotService/botServices@2022-09-15' = {
+  name: 'bot-${name}-${take(suffix, 6)}'
+  location: 'global'
+  kind: 'azurebot'
+  sku: {
+    name: botSku
+  }
+  properties: {
+    displayName: 'MCEM Analyst'
+    endpoint: 'https://${app.properties.configuration.ingress.fqdn}/api/messages'
+    msaAppId: botAppId
+    msaAppType: 'SingleTenant'
+    msaAppTenantId: tenant().tenantId
+  }
+}
+
+resource teamsChannel 'Microsoft.BotService/botServices/channels@2022-09-15' = {
+  parent: bot
+  name: 'MsTeamsChannel'
+  location: 'global'
+  properties: {
+    channelName: 'MsTeamsChannel'
+    properties: {
+      isEnabled: true
+    }
+  }
+}
+
+output botEndpoint string = bot.properties.endpoint
+output botDomain string = app.properties.configuration.ingress.fqdn
+output keyVaultName string = vault.name
+output managedIdentityClientId string = identity.properties.clientId
+output openAiEndpoint string = useOpenAi ? (deployOpenAi ? openAi.properties.endpoint : existingOpenAiEndpoint) : ''
