@@ -46,6 +46,8 @@ ROUTE_SPEC = {
         "/drives/{drive-id}/items/{driveItem-id}/microsoft.graph.createUploadSession",
     ],
     "/v1.0/drives/{drive_id}/{tail}": ["/drives/{drive-id}/root"],
+    "/v1.0/subscriptions": ["/subscriptions"],
+    "/v1.0/subscriptions/{subscription_id}": ["/subscriptions/{subscription-id}"],
 }
 
 
