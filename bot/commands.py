@@ -1,4 +1,4 @@
-"""What the user typed (mention already removed) -> one of the bot's four commands.
+"""What the user typed (mention already removed) -> one of the bot's commands.
 
 Pure and synchronous: the handlers call ``parse_command`` and act on the result. Anything that
 is not a known command becomes ``Help`` so the user always gets an answer.
@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-__all__ = ["AnalyzeLast", "AnalyzeMatching", "Command", "Help", "ListMeetings", "parse_command"]
+__all__ = ["AnalyzeLast", "AnalyzeMatching", "Command", "Help", "ListMeetings", "Refresh", "parse_command"]
 
 
 @dataclass(frozen=True)
@@ -32,13 +32,18 @@ class ListMeetings:
 
 
 @dataclass(frozen=True)
+class Refresh:
+    """``refresh``: the summary card again, rebuilt from the user's latest draft as edited in SharePoint."""
+
+
+@dataclass(frozen=True)
 class Help:
     """``help``, and anything the bot does not understand."""
 
     unknown: str = ""  # what the user typed, when it was not a command
 
 
-Command = AnalyzeLast | AnalyzeMatching | ListMeetings | Help
+Command = AnalyzeLast | AnalyzeMatching | ListMeetings | Refresh | Help
 
 _ANALYZE = re.compile(r"^(?:analy[sz]e|summari[sz]e)\b(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
 _LAST = re.compile(
@@ -47,6 +52,9 @@ _LAST = re.compile(
 )
 _MEETINGS = re.compile(
     r"^(?:meetings|list(?:\s+meetings)?|(?:my\s+|recent\s+|list\s+(?:my\s+)?)meetings)$", re.IGNORECASE
+)
+_REFRESH = re.compile(
+    r"^(?:refresh|reload)(?:\s+(?:the\s+|my\s+)?(?:card|draft|summary|analysis|document))?$", re.IGNORECASE
 )
 _HELP = re.compile(r"^(?:help|\?|hi|hello|start)$", re.IGNORECASE)
 
@@ -91,6 +99,8 @@ def parse_command(text: str | None, *, today: date) -> Command:
         return Help()
     if _MEETINGS.match(cleaned):
         return ListMeetings()
+    if _REFRESH.match(cleaned):
+        return Refresh()
     match = _ANALYZE.match(cleaned)
     if not match:
         return Help(unknown=cleaned)

@@ -30,12 +30,12 @@ from microsoft_agents.hosting.core import (
 )
 from microsoft_agents.hosting.core.connector import ConnectorClientBase
 
-from bot.commands import AnalyzeLast, AnalyzeMatching, Help, ListMeetings, parse_command
+from bot.commands import AnalyzeLast, AnalyzeMatching, Help, ListMeetings, Refresh, parse_command
 from bot.jobs import RETRY_VERB, STEPS, AnalysisJob, JobRunner, MeetingById, Target
 from bot.listing import meetings_reply
 from bot.services import Services
 from bot.settings import BotSettings
-from cards import VERB_EMAIL, VERB_FEEDBACK, VERB_REGENERATE, error_card, help_card, progress_card
+from cards import VERB_FEEDBACK, VERB_REGENERATE, error_card, help_card, progress_card
 
 __all__ = ["ConversationCard", "card_activity", "register_handlers"]
 
@@ -119,6 +119,11 @@ def register_handlers(
         if isinstance(command, ListMeetings):
             await context.send_activity(card_activity(await meetings_reply(services.meetings, user_id)))
             return
+        if isinstance(command, Refresh):
+            from bot.draft_handlers import refresh_command
+
+            await refresh_command(context, services, runner, user_id)
+            return
         await _start(context, runner, user_id, command)
 
     @app.adaptive_card.action_execute(RETRY_VERB)
@@ -156,11 +161,10 @@ def register_handlers(
         log.info("feedback on run %s: %s", (data or {}).get("run_id", "?"), rating[:20] or "no rating")
         return _toast("Thanks for the feedback.")
 
-    @app.adaptive_card.action_execute(VERB_EMAIL)
-    async def on_email(
-        _context: TurnContext, _state: TurnState, _data: dict[str, Any] | None
-    ) -> AdaptiveCardInvokeResponse:
-        return _toast("Emailing the summary is not set up in this deployment yet; share the document link.")
+    # "Email" and "Refresh" on the summary card (journeys 3 and 4).
+    from bot.draft_handlers import register_draft_handlers  # it imports this module's helpers
+
+    register_draft_handlers(app, services, runner)
 
 
 async def _start(
@@ -279,3 +283,9 @@ def _bad_button_card() -> dict[str, Any]:
         "The card is from an older version of the app.",
         "Type `meetings` for a fresh list, or `analyze last meeting`.",
     )
+
+
+# Shared with bot/draft_handlers.py, which registers the summary card's Email and Refresh.
+toast = _toast
+user_id_of = _user_id
+outsiders_card = _outsiders_card

@@ -368,6 +368,11 @@ class JobRunner:
             log.error("analysis %s: could not record the run (%s)", job.run_id, type(err).__name__)
 
     @property
+    def state(self) -> BotState | None:
+        """Where finished runs are recorded (what the card's Email and Refresh look up)."""
+        return self._state
+
+    @property
     def running(self) -> int:
         return len(self._tasks)
 

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from graph.service import DocumentStore, MeetingSource
+from graph.service import DocumentStore, MailSender, MeetingSource
 from mcem.analyzer import Analyzer
 
 __all__ = ["Services", "build_services"]
@@ -33,6 +33,8 @@ class Services:
     # subscription (graph/subscriptions.py); None where tests use fakes. Typed loosely so this
     # module does not import msgraph-sdk (seconds) for processes that never serve Teams.
     graph: Any = None
+    # Emails the summary (graph/mail.py); None: the deployment cannot send mail.
+    mail: MailSender | None = None
 
 
 def build_services(environ: Mapping[str, str]) -> Services:
@@ -41,6 +43,7 @@ def build_services(environ: Mapping[str, str]) -> Services:
     from graph.client import make_graph_client
     from graph.credentials import credential_from_env, graph_settings_from_env
     from graph.documents import GraphDocuments
+    from graph.mail import GraphMail
     from graph.meetings import GraphMeetings
 
     graph = graph_settings_from_env(environ)
@@ -53,6 +56,7 @@ def build_services(environ: Mapping[str, str]) -> Services:
         close=credential.close,
         warm_up=_load_graph_models,
         graph=client,
+        mail=GraphMail.from_env(client, environ),
     )
 
 

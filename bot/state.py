@@ -97,6 +97,10 @@ class BotState(Protocol):
 
     async def run(self, run_id: str) -> RunRecord | None: ...
 
+    async def latest_run(self, requester_id: str) -> RunRecord | None:
+        """The newest finished run this user asked for (what a typed ``refresh`` acts on)."""
+        ...
+
     async def mark_meeting_ended(self, meeting_key: str, conversation_id: str) -> None: ...
 
     async def meeting_ended(self, meeting_key: str) -> datetime | None: ...
@@ -223,6 +227,14 @@ class SqliteState:
         if row is None:
             return None
         return RunRecord(run_id, row[0], row[1], row[2], row[3], row[4], datetime.fromisoformat(row[5]))
+
+    async def latest_run(self, requester_id: str) -> RunRecord | None:
+        async with self._db.execute(
+            "SELECT run_id FROM runs WHERE requester_id = ? ORDER BY created DESC, rowid DESC LIMIT 1",
+            (requester_id,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return await self.run(row[0]) if row else None
 
     async def mark_meeting_ended(self, meeting_key: str, conversation_id: str) -> None:
         await self._db.execute(

@@ -8,7 +8,7 @@ from cards.help import help_card
 from cards.meetings import VERB_ANALYZE, MeetingRow, meetings_card
 from cards.progress import DEFAULT_STEPS, progress_card
 from cards.size import DEFAULT_MAX_BYTES, TRIM_NOTICE, CardTooLarge
-from cards.summary import VERB_EMAIL, VERB_FEEDBACK, VERB_REGENERATE, summary_card
+from cards.summary import VERB_EMAIL, VERB_FEEDBACK, VERB_REFRESH, VERB_REGENERATE, summary_card
 from cards.validate import card_bytes, schema_errors, teams_findings
 
 ADAPTIVE_CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -21,6 +21,7 @@ __all__ = [
     "VERB_ANALYZE",
     "VERB_EMAIL",
     "VERB_FEEDBACK",
+    "VERB_REFRESH",
     "VERB_REGENERATE",
     "CardTooLarge",
     "MeetingRow",

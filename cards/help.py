@@ -15,6 +15,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
         "Analyse the meeting that matches, e.g. “analyze Fabrikam” or “analyze 2026-11-20”.",
     ),
     ("meetings", "List your recent meetings and pick one to analyse."),
+    ("refresh", "Rebuild the summary card from your last draft, as edited in SharePoint."),
     ("help", "Show this card."),
 )
 

@@ -36,6 +36,7 @@ from mcem.transcript import format_timestamp
 VERB_EMAIL = "email"
 VERB_REGENERATE = "regenerate"
 VERB_FEEDBACK = "feedback"
+VERB_REFRESH = "refresh"
 
 TABLE_HEADERS = ("Role", "Key customer excerpt & insight", "Proposed actions")
 OFFLINE_NOTE = "Offline draft — made without a language model"
@@ -195,6 +196,9 @@ def _actions(url: str | None, run_id: str | None) -> list[Any]:
     email_data = {**data, "document_url": url} if url else dict(data)
     actions.append(ActionExecute(title="Email to internal attendees", verb=VERB_EMAIL, data=email_data))
     actions.append(ActionExecute(title="Regenerate", verb=VERB_REGENERATE, data=dict(data)))
+    if url is not None:
+        # Rebuilds this card from the Word draft as people edited it in SharePoint.
+        actions.append(ActionExecute(title="Refresh from the document", verb=VERB_REFRESH, data=dict(data)))
     actions.append(ActionShowCard(title="Feedback", card=_feedback_form(data)))
     return actions
 

@@ -349,10 +349,13 @@ async def test_feedback_is_thanked_and_its_comment_not_logged(
     assert "useful" in caplog.text and "budget" not in caplog.text
 
 
-async def test_email_says_it_is_not_set_up_rather_than_pretending(bot: Bot) -> None:
+async def test_email_of_an_unknown_run_is_explained_and_the_card_stays(bot: Bot) -> None:
     status, body = await bot.send(click(bot.connector, "email", {"run_id": "r-1"}))
-    assert status == 200 and "not set up" in body["value"]
-    assert bot.connector.posted == []
+    assert status == 200 and body["type"] == "application/vnd.microsoft.activity.message"
+    assert "Not sent" in body["value"]
+    [card] = bot.connector.cards()  # the reason, in a card of its own
+    assert "Not emailed" in texts(card) and "no longer have that analysis" in texts(card)
+    assert bot.connector.updates == []  # the summary card was not touched
 
 
 async def test_try_again_on_an_error_card_repeats_the_same_request(bot: Bot) -> None:

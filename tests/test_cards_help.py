@@ -21,6 +21,7 @@ def test_help_card_lists_the_commands() -> None:
         "analyze last meeting",
         "analyze <subject words or a date>",
         "meetings",
+        "refresh",
         "help",
     ]
     assert all(c[0]["weight"] == "bolder" and c[1]["text"].startswith(" — ") for c in commands)

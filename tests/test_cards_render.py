@@ -89,6 +89,7 @@ def test_summary_card_renders_table_and_actions(page: Page, analysis: Analysis) 
         "Open the full document",
         "Email to internal attendees",
         "Regenerate",
+        "Refresh from the document",
         "Feedback",
     ]
 

@@ -165,6 +165,7 @@ def test_open_url_button_present_only_with_a_url(analysis: Analysis) -> None:
     without = summary_card(analysis, None)
     assert not [e for e in iter_elements(without) if e["type"] == "Action.OpenUrl"]
     assert "Open the full document" not in actions_by_title(without)
+    assert "Refresh from the document" not in actions_by_title(without)  # nothing to refresh from
 
 
 @pytest.mark.parametrize("bad", ["javascript:alert(1)", "file:///etc/passwd", "not a url"])
@@ -183,6 +184,12 @@ def test_execute_actions_carry_verbs_and_run_id(analysis: Analysis) -> None:
     assert (regen["type"], regen["verb"], regen["data"]) == (
         "Action.Execute",
         "regenerate",
+        {"run_id": "run-42"},
+    )
+    refresh = actions["Refresh from the document"]
+    assert (refresh["type"], refresh["verb"], refresh["data"]) == (
+        "Action.Execute",
+        "refresh",
         {"run_id": "run-42"},
     )
     feedback = actions["Feedback"]

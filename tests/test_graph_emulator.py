@@ -46,6 +46,9 @@ ROUTE_SPEC = {
         "/drives/{drive-id}/items/{driveItem-id}/microsoft.graph.createUploadSession",
     ],
     "/v1.0/drives/{drive_id}/{tail}": ["/drives/{drive-id}/root"],
+    # The SDK posts to .../sendMail; the spec names the action with its namespace.
+    "/v1.0/users/{user_id}/sendMail": ["/users/{user-id}/microsoft.graph.sendMail"],
+    "/v1.0/users/{user_id}/microsoft.graph.sendMail": ["/users/{user-id}/microsoft.graph.sendMail"],
     "/v1.0/subscriptions": ["/subscriptions"],
     "/v1.0/subscriptions/{subscription_id}": ["/subscriptions/{subscription-id}"],
 }

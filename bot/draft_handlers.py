@@ -1,0 +1,120 @@
+"""Handlers for the summary card's "Email to internal attendees" and "Refresh from the document"
+buttons, and the typed ``refresh`` command (journeys 3 and 4). The work is in bot/drafts.py.
+
+A failure never replaces the summary card: the click gets a short message and the reason comes
+as a separate error card that says what to do. Refresh, when it works, does replace the clicked
+card (it is the same summary, rebuilt from the edited document).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from microsoft_agents.activity import AdaptiveCardInvokeResponse
+from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnState
+
+from bot.drafts import DraftProblem, email_run, find_run, refreshed_card
+from bot.handlers import (
+    ADAPTIVE_CARD,
+    card_activity,
+    conversation_is_internal,
+    outsiders_card,
+    toast,
+    user_id_of,
+)
+from bot.jobs import JobRunner
+from bot.services import Services
+from bot.state import BotState
+from cards import VERB_EMAIL, VERB_REFRESH, error_card
+from graph.mail import MailRefused
+from graph.service import AccessDenied, Attendee, GraphError
+from mcem.errors import MCEMError
+from mcem.render.docx_reader import DraftError
+
+__all__ = ["refresh_command", "register_draft_handlers"]
+
+log = logging.getLogger(__name__)
+
+
+def register_draft_handlers(app: AgentApplication[TurnState], services: Services, runner: JobRunner) -> None:
+    @app.adaptive_card.action_execute(VERB_EMAIL)
+    async def on_email(
+        context: TurnContext, _state: TurnState, data: dict[str, Any] | None
+    ) -> AdaptiveCardInvokeResponse:
+        user_id = user_id_of(context)
+        try:
+            record = await find_run(_store(runner), user_id, _run_id(data))
+            sent = await email_run(services, user_id, record)
+        except Exception as err:
+            await context.send_activity(card_activity(_failure_card("Not emailed", err)))
+            return toast("Not sent: the reason is in the card below.")
+        text = sent_text(sent)
+        await context.send_activity(text)  # a lasting note in the chat of who got it
+        return toast(text)
+
+    @app.adaptive_card.action_execute(VERB_REFRESH)
+    async def on_refresh(
+        context: TurnContext, _state: TurnState, data: dict[str, Any] | None
+    ) -> AdaptiveCardInvokeResponse:
+        user_id = user_id_of(context)
+        if not await conversation_is_internal(context):
+            return toast("Not here: this conversation includes people outside your organisation.")
+        try:
+            record = await find_run(_store(runner), user_id, _run_id(data))
+            card = await refreshed_card(services, record)
+        except Exception as err:
+            await context.send_activity(card_activity(_failure_card("Not refreshed", err)))
+            return toast("Not refreshed: the reason is in the card below.")
+        # A dict, not a JSON string: the client shows an empty card for a string.
+        return AdaptiveCardInvokeResponse(status_code=200, type=ADAPTIVE_CARD, value=card)
+
+
+async def refresh_command(context: TurnContext, services: Services, runner: JobRunner, user_id: str) -> None:
+    """Typed ``refresh``: a new summary card from the user's latest draft, as edited."""
+    if not await conversation_is_internal(context):
+        await context.send_activity(card_activity(outsiders_card()))
+        return
+    try:
+        record = await find_run(_store(runner), user_id, None)
+        card = await refreshed_card(services, record)
+    except Exception as err:
+        card = _failure_card("Not refreshed", err)
+    await context.send_activity(card_activity(card))
+
+
+def sent_text(sent: list[Attendee]) -> str:
+    names = ", ".join(p.name or p.email for p in sent)
+    return f"Sent to {len(sent)} internal attendee{'' if len(sent) == 1 else 's'}: {names}."
+
+
+def _run_id(data: dict[str, Any] | None) -> str | None:
+    return str((data or {}).get("run_id") or "") or None
+
+
+def _store(runner: JobRunner) -> BotState:
+    if runner.state is None:
+        raise DraftProblem("This deployment keeps no record of finished analyses; run `analyze` again.")
+    return runner.state
+
+
+def _failure_card(title: str, err: Exception) -> dict[str, Any]:
+    if isinstance(err, MailRefused):
+        what = "The analysis is internal: share the document link with your account team instead."
+    elif isinstance(err, AccessDenied):
+        what = "Ask your Microsoft 365 admin to grant the app the permission named above."
+    elif isinstance(err, DraftError):
+        what = "Open the document in Word, restore what the message names, save, and try again."
+    elif isinstance(err, DraftProblem):
+        what = "Type `analyze last meeting` (or `analyze <subject>`) for a fresh summary card."
+    elif isinstance(err, GraphError):
+        what = "Try again in a few minutes."
+    elif isinstance(err, MCEMError):
+        what = "Try again; if it keeps failing, tell the app owner the time of this message."
+    else:
+        # Unexpected: its text may quote the document, so only its type goes to the log.
+        log.error("%s: unexpected %s", title, type(err).__qualname__)
+        return error_card(
+            title, "Something went wrong on my side.", "Try again; if it keeps happening, tell the app owner."
+        )
+    return error_card(title, str(err), what)

@@ -1,0 +1,92 @@
+"""What the summary card's "Email" and "Refresh" act on: a finished run's Word draft in SharePoint.
+
+Both read the draft back from SharePoint first, so they work on the document as people edited it
+(not on what the bot wrote an hour ago), and both work after a restart: the run is found in the
+bot's state (bot/state.py), never only in memory. Only the person who ran an analysis can email or
+refresh it. Errors are ``DraftProblem`` / mcem and graph errors with messages safe to show.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from bot.services import Services
+from bot.state import BotState, RunRecord
+from cards import summary_card
+from graph.mail import MailRefused
+from graph.service import Attendee, GraphError, MeetingInfo
+from mcem.errors import MCEMError
+from mcem.model import Analysis, Side
+from mcem.render.docx_reader import analysis_from_docx
+from mcem.render.email import email_subject, to_email_html
+
+__all__ = ["DraftProblem", "email_run", "find_run", "internal_attendees", "read_draft", "refreshed_card"]
+
+log = logging.getLogger(__name__)
+
+
+class DraftProblem(MCEMError):
+    """The run cannot be found for this user, or mail is not available here."""
+
+
+async def find_run(state: BotState, user_id: str, run_id: str | None) -> RunRecord:
+    """The run a card's button names, or (no run id: a typed command) the user's latest one."""
+    record = await (state.run(run_id) if run_id else state.latest_run(user_id))
+    if record is None or record.requester_id != user_id:
+        if run_id:
+            raise DraftProblem(
+                "I no longer have that analysis, or someone else ran it: only the person who ran it can use "
+                "these buttons."
+            )
+        raise DraftProblem("You have no analysis to refresh yet: type `analyze last meeting` first.")
+    return record
+
+
+async def read_draft(services: Services, record: RunRecord) -> Analysis:
+    """The run's draft as it is in SharePoint now, read back into the model (off the event loop)."""
+    data = await services.documents.download(record.item_id)
+    return await asyncio.to_thread(analysis_from_docx, data)
+
+
+async def refreshed_card(services: Services, record: RunRecord) -> dict[str, Any]:
+    analysis = await read_draft(services, record)
+    return summary_card(analysis, record.web_url or None, run_id=record.run_id)
+
+
+def internal_attendees(meeting: MeetingInfo) -> list[Attendee]:
+    """The organizer and attendees on the internal side with an address, once each, in meeting order."""
+    seen: dict[str, Attendee] = {}
+    for person in (meeting.organizer, *meeting.attendees):
+        if person.side is Side.internal and person.email.strip():
+            seen.setdefault(person.email.strip().lower(), person)
+    return list(seen.values())
+
+
+async def _meeting(services: Services, user_id: str, record: RunRecord) -> MeetingInfo:
+    """The run's meeting, with its attendees as Graph knows them now (checked: the user took part)."""
+    lookup = getattr(services.meetings, "meeting", None)
+    if lookup is not None and record.organizer_id:
+        return await lookup(user_id, record.organizer_id, record.meeting_id)
+    for meeting in await services.meetings.recent_meetings(user_id, limit=50):
+        if meeting.meeting_id == record.meeting_id:
+            return meeting
+    raise GraphError("That meeting is no longer among your recent meetings, so I cannot tell who attended.")
+
+
+async def email_run(services: Services, user_id: str, record: RunRecord) -> list[Attendee]:
+    """Email the run's draft (as edited) to the meeting's internal attendees; returns who got it."""
+    if services.mail is None:
+        raise DraftProblem("Email is not set up in this deployment; share the document link instead.")
+    if not record.web_url:
+        raise DraftProblem("This analysis has no link to its document, so there is nothing to email.")
+    meeting = await _meeting(services, user_id, record)
+    recipients = internal_attendees(meeting)
+    if not recipients:
+        raise MailRefused("Not sent: the meeting had no internal attendees to email.")
+    analysis = await read_draft(services, record)
+    html = await asyncio.to_thread(to_email_html, analysis, record.web_url)
+    sent = await services.mail.send(user_id, recipients, email_subject(analysis), html)
+    log.info("run %s emailed to %d internal attendees", record.run_id, len(sent))
+    return sent
