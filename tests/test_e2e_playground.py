@@ -26,7 +26,7 @@ import pytest
 
 from bot.devstack import DevStack
 from bot.playground_client import BotMessage, PlaygroundClient, card_of
-from graph.seed import DEMO_USER_ID, build_seed
+from graph.seed import DEMO_USER_ID, INTERNAL_DOMAIN, build_seed
 from mcem.model import ROLE_TITLES
 from mcem.parsing import parse_transcript
 from tests.conftest import ROOT
@@ -107,6 +107,26 @@ async def test_meetings_card_button_runs_the_picked_meeting(stack: DevStack) -> 
         async with asyncio.timeout(60):
             progress = await pg.next_message(has_card("Working on your analysis"))
             await pg.next_message(lambda m: m.message_id == progress.message_id and has_card(TITLE)(m))
+
+
+async def test_email_button_mails_the_internal_attendees_only(stack: DevStack) -> None:
+    async with PlaygroundClient(stack.playground_url) as pg:
+        chat = await pg.personal_chat_id()
+        _, final = await run_to_summary(pg, chat, "analyze last meeting")
+        [email] = [a for a in execute_actions(card_of(final)) if a.get("verb") == "email"]
+        response = await pg.invoke(chat, final.message_id, "email", email["data"])
+    assert response.get("type") == "application/vnd.microsoft.activity.message", response
+    assert str(response.get("value", "")).startswith("Sent to "), response
+
+    origin = f"http://127.0.0.1:{stack.emulator_port}"
+    async with aiohttp.ClientSession() as http, http.get(f"{origin}/_emulator/mail") as answer:
+        assert answer.status == 200
+        [sent] = (await answer.json())["messages"]
+    recipients = sent["recipients"]
+    assert len(recipients) >= 2 and all(r.endswith("@" + INTERNAL_DOMAIN) for r in recipients), recipients
+    assert sent["from"] == f"alexw@{INTERNAL_DOMAIN}" and sent["saveToSentItems"] is True
+    html = sent["request"]["Message"]["body"]["content"]
+    assert email["data"]["document_url"] in html.replace("&amp;", "&")
 
 
 @pytest.mark.parametrize(
