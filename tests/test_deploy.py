@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -257,6 +258,10 @@ def test_the_image_copies_every_first_party_package_the_bot_imports() -> None:
     assert {"bot", "mcem", "graph", "cards", "prompts"} <= copied
     assert imported <= copied, f"the bot imports {imported - copied}, which the image does not copy"
     assert "pyproject.toml" in copied
+    # Everything pyproject packages (and its package data, e.g. prompts/*.txt) is in the build stage.
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    packaged = {pattern.rstrip("*") for pattern in setuptools["packages"]["find"]["include"]}
+    assert packaged <= copied and set(setuptools["package-data"]) <= copied
 
 
 def _free_port() -> int:
