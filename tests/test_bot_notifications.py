@@ -285,3 +285,45 @@ async def test_state_survives_a_restart(tmp_path: Path) -> None:
     finally:
         await teams_server.close()
         await emulator_runner.cleanup()
+
+
+async def _until(check: Any) -> None:
+    async with asyncio.timeout(10):
+        while not await check():  # noqa: ASYNC110 - polls another process's state over HTTP
+            await asyncio.sleep(0.05)
+
+
+async def test_lifecycle_events_renew_or_recreate_the_subscription(stack: Stack) -> None:
+    keeper = stack.app[KEEPER]
+    first = keeper.subscription_id
+
+    def lifecycle(event: str) -> dict[str, Any]:
+        return {
+            "value": [
+                {
+                    "subscriptionId": first,
+                    "lifecycleEvent": event,
+                    "clientState": SECRET,
+                    "resource": "communications/onlineMeetings/getAllTranscripts",
+                    "subscriptionExpirationDateTime": "2030-01-01T00:00:00Z",
+                    "tenantId": "00000000-0000-0000-0000-0000000000001",
+                }
+            ]
+        }
+
+    assert (await stack.notify(lifecycle("reauthorizationRequired"))).status == 202
+
+    async def renewed() -> bool:
+        return f"PATCH /v1.0/subscriptions/{first}" in await stack.graph_calls()
+
+    await _until(renewed)
+    assert keeper.subscription_id == first
+
+    assert (await stack.notify(lifecycle("subscriptionRemoved"))).status == 202
+
+    async def recreated() -> bool:
+        return keeper.subscription_id != first
+
+    await _until(recreated)
+    assert [c for c in await stack.graph_calls() if c.startswith("POST")] == ["POST /v1.0/subscriptions"] * 2
+    assert await stack.app[STATE].get_setting("graph_transcript_subscription_id") == keeper.subscription_id
