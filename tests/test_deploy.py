@@ -92,6 +92,13 @@ def test_the_template_and_the_readme_name_only_settings_the_bot_reads() -> None:
     assert set(bicep_settings()) & optional_in_readme() == set()
 
 
+def test_every_name_the_template_and_readme_use_is_documented_in_env_example() -> None:
+    example = set(
+        re.findall(r"^([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(encoding="utf-8"), re.M)
+    )
+    assert (set(bicep_settings()) | optional_in_readme()) - example == set()
+
+
 def test_secrets_come_from_key_vault_references_not_values() -> None:
     settings = bicep_settings()
     for name in (
