@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import hmac
 import logging
 import uuid
@@ -31,7 +32,6 @@ from bot.jobs import AnalysisJob, JobRunner, NotifiedTranscript
 from bot.proactive import deliver_to_personal_chat
 from bot.settings import BotSettings
 from bot.state import BotState
-from graph.service import GraphError
 from graph.subscriptions import TranscriptSubscription, organizer_of_meeting_id, parse_transcript_path
 
 __all__ = ["NOTIFICATIONS", "SubscriptionKeeper", "TranscriptNotifications"]
@@ -185,8 +185,12 @@ class SubscriptionKeeper:
     """Keeps one transcript subscription alive; its id is kept in the store across restarts."""
 
     def __init__(self, subscription: TranscriptSubscription, state: BotState, *, retry_s: float = 15.0):
-        self._subscription = subscription
+        self.subscription = subscription
         self._state = state
+        # Graph keeps a subscription's clientState: after the secret changes, a stored id would
+        # bring notifications the bot must refuse, so the id is stored per secret (as a digest).
+        digest = hashlib.sha256(subscription.client_state.encode()).hexdigest()[:16]
+        self.setting_key = f"{SUBSCRIPTION_KEY}:{digest}"
         self._retry_s = retry_s
         self._wake = asyncio.Event()
         self._recreate = False
@@ -200,19 +204,19 @@ class SubscriptionKeeper:
             self._wake.set()
 
     async def run(self) -> None:
-        known = await self._state.get_setting(SUBSCRIPTION_KEY)
+        known = await self._state.get_setting(self.setting_key)
         while True:
             try:
-                sub = await self._subscription.renew_or_create(None if self._recreate else known)
-            except GraphError as err:
+                sub = await self.subscription.renew_or_create(None if self._recreate else known)
+            except Exception as err:  # Graph, or the bot not reachable yet: keep trying
                 log.warning("transcript subscription not ready (%s); retrying", type(err).__name__)
                 await asyncio.sleep(self._retry_s)
                 continue
             self._recreate = False
             known = self.subscription_id = sub.id
-            await self._state.put_setting(SUBSCRIPTION_KEY, sub.id or "")
+            await self._state.put_setting(self.setting_key, sub.id or "")
             self.ready.set()
-            half_life = max(self._subscription.lifetime.total_seconds() / 2, 1.0)
+            half_life = max(self.subscription.lifetime.total_seconds() / 2, 1.0)
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), half_life)

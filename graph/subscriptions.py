@@ -89,7 +89,7 @@ class TranscriptSubscription:
     ) -> None:
         self._client = client
         self.notification_url = notification_url
-        self._client_state = client_state
+        self.client_state = client_state
         self.lifetime = lifetime
 
     def _expiry(self) -> datetime:
@@ -103,7 +103,7 @@ class TranscriptSubscription:
             lifecycle_notification_url=self.notification_url,
             resource=ALL_TRANSCRIPTS,
             expiration_date_time=self._expiry(),
-            client_state=self._client_state,
+            client_state=self.client_state,
             include_resource_data=False,
         )
         created = await graph_call(

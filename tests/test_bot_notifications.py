@@ -86,7 +86,10 @@ def free_port() -> int:
 
 @asynccontextmanager
 async def running_stack(
-    state_path: str = ":memory:", emulator: Emulator | None = None, connector: Connector | None = None
+    state_path: str = ":memory:",
+    emulator: Emulator | None = None,
+    connector: Connector | None = None,
+    secret: str = SECRET,
 ) -> AsyncIterator[Stack]:
     own_emulator = None
     if emulator is None:
@@ -103,7 +106,7 @@ async def running_stack(
         "MCEM_STATE_PATH": state_path,
         "MCEM_AUTO_ANALYZE": "on",
         "MCEM_PUBLIC_URL": url,
-        "MCEM_NOTIFICATION_CLIENT_STATE": SECRET,
+        "MCEM_NOTIFICATION_CLIENT_STATE": secret,
     }
     client = make_graph_client(StaticTokenCredential(), base_url=emulator.base_url)
     analyzer = FakeAnalyzer()
@@ -149,9 +152,9 @@ async def test_start_up_subscribes_and_graph_validates_the_live_endpoint(stack: 
     [created] = await stack.emulator.requests()
     assert created["status"] == 201
     keeper = stack.app[KEEPER]
-    assert await stack.app[STATE].get_setting("graph_transcript_subscription_id") == keeper.subscription_id
+    assert await stack.app[STATE].get_setting(keeper.setting_key) == keeper.subscription_id
 
-    renewed = await keeper._subscription.renew(keeper.subscription_id or "")
+    renewed = await keeper.subscription.renew(keeper.subscription_id or "")
     assert renewed.id == keeper.subscription_id
     assert (await stack.emulator.requests())[-1] == {
         "method": "PATCH",
@@ -282,6 +285,9 @@ async def test_state_survives_a_restart(tmp_path: Path) -> None:
             assert await third.app[STATE].transcript_status(published["transcript_id"]) == "delivered"
             await third.publish("litware")  # the same transcript after a restart: still once
             assert summaries(third.connector) == []
+        async with running_stack(path, emulator, teams, secret="a-rotated-secret-0123456789") as fourth:
+            # A new secret: the old subscription would carry the old clientState, so a new one.
+            assert fourth.app[KEEPER].subscription_id != first_subscription
     finally:
         await teams_server.close()
         await emulator_runner.cleanup()
@@ -326,4 +332,4 @@ async def test_lifecycle_events_renew_or_recreate_the_subscription(stack: Stack)
 
     await _until(recreated)
     assert [c for c in await stack.graph_calls() if c.startswith("POST")] == ["POST /v1.0/subscriptions"] * 2
-    assert await stack.app[STATE].get_setting("graph_transcript_subscription_id") == keeper.subscription_id
+    assert await stack.app[STATE].get_setting(keeper.setting_key) == keeper.subscription_id
