@@ -77,6 +77,8 @@ def test_round_trip_without_a_base_keeps_every_content_field(analysis: Analysis)
     back = analysis_from_docx(to_docx(analysis))
     assert content(back) == content(analysis)
     assert back.meta.engine == analysis.meta.engine and back.meta.generated_at == analysis.meta.generated_at
+    assert back.meta.model == analysis.meta.model and "edited Word draft" in back.meta.note
+    assert back.verification == analysis.verification  # as the provenance line states it
 
 
 def test_a_changed_paragraph_an_edited_cell_and_a_deleted_recommendation(analysis: Analysis) -> None:

@@ -58,6 +58,12 @@ _DATE = re.compile(
     r"^\w+, (?P<date>\d{1,2} \w+ \d{4}), (?P<time>\d{2}:\d{2})(?: UTC(?P<off>[+-]\d{2}:\d{2})?)?$"
 )
 
+_CHECKS = re.compile(
+    r"Quotes checked against the transcript: (\d+), dropped as not found: (\d+), "
+    r"internal reference text removed: (\d+)"
+)
+_MODEL = re.compile(r"by the language model (\S+) on ")
+
 Block = Paragraph | Table
 
 
@@ -91,8 +97,8 @@ def analysis_from_docx(data: bytes, base: Analysis | None = None) -> Analysis:
             recommendations=_recommendations(sections[c.RECOMMENDATIONS], base),
             summary_table=_table(sections[c.SUMMARY_TABLE], base),
             additional_feedback=_additional(sections.get(c.ADDITIONAL, []), base),
-            verification=base.verification if base else Verification(),
-            meta=base.meta if base else _meta(doc, sections.get(c.ADDITIONAL, [])),
+            verification=base.verification if base else _verification(_footnote(sections)),
+            meta=base.meta if base else _meta(doc, _footnote(sections)),
         )
     except ValueError as err:  # pydantic's ValidationError is a ValueError
         raise DraftError(f"The edited draft cannot be read back: {str(err).splitlines()[0]}.") from None
@@ -417,9 +423,30 @@ def _sentiment(line: str) -> CompanySentiment:
     )
 
 
-def _meta(doc: DocxDocument, additional: list[Block]) -> AnalysisMeta:
-    footnote = " ".join(_text(p) for p in _paragraphs(additional) if p.runs and p.runs[0].italic)
+def _footnote(sections: dict[str, list[Block]]) -> str:
+    """The renderer's italic provenance line at the foot of the document."""
+    return " ".join(
+        _text(p) for p in _paragraphs(sections.get(c.ADDITIONAL, [])) if p.runs and p.runs[0].italic
+    )
+
+
+def _verification(footnote: str) -> Verification:
+    """The counts the provenance line states: the checks happened when the draft was made."""
+    found = _CHECKS.search(footnote)
+    if found is None:
+        return Verification()
+    checked, dropped, removed = (int(n) for n in found.groups())
+    return Verification(quotes_checked=checked, quotes_dropped=dropped, internal_sentences_removed=removed)
+
+
+def _meta(doc: DocxDocument, footnote: str) -> AnalysisMeta:
     engine = "offline" if "offline analyzer" in footnote else "llm"
+    model = _MODEL.search(footnote)
     created = doc.core_properties.created or datetime.now(UTC)
     created = created if created.tzinfo else created.replace(tzinfo=UTC)
-    return AnalysisMeta(engine=engine, generated_at=created, note="read back from the edited Word draft")
+    return AnalysisMeta(
+        engine=engine,
+        model=model.group(1) if model and engine == "llm" else "",
+        generated_at=created,
+        note="read back from the edited Word draft",
+    )
