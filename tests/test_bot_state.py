@@ -93,3 +93,21 @@ async def test_an_unusable_path_is_a_config_error(tmp_path: Path) -> None:
 async def test_use_before_start_is_a_programming_error() -> None:
     with pytest.raises(RuntimeError, match="before start"):
         await SqliteState(":memory:").run("r-1")
+
+
+async def test_latest_run_is_the_users_newest() -> None:
+    state = await open_state(":memory:")
+    try:
+        assert await state.latest_run("u-1") is None
+        older, newer = run("r-old"), run("r-new")
+        newer = RunRecord(**{**newer.__dict__, "created": datetime(2026, 11, 26, tzinfo=UTC)})
+        someone_else = RunRecord(
+            **{**run("r-other").__dict__, "requester_id": "u-2", "created": datetime(2026, 12, 1, tzinfo=UTC)}
+        )
+        for record in (newer, older, someone_else):  # inserted out of order
+            await state.record_run(record)
+        latest = await state.latest_run("u-1")
+        assert latest is not None and latest.run_id == "r-new"
+        assert (await state.latest_run("u-2")).run_id == "r-other"  # type: ignore[union-attr]
+    finally:
+        await state.close()
