@@ -79,11 +79,19 @@ param openAiApiVersion string = '2024-10-21'
 param maxJobs int = 4
 
 @description('Log level (MCEM_LOG_LEVEL).')
-@allowed(['DEBUG', 'INFO', 'WARNING', 'ERROR'])
+@allowed([
+  'DEBUG'
+  'INFO'
+  'WARNING'
+  'ERROR'
+])
 param logLevel string = 'INFO'
 
 @description('Azure Bot pricing tier: F0 (free, standard channels) or S1.')
-@allowed(['F0', 'S1'])
+@allowed([
+  'F0'
+  'S1'
+])
 param botSku string = 'F0'
 
 var suffix = uniqueString(resourceGroup().id, name)
@@ -382,24 +390,31 @@ var openAiSettings = [
 
 var appSettings = concat(baseSettings, autoAnalyze ? autoSettings : [], useOpenAi ? openAiSettings : [])
 
-var vaultSecrets = concat(
-  [
-    {
-      name: 'bot-app-secret'
-      keyVaultUrl: botSecret.properties.secretUri
-      identity: identity.id
-    }
-  ],
-  autoAnalyze
-    ? [
-        {
-          name: 'notification-client-state'
-          keyVaultUrl: '${vault.properties.vaultUri}secrets/notification-client-state'
-          identity: identity.id
-        }
-      ]
-    : []
-)
+// Container App secrets are Key Vault references read with the managed identity.
+var botSecretRef = [
+  {
+    name: 'bot-app-secret'
+    keyVaultUrl: botSecret.properties.secretUri
+    identity: identity.id
+  }
+]
+
+var clientStateSecretRef = [
+  {
+    name: 'notification-client-state'
+    keyVaultUrl: '${vault.properties.vaultUri}secrets/notification-client-state'
+    identity: identity.id
+  }
+]
+
+var vaultSecrets = concat(botSecretRef, autoAnalyze ? clientStateSecretRef : [])
+
+var registryLogin = [
+  {
+    server: '${toLower(registryName)}${environment().suffixes.acrLoginServer}'
+    identity: identity.id
+  }
+]
 
 resource app 'Microsoft.App/containerApps@2025-01-01' = {
   name: appName
@@ -428,14 +443,7 @@ resource app 'Microsoft.App/containerApps@2025-01-01' = {
         allowInsecure: false
       }
       secrets: vaultSecrets
-      registries: empty(registryName)
-        ? []
-        : [
-            {
-              server: '${toLower(registryName)}${environment().suffixes.acrLoginServer}'
-              identity: identity.id
-            }
-          ]
+      registries: empty(registryName) ? [] : registryLogin
     }
     template: {
       containers: [
