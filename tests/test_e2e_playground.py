@@ -19,6 +19,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 import aiohttp
 import docx
@@ -26,7 +27,7 @@ import pytest
 
 from bot.devstack import DevStack
 from bot.playground_client import BotMessage, PlaygroundClient, card_of
-from graph.seed import DEMO_USER_ID, INTERNAL_DOMAIN, build_seed
+from graph.seed import DEMO_USER_ID, DRIVE_ID, INTERNAL_DOMAIN, build_seed
 from mcem.model import ROLE_TITLES
 from mcem.parsing import parse_transcript
 from tests.conftest import ROOT
@@ -127,6 +128,39 @@ async def test_email_button_mails_the_internal_attendees_only(stack: DevStack) -
     assert sent["from"] == f"alexw@{INTERNAL_DOMAIN}" and sent["saveToSentItems"] is True
     html = sent["request"]["Message"]["body"]["content"]
     assert email["data"]["document_url"] in html.replace("&amp;", "&")
+
+
+async def test_refresh_button_shows_the_draft_as_edited_in_sharepoint(stack: DevStack) -> None:
+    async with PlaygroundClient(stack.playground_url) as pg:
+        chat = await pg.personal_chat_id()
+        _, final = await run_to_summary(pg, chat, "analyze last meeting")
+        summary = card_of(final) or {}
+        [open_doc] = [a for a in summary.get("actions", []) if a["type"] == "Action.OpenUrl"]
+        edited = "Edited in SharePoint by the account team before the review."
+        await _edit_first_summary_paragraph(stack, open_doc["url"], edited)
+        [refresh] = [a for a in execute_actions(summary) if a.get("verb") == "refresh"]
+        response = await pg.invoke(chat, final.message_id, "refresh", refresh["data"])
+    assert response.get("type") == "application/vnd.microsoft.card.adaptive", response
+    assert edited in texts(response["value"])
+
+
+async def _edit_first_summary_paragraph(stack: DevStack, url: str, text: str) -> None:
+    """What a person does in Word for the web: change a paragraph and save over the same file."""
+    async with aiohttp.ClientSession() as http:
+        async with http.get(url) as response:
+            assert response.status == 200
+            document = docx.Document(io.BytesIO(await response.read()))
+        paragraphs = document.paragraphs
+        heading = next(i for i, p in enumerate(paragraphs) if p.text == "Executive Summary")
+        paragraphs[heading + 1].text = text
+        out = io.BytesIO()
+        document.save(out)
+        path = unquote(url.split("/Shared%20Documents/", 1)[1])
+        put = f"{stack.graph_base_url}/drives/{DRIVE_ID}/items/root:/{quote(path)}:/content"
+        headers = {"Authorization": "Bearer e2e-test"}
+        params = {"@microsoft.graph.conflictBehavior": "replace"}
+        async with http.put(put, data=out.getvalue(), headers=headers, params=params) as response:
+            assert response.status == 200, await response.text()
 
 
 @pytest.mark.parametrize(
