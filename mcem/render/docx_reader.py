@@ -16,11 +16,13 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
+from typing import cast
 
 import docx
 from docx.document import Document as DocxDocument
-from docx.table import Table
+from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from mcem.errors import MCEMError
@@ -35,8 +37,11 @@ from mcem.model import (
     Person,
     Quote,
     Recommendation,
+    Role,
     RoleSummary,
+    SentimentLabel,
     Side,
+    Stage,
     StageFeedback,
     Verification,
 )
@@ -252,25 +257,18 @@ def _stages(blocks: list[Block], base: Analysis | None) -> list[StageFeedback]:
     return [_stage(stage, found.get(stage.value), olds.get(stage)) for stage in STAGE_TITLES]
 
 
-def _stage(stage: object, paragraphs: list[Paragraph] | None, old: StageFeedback | None) -> StageFeedback:
+def _stage(stage: Stage, paragraphs: list[Paragraph] | None, old: StageFeedback | None) -> StageFeedback:
     if paragraphs is None:  # the stage's heading was deleted: nothing to read
-        if old is not None:
-            return old
-        return StageFeedback(stage=stage, discussed=False, paragraphs=[c.STAGE_NOT_DISCUSSED])  # type: ignore[arg-type]
+        return old or StageFeedback(stage=stage, discussed=False, paragraphs=[c.STAGE_NOT_DISCUSSED])
     prose = [_text(p) for p in paragraphs if _style(p) != "Quote"]
-    quotes_read = [_text(p) for p in paragraphs if _style(p) == "Quote"]
     old_quotes = {f"{c.quote_text(q)} — {c.attribution(q)}": q for q in (old.quotes if old else [])}
-    quotes = [old_quotes.get(text) or _quote(text) for text in quotes_read]
-    if old is not None and c.stage_paragraphs(old) == prose and quotes == old.quotes:
-        return old
+    quotes = [old_quotes.get(t) or _quote(t) for t in (_text(p) for p in paragraphs if _style(p) == "Quote")]
     if old is not None and c.stage_paragraphs(old) == prose:
-        prose = old.paragraphs
-    discussed = bool(quotes) or (prose != [c.STAGE_NOT_DISCUSSED] and bool(prose))
-    if old is not None and c.stage_paragraphs(old) == prose:
-        discussed = old.discussed
+        return old if quotes == old.quotes else old.model_copy(update={"quotes": quotes})
+    discussed = bool(quotes) or prose not in ([], [c.STAGE_NOT_DISCUSSED])
     return StageFeedback(
         stage=stage, discussed=discussed, paragraphs=prose or [c.STAGE_NOT_DISCUSSED], quotes=quotes
-    )  # type: ignore[arg-type]
+    )
 
 
 def _speaker_and_start(who: str) -> tuple[str, float | None]:
@@ -345,7 +343,7 @@ def _table(blocks: list[Block], base: Analysis | None) -> list[RoleSummary]:
     return [_role_row(role, row.cells, olds.get(role)) for role, row in zip(ROLE_TITLES, rows, strict=True)]
 
 
-def _role_row(role: object, cells: list, old: RoleSummary | None) -> RoleSummary:  # type: ignore[type-arg]
+def _role_row(role: Role, cells: Sequence[_Cell], old: RoleSummary | None) -> RoleSummary:
     middle = [t for t in (c.clean(p.text) for p in cells[1].paragraphs) if t]
     actions = [t for t in (c.clean(p.text) for p in cells[2].paragraphs) if t]
     excerpt, insight = old.excerpt if old else None, old.insight if old else ""
@@ -362,12 +360,12 @@ def _role_row(role: object, cells: list, old: RoleSummary | None) -> RoleSummary
     if old is None or actions != [c.as_sentence(a) for a in c.cleaned(old.actions)]:
         if not actions:
             raise DraftError(
-                f"“{ROLE_TITLES[role]}” has no proposed action in the summary table; "  # type: ignore[index]
+                f"“{ROLE_TITLES[role]}” has no proposed action in the summary table; "
                 "add one and refresh again."
             )
     else:
         actions = old.actions
-    return RoleSummary(role=role, excerpt=excerpt, insight=insight, actions=actions)  # type: ignore[arg-type]
+    return RoleSummary(role=role, excerpt=excerpt, insight=insight, actions=actions)
 
 
 def _rendered_middle(row: RoleSummary) -> list[str]:
@@ -417,9 +415,9 @@ def _sentiment(line: str) -> CompanySentiment:
         score = None
     return CompanySentiment(
         company=match["company"],
-        label=match["label"],
+        label=cast(SentimentLabel, match["label"]),
         score=score,
-        summary=match["summary"],  # type: ignore[arg-type]
+        summary=match["summary"],
     )
 
 
