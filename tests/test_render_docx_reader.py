@@ -145,6 +145,8 @@ def test_an_edited_quote_takes_its_new_words_and_time(analysis: Analysis) -> Non
         3723.0,
     )
     assert back.stages[0].quotes[1:] == analysis.stages[0].quotes[1:]
+    assert back.stages[0].paragraphs == analysis.stages[0].paragraphs  # the prose was not touched
+    assert back.stages[1:] == analysis.stages[1:]
 
 
 def test_too_few_recommendations_after_editing_is_a_clear_error(analysis: Analysis) -> None:
