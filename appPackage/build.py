@@ -1,9 +1,10 @@
 """Build the Teams app package: ``python appPackage/build.py --bot-id GUID [--version X.Y.Z] [--out DIR]``.
 
 Fills the ``${{...}}`` placeholders of manifest.template.json, validates the result against the
-Teams manifest schema v1.24 (a copy is kept in appPackage/schema/ so a deployer's checkout needs
-nothing else), checks the icons, and writes ``mcem-analyst.zip`` with manifest.json, color.png and
-outline.png at the zip's root — the layout Teams' "Upload an app" and the admin centre expect.
+Teams manifest schema v1.24 (Microsoft's published MicrosoftTeams.schema.v1.24.json: by default the
+copy in ../shared/specs beside the repo, or the file given with ``--schema``), checks the icons,
+and writes ``mcem-analyst.zip`` with manifest.json, color.png and outline.png at the zip's root —
+the layout Teams' "Upload an app" and the admin centre expect.
 
 Why a custom validator: the schema declares draft-04 but pins ``manifestVersion`` with ``const``,
 a draft-06 keyword that a draft-04 validator silently ignores; and a pattern (extension function
@@ -41,7 +42,7 @@ __all__ = [
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 TEMPLATE = HERE / "manifest.template.json"
-SCHEMA = HERE / "schema" / "MicrosoftTeams.schema.v1.24.json"
+SCHEMA = ROOT.parent / "shared" / "specs" / "MicrosoftTeams.schema.v1.24.json"
 PACKAGE_NAME = "mcem-analyst.zip"
 ICON_SIZES = {"color": 192, "outline": 32}  # Teams' required sizes, in pixels
 DEFAULT_PUBLISHER_URL = "https://mcem-analyst.example.com"
@@ -78,7 +79,17 @@ def manifest_validator(schema: Mapping[str, Any]) -> Any:
 
 
 def load_schema(path: Path = SCHEMA) -> dict[str, Any]:
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError:
+        raise ConfigError(
+            f"the Teams manifest schema is not at {path}: download MicrosoftTeams.schema.v1.24.json "
+            "from Microsoft's developer.microsoft.com/json-schemas and pass --schema PATH"
+        ) from None
+    except ValueError:
+        raise ConfigError(
+            f"{path} is not valid JSON: pass --schema with the published v1.24 schema"
+        ) from None
 
 
 def schema_errors(manifest: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]:
@@ -194,10 +205,16 @@ def build_package(
     publisher_url: str = DEFAULT_PUBLISHER_URL,
     app_id: str | None = None,
     icons_dir: Path = HERE,
+    schema_path: Path = SCHEMA,
 ) -> Path:
     """Write ``out_dir/mcem-analyst.zip`` (and manifest.json beside it, for review); return the zip."""
     manifest = render_manifest(
-        bot_id, version or project_version(), domain=domain, publisher_url=publisher_url, app_id=app_id
+        bot_id,
+        version or project_version(),
+        domain=domain,
+        publisher_url=publisher_url,
+        app_id=app_id,
+        schema=load_schema(schema_path),
     )
     icons = _check_icons(manifest, icons_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -222,6 +239,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--domain", default="", help="the bot's host name, for validDomains [none]")
     parser.add_argument("--publisher-url", default=DEFAULT_PUBLISHER_URL, help="https base of privacy/terms")
     parser.add_argument("--app-id", help="Teams app id (a GUID) [derived from the bot id]")
+    parser.add_argument(
+        "--schema", type=Path, default=SCHEMA, help="MicrosoftTeams.schema.v1.24.json [../shared/specs]"
+    )
     args = parser.parse_args(argv)
     try:
         if args.app_id is not None and not _GUID.match(args.app_id):
@@ -233,6 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             domain=args.domain,
             publisher_url=args.publisher_url,
             app_id=args.app_id,
+            schema_path=args.schema,
         )
     except MCEMError as err:
         print(f"appPackage/build.py: {err}", file=sys.stderr)

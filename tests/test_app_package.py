@@ -96,9 +96,15 @@ def test_built_manifest_validates_against_the_published_schema(
     assert not re.search(r"\$\{\{", json.dumps(manifest)), "every placeholder is filled"
 
 
-def test_the_schema_kept_in_the_repo_is_the_published_one(shared_dir: Path) -> None:
-    published = (shared_dir / "specs" / "MicrosoftTeams.schema.v1.24.json").read_bytes()
-    assert build.SCHEMA.read_bytes() == published
+def test_the_default_schema_is_the_published_one_beside_the_repo(shared_dir: Path) -> None:
+    assert build.SCHEMA.resolve() == (shared_dir / "specs" / "MicrosoftTeams.schema.v1.24.json").resolve()
+
+
+def test_a_missing_schema_is_one_clear_line_and_nothing_is_written(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code = build.main(["--bot-id", BOT_ID, "--out", str(out), "--schema", str(tmp_path / "none.json")])
+    assert code == 2
+    assert not out.exists()
 
 
 def test_const_is_enforced_where_a_draft_04_validator_ignores_it(
