@@ -206,18 +206,21 @@ class SubscriptionKeeper:
     async def run(self) -> None:
         known = await self._state.get_setting(self.setting_key)
         while True:
+            # Cleared before the work, not after: a lifecycle event arriving during a renewal
+            # must wake the next round rather than be lost.
+            self._wake.clear()
+            recreate, self._recreate = self._recreate, False
             try:
-                sub = await self.subscription.renew_or_create(None if self._recreate else known)
+                sub = await self.subscription.renew_or_create(None if recreate else known)
             except Exception as err:  # Graph, or the bot not reachable yet: keep trying
                 log.warning("transcript subscription not ready (%s); retrying", type(err).__name__)
+                self._recreate = self._recreate or recreate
                 await asyncio.sleep(self._retry_s)
                 continue
-            self._recreate = False
             known = self.subscription_id = sub.id
             await self._state.put_setting(self.setting_key, sub.id or "")
             self.ready.set()
             half_life = max(self.subscription.lifetime.total_seconds() / 2, 1.0)
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), half_life)
 

@@ -8,29 +8,33 @@ Graph is the emulator behind the real msgraph-sdk client; only the analyzer is t
 from __future__ import annotations
 
 import asyncio
+import base64
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestServer
+from aiohttp.test_utils import TestClient, TestServer
+from microsoft_agents.hosting.core import ChannelAdapter
 
 from bot.app import KEEPER, NOTIFICATIONS, RUNNER, STATE, create_app
-from bot.notifications import INTRO
+from bot.jobs import JobRunner
+from bot.notifications import INTRO, TranscriptNotifications
 from bot.services import Services
-from bot.settings import settings_from_env
+from bot.settings import BotSettings, settings_from_env
+from bot.state import open_state
 from graph.client import make_graph_client
 from graph.credentials import StaticTokenCredential
 from graph.documents import GraphDocuments
 from graph.emulator_state import STATE as EMULATOR_STATE
 from graph.meetings import GraphMeetings
 from graph.seed import DEMO_USER_ID, DRIVE_ID
-from tests.fixtures.bot.fakes import FakeAnalyzer, sample_vtt
+from tests.fixtures.bot.fakes import FakeAnalyzer, FakeDocuments, FakeMeetings, sample_vtt
 from tests.graph_support import Emulator, start_emulator
 from tests.test_bot_handlers import USER, Connector, message
 from tests.test_bot_jobs import texts
@@ -333,3 +337,39 @@ async def test_lifecycle_events_renew_or_recreate_the_subscription(stack: Stack)
     await _until(recreated)
     assert [c for c in await stack.graph_calls() if c.startswith("POST")] == ["POST /v1.0/subscriptions"] * 2
     assert await stack.app[STATE].get_setting(keeper.setting_key) == keeper.subscription_id
+
+
+async def test_only_allow_listed_tenants_are_served() -> None:
+    """The allow-list needs an app id (so JWT) for /api/messages; the notification endpoint alone
+    is mounted here with the settings a real deployment has."""
+    settings = BotSettings(
+        allowed_tenants=frozenset({"tenant-ok"}), auto_analyze=True, notification_client_state=SECRET
+    )
+    state = await open_state(":memory:")
+    runner = JobRunner(Services(meetings=FakeMeetings(), documents=FakeDocuments(), analyzer=FakeAnalyzer()))
+    notifications = TranscriptNotifications(settings, state, runner, cast(ChannelAdapter, None))
+    app = web.Application()
+    app.router.add_post("/api/notifications", notifications.handle)
+    organizer = "57f9dacc-71bf-4743-b413-53a7d9d6d6e0"
+    meeting_id = base64.b64encode(f"1*{organizer}*0**19:meeting_q@thread.v2".encode()).decode()
+
+    def item(tenant: str, transcript: str) -> dict[str, Any]:
+        return {
+            "subscriptionId": "s-1",
+            "changeType": "created",
+            "clientState": SECRET,
+            "resource": f"communications/onlineMeetings('{meeting_id}')/transcripts('{transcript}')",
+            "subscriptionExpirationDateTime": "2030-01-01T00:00:00Z",
+            "tenantId": tenant,
+        }
+
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        refused = await client.post("/api/notifications", json={"value": [item("tenant-other", "t-1")]})
+        accepted = await client.post("/api/notifications", json={"value": [item("TENANT-OK", "t-2")]})
+        await notifications.wait_idle()
+    try:
+        assert (refused.status, accepted.status) == (403, 202)
+        assert await state.transcript_status("t-1") is None
+        assert await state.transcript_status("t-2") == "no_personal_chat"  # taken; nobody to tell
+    finally:
+        await state.close()
