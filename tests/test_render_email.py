@@ -91,6 +91,10 @@ def test_a_prominent_link_to_the_draft(analysis: Analysis) -> None:
     drafts = [text for href, text in page.links if href == URL]  # the parser unescapes &amp; back
     assert drafts and all(text == OPEN_DOCUMENT for text in drafts)
     assert {href for href, _ in page.links} == {URL}  # no other link: nothing to click away to
+    # The button's colour on the cell (Outlook ignores it on links), white text on it.
+    cells = [attrs for tag, attrs in page.tags if tag == "td" and attrs.get("bgcolor")]
+    links = [attrs for tag, attrs in page.tags if tag == "a"]
+    assert len(cells) == len(links) == 2 and all("color:#ffffff" in (a["style"] or "") for a in links)
 
 
 def test_summary_recommendations_and_confidentiality_are_there(analysis: Analysis) -> None:

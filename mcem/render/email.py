@@ -28,10 +28,10 @@ _CELL = f"{_FONT};font-size:13px;line-height:1.4;color:#242424;border:1px solid 
 _HEAD_CELL = _CELL + ";background-color:#d9e2f3;font-weight:bold;text-align:left"
 _H2 = f"{_FONT};font-size:18px;font-weight:bold;color:#1f3864;margin:20px 0 8px 0"
 _SUBTLE = f"{_FONT};font-size:12px;color:#595959"
-_BUTTON = (
-    f"{_FONT};font-size:15px;font-weight:bold;color:#ffffff;background-color:#0f6cbd;"
-    "padding:10px 18px;text-decoration:none;display:inline-block;border-radius:4px"
-)
+# A "bulletproof" button: Outlook's Word engine ignores padding and background on <a>, so the colour
+# and the padding sit on the table cell and the link only carries the white text.
+_BUTTON_CELL = "background-color:#0f6cbd;padding:10px 18px;border-radius:4px"
+_BUTTON_LINK = f"{_FONT};font-size:15px;font-weight:bold;color:#ffffff;text-decoration:none"
 _SUBJECT_LIMIT = 200
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
@@ -123,7 +123,8 @@ def _link(url: str) -> str:
     href = html.escape(url, quote=True)
     return (
         '<table role="presentation" cellpadding="0" cellspacing="0" border="0" style="margin:16px 0">'
-        f'<tr><td><a href="{href}" style="{_BUTTON}">{_esc(OPEN_DOCUMENT)}</a></td></tr></table>'
+        f'<tr><td bgcolor="#0f6cbd" style="{_BUTTON_CELL}">'
+        f'<a href="{href}" style="{_BUTTON_LINK}">{_esc(OPEN_DOCUMENT)}</a></td></tr></table>'
     )
 
 
