@@ -227,3 +227,19 @@ async def test_refresh_of_a_document_that_is_no_longer_a_draft_explains(stack: S
     assert status == 200 and body["value"].startswith("Not refreshed")
     card = stack.bot.connector.cards()[-1]
     assert "not an MCEM Interview Analysis draft" in texts(card) and "Word" in texts(card)
+
+
+async def test_analysing_again_never_overwrites_the_edited_draft(stack: Stack) -> None:
+    await stack.summary()
+    first_id, content = await stack.draft()
+    edited = edit_draft(content)
+    await stack.save(first_id, edited)
+
+    await stack.summary()  # the same meeting again: a new draft beside the edited one
+    second_id, _ = await stack.draft()
+    assert second_id != first_id
+    item = stack.graph.drives.by_drive_id(DRIVE_ID).items.by_drive_item_id
+    assert await item(first_id).content.get() == edited
+    first, second = await item(first_id).get(), await item(second_id).get()
+    assert first is not None and second is not None
+    assert second.name == first.name.removesuffix(".docx") + " 1.docx"  # type: ignore[union-attr]
