@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from aiohttp import web
@@ -37,6 +38,7 @@ from bot.state import BotState, SqliteState
 __all__ = ["AGENT_APP", "KEEPER", "NOTIFICATIONS", "RUNNER", "STATE", "create_app"]
 
 log = logging.getLogger(__name__)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 AGENT_APP = web.AppKey("agent_app", AgentApplication)
 ADAPTER = web.AppKey("adapter", CloudAdapter)
@@ -75,7 +77,7 @@ def create_app(
             "tell the app owner the time of this message."
         )
 
-    app = web.Application(middlewares=[jwt_authorization_middleware])
+    app = web.Application(middlewares=[_bot_framework_auth])
     # The SDK's middleware keeps its auth settings and claims under plain string keys, which
     # aiohttp 3.10+ warns about on every request; the keys are the SDK's, not ours to change.
     warnings.filterwarnings("ignore", category=web.NotAppKeyWarning, module=r"microsoft_agents\.")
@@ -121,6 +123,18 @@ def create_app(
     app.on_startup.append(warm_up)
     app.on_cleanup.append(close)
     return app
+
+
+# Graph sends no Bot Framework token: /api/notifications is guarded by its clientState instead.
+_NOT_BOT_FRAMEWORK = frozenset({"/api/notifications"})
+
+
+@web.middleware
+async def _bot_framework_auth(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.path in _NOT_BOT_FRAMEWORK:
+        return await handler(request)
+    response: web.StreamResponse = await jwt_authorization_middleware(request, handler)
+    return response
 
 
 def _keeper(settings: BotSettings, services: Services, state: BotState) -> SubscriptionKeeper | None:

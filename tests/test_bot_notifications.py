@@ -373,3 +373,26 @@ async def test_only_allow_listed_tenants_are_served() -> None:
         assert await state.transcript_status("t-2") == "no_personal_chat"  # taken; nobody to tell
     finally:
         await state.close()
+
+
+async def test_with_an_app_id_graph_reaches_the_notification_endpoint_without_a_bot_token() -> None:
+    env = {
+        "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID": "11111111-2222-3333-4444-555555555555",
+        "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET": "not-used",
+        "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID": "tenant-ok",
+        "MCEM_ALLOWED_TENANTS": "tenant-ok",
+        "MCEM_BOT_HOST": "127.0.0.1",
+        "MCEM_STATE_PATH": ":memory:",
+        "MCEM_AUTO_ANALYZE": "on",
+        "MCEM_PUBLIC_URL": "https://bot.contoso.com",
+        "MCEM_NOTIFICATION_CLIENT_STATE": SECRET,
+    }
+    services = Services(meetings=FakeMeetings(), documents=FakeDocuments(), analyzer=FakeAnalyzer())
+    app = create_app(settings_from_env(env), services)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        handshake = await client.post("/api/notifications", params={"validationToken": "tok"})
+        assert (handshake.status, await handshake.text()) == (200, "tok")
+        forged = await client.post("/api/notifications", json={"value": [{"clientState": "guess"}]})
+        assert forged.status == 403
+        messages = await client.post("/api/messages", json={"type": "message", "text": "hi"})
+        assert messages.status == 401  # Teams' endpoint still wants the Bot Framework token
