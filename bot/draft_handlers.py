@@ -29,8 +29,7 @@ from bot.state import BotState
 from cards import VERB_EMAIL, VERB_REFRESH, error_card
 from graph.mail import MailRefused
 from graph.service import AccessDenied, Attendee, GraphError
-from mcem.errors import MCEMError
-from mcem.render.docx_reader import DraftError
+from mcem.errors import DraftError, MCEMError
 
 __all__ = ["refresh_command", "register_draft_handlers"]
 

@@ -3,6 +3,7 @@
     MCEMError
      ├── TranscriptError      the input file cannot be read as a transcript
      ├── ConfigError          a setting is missing or wrong
+     ├── DraftError           a Word draft cannot be read back (not ours, or edited past reading)
      └── AnalysisError        an analyzer could not produce a valid analysis
           └── LLMError        the language model failed (rate limit, refusal, auth, timeout, ...)
 
@@ -25,6 +26,10 @@ class TranscriptError(MCEMError):
 
 class ConfigError(MCEMError):
     pass
+
+
+class DraftError(MCEMError):
+    """A Word draft cannot be read back: not one of ours, or an edit removed what the analysis needs."""
 
 
 class AnalysisError(MCEMError):
