@@ -6,9 +6,9 @@ no encryption certificate is needed: each notification names the transcript by i
 ``communications/onlineMeetings('{meeting}')/transcripts('{transcript}')`` and the bot fetches it.
 
 Graph calls the notification URL with ``?validationToken=`` before it answers the POST (and on a
-PATCH it does not); the bot must already be listening. Transcript subscriptions longer than an hour
-need a lifecycle URL, so one is always sent (the same endpoint); the lifetime stays under the hour
-and ``TranscriptSubscription.keep`` renews it at half-life.
+PATCH that moves the URL); the bot must already be listening. Transcript subscriptions longer than
+an hour need a lifecycle URL, so one is always sent (the same endpoint); the lifetime stays under
+the hour and bot/notifications.py's ``SubscriptionKeeper`` renews it at half-life.
 """
 
 from __future__ import annotations
