@@ -126,7 +126,8 @@ def create_app(
 
 
 # Graph sends no Bot Framework token: /api/notifications is guarded by its clientState instead.
-_NOT_BOT_FRAMEWORK = frozenset({"/api/notifications"})
+# Container health probes carry no token either, and /api/health tells nothing but "up".
+_NOT_BOT_FRAMEWORK = frozenset({"/api/notifications", "/api/health"})
 
 
 @web.middleware

@@ -283,6 +283,10 @@ async def test_with_an_app_id_a_request_without_a_token_is_rejected() -> None:
         status, _ = await bot.send(message("analyze last meeting", bot.connector))
         assert status == 401
         assert bot.connector.posted == [] and bot.meetings.calls == []
+        # The container's health probe has no Bot Framework token and must still get through.
+        health = await bot.client.get("/api/health")
+        assert health.status == 200
+        assert await health.json() == {"status": "ok"}
 
 
 async def test_one_unreadable_meeting_does_not_hide_the_others(bot: Bot) -> None:
