@@ -56,6 +56,25 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+def _auto_analysis_hint(stack: DevStack) -> str:
+    """A curl line that makes the emulator announce a new transcript of a meeting Alex organised."""
+    from graph.seed import DEMO_USER_ID, build_seed
+
+    meeting = next(
+        (m for m in build_seed().meetings if m.organizer_id == DEMO_USER_ID and m.vtt is not None),
+        None,
+    )
+    if meeting is None:
+        return ""
+    emulator = stack.graph_base_url.removesuffix("/v1.0")
+    return (
+        "\n  Automatic analysis after a call: say help to the bot first, then announce a new transcript:\n"
+        f"    curl -X POST {emulator}/_emulator/transcripts -H 'Content-Type: application/json' \\\n"
+        f'         -d \'{{"meeting_id": "{meeting.meeting_id}"}}\'\n'
+        "  and the summary card arrives in the personal chat unprompted.\n"
+    )
+
+
 def wait(stack: DevStack) -> int:
     print(
         f"""
@@ -66,6 +85,7 @@ def wait(stack: DevStack) -> int:
 
   Open the Playground URL in a browser and type:   analyze last meeting
   Also try:  meetings   ·   analyze Litware   ·   help
+{_auto_analysis_hint(stack)}
   Ctrl-C stops everything.
 """,
         flush=True,
