@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, cast
 
+from bot.background import BackgroundTasks
 from bot.commands import AnalyzeLast, AnalyzeMatching
 from bot.meeting_context import context_from_meeting
 from bot.services import Services
@@ -306,15 +307,12 @@ class JobRunner:
         self._state = state
         self._slots = asyncio.Semaphore(max_jobs)
         self._grace = grace
-        self._tasks: set[asyncio.Task[Analysis | None]] = set()
+        self._tasks = BackgroundTasks()
         # run id -> (requester, meeting id), newest last; what "Regenerate" on a summary card needs.
         self._runs: OrderedDict[str, tuple[str, str]] = OrderedDict()
 
     def start(self, job: AnalysisJob, sink: CardSink) -> asyncio.Task[Analysis | None]:
-        task = asyncio.create_task(self._run(job, sink), name=f"analysis-{job.run_id}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
+        return self._tasks.start(self._run(job, sink), name=f"analysis-{job.run_id}")
 
     async def _run(self, job: AnalysisJob, sink: CardSink) -> Analysis | None:
         async with self._slots:
@@ -378,10 +376,7 @@ class JobRunner:
 
     async def wait_idle(self) -> None:
         """Until every job started so far has ended (tests, graceful shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._tasks.wait_idle()
 
     async def aclose(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._tasks.aclose()

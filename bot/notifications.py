@@ -27,6 +27,7 @@ from typing import Any
 from aiohttp import web
 from microsoft_agents.hosting.core import ChannelAdapter
 
+from bot.background import BackgroundTasks
 from bot.handlers import card_activity
 from bot.jobs import AnalysisJob, JobRunner, NotifiedTranscript
 from bot.proactive import deliver_to_personal_chat
@@ -77,7 +78,7 @@ class TranscriptNotifications:
         self._runner = runner
         self._adapter = adapter
         self._keeper = keeper
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = BackgroundTasks()
 
     async def handle(self, request: web.Request) -> web.Response:
         token = request.query.get("validationToken")
@@ -127,9 +128,7 @@ class TranscriptNotifications:
             log.warning("a transcript notification named no meeting this bot can read; ignored")
             return
         announced = Announced(organizer, path.meeting_id, path.transcript_id)
-        task = asyncio.create_task(self._process(announced), name=f"transcript-{path.transcript_id[:12]}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.start(self._process(announced), name=f"transcript-{path.transcript_id[:12]}")
 
     async def _process(self, announced: Announced) -> None:
         try:
@@ -172,13 +171,10 @@ class TranscriptNotifications:
 
     async def wait_idle(self) -> None:
         """Until every notification taken so far is handled (tests, graceful shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._tasks.wait_idle()
 
     async def aclose(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._tasks.aclose()
 
 
 class SubscriptionKeeper:

@@ -7,7 +7,6 @@ in anonymous local mode: no JWT is required, so it binds to 127.0.0.1 and nothin
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -17,6 +16,7 @@ from urllib.parse import urlsplit
 from microsoft_agents.activity import load_configuration_from_env
 
 from mcem.errors import ConfigError
+from mcem.loopback import is_loopback_host
 
 __all__ = ["LOOPBACK", "BotSettings", "settings_from_env"]
 
@@ -63,7 +63,7 @@ def settings_from_env(environ: Mapping[str, str]) -> BotSettings:
     service = sdk_config.get("CONNECTIONS", {}).get("SERVICE_CONNECTION", {}).get("SETTINGS", {})
     client_id = str(service.get("CLIENTID") or "").strip()
     host = environ.get("MCEM_BOT_HOST", "").strip() or (LOOPBACK if not client_id else "0.0.0.0")
-    if not client_id and not _is_loopback(host):
+    if not client_id and not is_loopback_host(host):
         raise ConfigError(
             f"MCEM_BOT_HOST={host} is not a loopback address, but no bot app id is set: anonymous local "
             "mode binds to 127.0.0.1 only. Set CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID "
@@ -106,7 +106,7 @@ def _auto_analyze(environ: Mapping[str, str]) -> tuple[str, str] | None:
             "MCEM_AUTO_ANALYZE is on but MCEM_PUBLIC_URL is not set to the bot's public base URL "
             "(https://<host>): Microsoft Graph posts transcript notifications to <it>/api/notifications."
         )
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
         raise ConfigError(
             f"MCEM_PUBLIC_URL={public} uses http: Microsoft Graph delivers notifications only over https."
         )
@@ -117,15 +117,6 @@ def _auto_analyze(environ: Mapping[str, str]) -> tuple[str, str] | None:
             "is on: generate one with `python -c 'import secrets; print(secrets.token_urlsafe(32))'`."
         )
     return public, state
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _int(

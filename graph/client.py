@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from urllib.parse import urlparse
 
 from azure.core.credentials import TokenCredential
@@ -13,19 +12,11 @@ from msgraph_core.authentication import AzureIdentityAuthenticationProvider
 
 from graph.credentials import StaticTokenCredential
 from mcem.errors import ConfigError
+from mcem.loopback import is_loopback_host
 
 __all__ = ["GRAPH_SCOPES", "graph_client", "make_graph_client"]
 
 GRAPH_SCOPES = ["https://graph.microsoft.com/.default"]
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def make_graph_client(
@@ -44,7 +35,7 @@ def make_graph_client(
     base_url = base_url.rstrip("/")  # a trailing slash makes every SDK path 404
     parsed = urlparse(base_url)
     host = parsed.hostname or ""
-    if parsed.scheme == "http" and not _is_loopback(host):
+    if parsed.scheme == "http" and not is_loopback_host(host):
         raise ConfigError(f"{base_url} uses http: only a loopback emulator may; use https for anything else.")
     if parsed.scheme not in ("http", "https") or not host:
         raise ConfigError(f"{base_url!r} is not a Graph base URL: use e.g. http://127.0.0.1:5090/v1.0.")

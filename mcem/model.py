@@ -79,7 +79,7 @@ class Person(_Model):
     side: Side = Side.unknown
 
     def label(self) -> str:
-        """"Name, Role" or just the name — the template's "(Name & Role)"."""
+        """The template's "(Name & Role)": "Name, Role", or just the name."""
         return f"{self.name}, {self.role}" if self.role else self.name
 
 
