@@ -134,6 +134,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("interrupted; nothing was written")
         return 130
+    except BrokenPipeError:
+        # The reader of our output went away (`mcem analyze ... | head`); the files are written.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 async def _analyze_command(args: argparse.Namespace, environ: Mapping[str, str]) -> int:

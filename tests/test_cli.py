@@ -211,3 +211,30 @@ def test_unreadable_date_is_a_usage_error(shared_dir: Path, tmp_path: Path) -> N
     assert result.returncode == 2
     assert "YYYY-MM-DD" in result.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_a_closed_pipe_is_not_a_traceback(shared_dir: Path, tmp_path: Path) -> None:
+    """`mcem analyze ... | head -1`: the reader leaves early; the files are still all there."""
+    env = {k: v for k, v in os.environ.items() if k not in _LLM_VARS}
+    out = tmp_path / "piped"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mcem.cli",
+            "analyze",
+            str(shared_dir / "transcripts" / "ami-IS1000a.vtt"),
+            "--out",
+            str(out),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env=env,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # like `head` exiting before the paths are printed
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0
+    assert "Traceback" not in stderr
+    assert {p.name for p in out.iterdir()} == {"analysis.md", "analysis.docx", "analysis.json", "card.json"}

@@ -32,3 +32,14 @@ def test_runs_without_stage_evidence_become_named_topics_in_order() -> None:
 def test_no_topics_when_everything_belongs_to_a_stage_or_is_small_talk() -> None:
     t = chat([("A", "Our biggest challenge is manual reporting."), ("A", "Okay, thanks."), ("A", "Yes.")])
     assert side_topics(score_utterances(t.utterances, range(3)), t.speakers) == []
+
+
+def test_each_topic_carries_its_most_telling_sentence_verbatim() -> None:
+    t = chat(LINES)
+    topics = side_topics(score_utterances(t.utterances, range(len(t.utterances))), t.speakers)
+    said = {u.text for u in t.utterances}
+    assert all(tpc.lead in said for tpc in topics)
+    first, second = topics
+    # The flood run's distinctive words (flood, Saltillo, warehouse) meet in one sentence.
+    assert "flood" in first.lead and "Saltillo" in first.lead and "warehouse" in first.lead
+    assert "Wrocław" in second.lead

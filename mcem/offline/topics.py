@@ -18,6 +18,7 @@ from mcem.offline.scoring import Scored
 
 _MIN_WORDS = 8
 _RUN_MAX = 4
+_LEAD_MAX_WORDS = 40
 _TOKEN = re.compile(r"[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)*")
 
 WEAK = words(
@@ -49,6 +50,7 @@ class Topic:
     keywords: list[str]
     remarks: int
     weight: float
+    lead: str = ""  # the run's most telling sentence, verbatim: what the reader quotes back
 
 
 def side_topics(scored: list[Scored], speakers: list[str], limit: int = 5) -> list[Topic]:
@@ -90,9 +92,22 @@ def side_topics(scored: list[Scored], speakers: list[str], limit: int = 5) -> li
         who = Counter(sc.sentence.speaker for sc in run).most_common(1)[0][0]
         keywords = [surface[k].most_common(1)[0][0] for k in best]
         weight = sum(scores[k] for k in best)
-        out.append(Topic(run[0].sentence.start, who, keywords, len(run), round(weight, 3)))
+        lead = _lead_sentence(run, {k: scores[k] for k in best})
+        out.append(Topic(run[0].sentence.start, who, keywords, len(run), round(weight, 3), lead))
     strongest = sorted(out, key=lambda t: (-t.weight, t.start))[:limit]
     return sorted(strongest, key=lambda t: t.start)
+
+
+def _lead_sentence(run: list[Scored], key_scores: dict[str, float]) -> str:
+    """The sentence that carries most of the run's distinctive words; a quotable length wins ties."""
+
+    def score(sc: Scored) -> tuple[float, int]:
+        keys = {_key(t) for t in _TOKEN.findall(sc.sentence.text)}
+        quotable = 0 if sc.sentence.words <= _LEAD_MAX_WORDS else 1
+        return (-sum(v for k, v in key_scores.items() if k in keys), quotable)
+
+    best = min(run, key=score)
+    return best.sentence.text if best.sentence.words <= _LEAD_MAX_WORDS else ""
 
 
 def _key(raw: str) -> str:

@@ -19,6 +19,7 @@ from mcem.offline.findings import Findings
 from mcem.offline.people import join_names
 from mcem.offline.scoring import Scored
 from mcem.offline.sentiment import Tone
+from mcem.offline.topics import Topic
 from mcem.transcript import format_timestamp
 
 _OPENERS = (
@@ -282,8 +283,13 @@ def company_sentiment(name: str, t: Tone) -> CompanySentiment:
 
 
 def topics(f: Findings) -> list[str]:
-    return [
-        f"Around {format_timestamp(t.start)}, {t.speaker} talked about {join_names(t.keywords)} "
-        f"({t.remarks} {plural(t.remarks, 'remark')} outside the MCEM stages)."
-        for t in f.topics
-    ]
+    return [_topic_line(t) for t in f.topics]
+
+
+def _topic_line(t: Topic) -> str:
+    said = f": “{t.lead}”" if t.lead else ""
+    return (
+        f"Around {format_timestamp(t.start)}, {t.speaker} raised {join_names(t.keywords)} "
+        f"({t.remarks} {plural(t.remarks, 'remark')} outside the MCEM stages){said}"
+        + ("" if t.lead.endswith((".", "!", "?")) else ".")
+    )
