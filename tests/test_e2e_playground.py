@@ -318,8 +318,10 @@ def test_demo_prints_the_url_and_stops_everything_on_ctrl_c(tmp_path: Path) -> N
             assert demo.poll() is None and time.monotonic() < deadline, out.read_text()
             time.sleep(0.2)
         printed = out.read_text()
-        urls = re.findall(r"http://(?:localhost|127\.0\.0\.1):\d+", printed)
+        # Playground, bot and emulator; the emulator again in the automatic-analysis curl line.
+        urls = sorted(set(re.findall(r"http://(?:localhost|127\.0\.0\.1):\d+", printed)))
         assert len(urls) == 3 and "analyze last meeting" in printed
+        assert "/_emulator/transcripts" in printed
         for url in urls:
             assert _answers(url), f"{url} is not up"
         demo.send_signal(signal.SIGINT)  # what Ctrl-C sends
