@@ -35,12 +35,12 @@ $(VENV)/.installed: pyproject.toml
 node: node_modules/.installed
 
 node_modules/.installed: package.json package-lock.json
-	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 20+ (apt-get install -y nodejs npm)"; exit 1; }
+	@sh scripts/ensure_node.sh
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 chromium:
-	@bash scripts/ensure_chromium.sh
+	@sh scripts/ensure_chromium.sh
 
 clean:
 	rm -rf $(VENV) node_modules out test-artifacts .pytest_cache
