@@ -177,3 +177,51 @@ async def test_no_entra_sign_in_is_an_auth_error_not_a_traceback(stub: stubs.Ope
     assert error is not None and error.kind == "auth" and "az login" in str(error)
     assert stub.received == [] and stub.refused == 0  # nothing was sent without a token
     assert credential.closed
+
+
+# -- reasoning models (o-series, gpt-5): max_completion_tokens, no temperature --------------------
+
+NEW_API = "2024-12-01-preview"
+
+
+async def test_reasoning_sends_max_completion_tokens_and_no_temperature(stub: stubs.OpenAIStub) -> None:
+    stub.reasoning = True
+    env = {**stubs.azure_env(stub, reasoning="on", max_output_tokens="20000"),
+           "AZURE_OPENAI_API_VERSION": NEW_API}  # fmt: skip
+    analysis = await _analyze(env)
+    (sent,) = stub.received
+    assert sent.body["max_completion_tokens"] == 20000
+    assert "max_tokens" not in sent.body and "temperature" not in sent.body
+    assert sent.query["api-version"] == NEW_API and analysis.meta.engine == "llm"
+    # The fixture also asserts the body met the published 2024-10-21 request schema.
+
+
+async def test_max_completion_tokens_is_in_the_ga_spec_for_other_models(stub: stubs.OpenAIStub) -> None:
+    # The 2024-10-21 spec defines max_completion_tokens; a non-reasoning model keeps its temperature.
+    await _analyze(stubs.azure_env(stub, token_parameter="max_completion_tokens", temperature="0.3"))
+    (sent,) = stub.received
+    assert sent.query["api-version"] == "2024-10-21"
+    assert sent.body["max_completion_tokens"] == 8000 and sent.body["temperature"] == 0.3
+    assert "max_tokens" not in sent.body
+
+
+async def test_max_tokens_refused_by_a_reasoning_model_names_the_setting(stub: stubs.OpenAIStub) -> None:
+    stub.reasoning = True
+    error = await _failure({**stubs.azure_env(stub, max_retries="3"), "AZURE_OPENAI_API_VERSION": NEW_API})
+    assert error.kind == "config" and "MCEM_LLM_REASONING=on" in str(error) and "'max_tokens'" in str(error)
+    assert "AZURE_OPENAI_API_VERSION" not in str(error)  # the version was already new enough
+    assert len(stub.received) == 1  # a 400 is final, never retried
+
+
+async def test_temperature_refused_on_the_openai_path_names_the_setting(stub: stubs.OpenAIStub) -> None:
+    stub.reasoning = True
+    env = {"OPENAI_BASE_URL": stub.openai_base_url, "OPENAI_API_KEY": stub.api_key, "MCEM_MODEL": "o3-mini",
+           "MCEM_LLM_TOKEN_PARAMETER": "max_completion_tokens"}  # fmt: skip
+    error = await _failure(env)
+    assert error.kind == "config" and "'temperature'" in str(error) and "MCEM_LLM_REASONING=on" in str(error)
+
+
+async def test_reasoning_model_on_the_ga_version_names_the_version_needed(stub: stubs.OpenAIStub) -> None:
+    stub.reasoning = True
+    error = await _failure(stubs.azure_env(stub))  # default 2024-10-21, max_tokens
+    assert error.kind == "config" and NEW_API in str(error)

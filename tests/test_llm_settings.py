@@ -100,5 +100,46 @@ def test_env_example_lists_every_llm_variable() -> None:
         "MCEM_LLM_CHUNK_TOKENS",
         "MCEM_LLM_CONCURRENCY",
         "MCEM_LLM_TEMPERATURE",
+        "MCEM_LLM_DEADLINE",
+        "MCEM_LLM_REASONING",
+        "MCEM_LLM_TOKEN_PARAMETER",
     ):
         assert f"{name}=" in text, name
+
+
+def test_reasoning_on_azure_needs_a_version_that_serves_reasoning_models() -> None:
+    with pytest.raises(ConfigError) as caught:
+        llm_settings_from_env({**AZURE, "MCEM_LLM_REASONING": "on"})
+    assert "AZURE_OPENAI_API_VERSION=2024-12-01-preview" in str(caught.value) and "2024-10-21" in str(
+        caught.value
+    )
+    for version in ("2024-12-01-preview", "2025-04-01-preview", "preview"):
+        s = llm_settings_from_env({**AZURE, "MCEM_LLM_REASONING": "on", "AZURE_OPENAI_API_VERSION": version})
+        assert s is not None and s.reasoning and s.token_parameter == "max_completion_tokens"
+
+
+def test_reasoning_and_token_parameter_defaults_and_conflicts() -> None:
+    plain = llm_settings_from_env(AZURE)
+    assert plain is not None and (plain.reasoning, plain.token_parameter) == (False, "max_tokens")
+    local = llm_settings_from_env({"OPENAI_API_KEY": "k", "MCEM_LLM_REASONING": "on"})
+    assert local is not None and local.reasoning and local.token_parameter == "max_completion_tokens"
+    bad = {
+        "MCEM_LLM_REASONING": "maybe",
+        "MCEM_LLM_TOKEN_PARAMETER": "max_output_tokens",
+    }
+    for name, value in bad.items():
+        with pytest.raises(ConfigError, match=name):
+            llm_settings_from_env({"OPENAI_API_KEY": "k", name: value})
+    with pytest.raises(ConfigError, match="reject max_tokens"):
+        llm_settings_from_env(
+            {"OPENAI_API_KEY": "k", "MCEM_LLM_REASONING": "on", "MCEM_LLM_TOKEN_PARAMETER": "max_tokens"}
+        )
+
+
+def test_deadline_default_and_bounds() -> None:
+    s = llm_settings_from_env({"OPENAI_API_KEY": "k"})
+    assert s is not None and s.deadline == 300
+    s = llm_settings_from_env({"OPENAI_API_KEY": "k", "MCEM_LLM_DEADLINE": "45"})
+    assert s is not None and s.deadline == 45
+    with pytest.raises(ConfigError, match="MCEM_LLM_DEADLINE must be at least"):
+        llm_settings_from_env({"OPENAI_API_KEY": "k", "MCEM_LLM_DEADLINE": "0"})

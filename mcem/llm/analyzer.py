@@ -19,6 +19,7 @@ from mcem.llm.calls import CallStats, Message, structured_call
 from mcem.llm.client import TokenProvider, make_client
 from mcem.llm.compact import CompactTranscript, compact, context_block
 from mcem.llm.prompts import fill, load, prompt_version, system_prompt
+from mcem.llm.retry import Deadline, deadline_error
 from mcem.llm.schema import analysis_schema
 from mcem.llm.settings import LLMSettings
 from mcem.llm.tokens import count_tokens
@@ -62,6 +63,23 @@ class LLMAnalyzer:
     async def analyze(
         self, transcript: Transcript, context: MeetingContext, progress: Progress | None = None
     ) -> Analysis:
+        """The analysis, or LLMError; never longer than MCEM_LLM_DEADLINE, every retry included."""
+        deadline = Deadline(self.settings.deadline)
+        try:
+            # Retries already stop short of the deadline; this also bounds the local work and a
+            # reply that trickles in slower than the per-read timeout would notice.
+            async with asyncio.timeout(self.settings.deadline):
+                return await self._analyze(transcript, context, progress, deadline)
+        except TimeoutError:
+            raise deadline_error(self.settings) from None
+
+    async def _analyze(
+        self,
+        transcript: Transcript,
+        context: MeetingContext,
+        progress: Progress | None,
+        deadline: Deadline,
+    ) -> Analysis:
         report = progress or (lambda _step: None)
         stats = self.last_stats = CallStats()
         view = await asyncio.to_thread(compact, transcript, context)
@@ -75,7 +93,7 @@ class LLMAnalyzer:
         if stats.transcript_tokens > self.settings.chunk_tokens:
             from mcem.llm.chunking import map_reduce
 
-            return await map_reduce(self, view, meeting, parse, stats, report)
+            return await map_reduce(self, view, meeting, parse, stats, report, deadline)
 
         report("Asking the language model")
         messages: list[Message] = [
@@ -96,6 +114,7 @@ class LLMAnalyzer:
             schema=analysis_schema(),
             parse=parse,
             stats=stats,
+            deadline=deadline,
         )
 
 

@@ -2,8 +2,9 @@
 
 Invalid output gets exactly one re-ask carrying the validation errors; a second failure raises
 LLMError(kind="invalid_output") with the raw reply kept for diagnosis. Every SDK failure maps to an
-LLMError with one user-facing line. Retries of 429/5xx/timeouts are the SDK's own (bounded by
-``max_retries``, honouring Retry-After); this module adds none, so attempts never multiply.
+LLMError with one user-facing line. Retries of 429/5xx/timeouts are mcem.llm.retry's (bounded by
+``max_retries`` and the analysis deadline, honouring Retry-After); the SDK's are off, so attempts
+never multiply.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from typing import Any, TypeVar
 
 import jsonschema
 import openai
+from openai.types.chat import ChatCompletion
 from pydantic import ValidationError
 
 from mcem.errors import LLMError
 from mcem.llm.prompts import fill, load
+from mcem.llm.retry import Deadline, with_retries
 from mcem.llm.schema import Schema
-from mcem.llm.settings import LLMSettings
+from mcem.llm.settings import REASONING_MIN_AZURE_API_VERSION, LLMSettings, serves_reasoning
 from mcem.llm.tokens import count_tokens
 
 log = logging.getLogger(__name__)
@@ -55,13 +58,17 @@ async def structured_call(
     schema: Schema,
     parse: Callable[[dict[str, Any]], T],
     stats: CallStats,
+    deadline: Deadline | None = None,
 ) -> T:
-    """Ask, validate, re-ask once on invalid output, return ``parse(reply)``."""
+    """Ask, validate, re-ask once on invalid output, return ``parse(reply)``.
+
+    ``deadline`` bounds every attempt and retry; without one, this call gets MCEM_LLM_DEADLINE.
+    """
     validator = _validator(schema_name, schema)
     conversation = list(messages)
     raw = ""
     for attempt in (1, 2):
-        raw = await _complete(client, settings, conversation, schema_name, schema, stats)
+        raw = await _complete(client, settings, conversation, schema_name, schema, stats, deadline)
         try:
             data = json.loads(raw)
             errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
@@ -104,24 +111,31 @@ async def _complete(
     schema_name: str,
     schema: Schema,
     stats: CallStats,
+    deadline: Deadline | None,
 ) -> str:
     sent = sum(count_tokens(m["content"]) for m in messages)
     stats.calls += 1
     stats.tokens_sent += sent
     stats.per_call.append(sent)
-    try:
-        response = await client.chat.completions.create(
+    limits: dict[str, Any] = {settings.token_parameter: settings.max_output_tokens}
+    if not settings.reasoning:  # reasoning models accept only their default temperature
+        limits["temperature"] = settings.temperature
+
+    async def request(seconds: float) -> ChatCompletion:
+        return await client.chat.completions.create(
             model=settings.model,
             messages=messages,  # type: ignore[arg-type]
             response_format={
                 "type": "json_schema",
                 "json_schema": {"name": schema_name, "schema": schema, "strict": True},
             },
-            temperature=settings.temperature,
-            max_tokens=settings.max_output_tokens,
+            timeout=seconds,
+            **limits,
         )
-    except openai.APIError as exc:
-        raise _map_error(exc, settings) from None
+
+    response = await with_retries(
+        request, settings, deadline or Deadline(settings.deadline), lambda exc: _map_error(exc, settings)
+    )
     if response.usage is not None:
         stats.usage_prompt_tokens += response.usage.prompt_tokens
         stats.usage_completion_tokens += response.usage.completion_tokens
@@ -188,6 +202,13 @@ def _map_error(exc: openai.APIError, settings: LLMSettings) -> LLMError:
         )
     if status == 400 and _is_content_filter(exc):
         return LLMError(_FILTERED, kind="content_filter")
+    if status == 400 and (rejected := _reasoning_parameter(exc)):
+        return LLMError(
+            f"The model rejected {rejected!r} (HTTP 400), as reasoning models (o-series, gpt-5) do: "
+            "set MCEM_LLM_REASONING=on, which sends max_completion_tokens and no temperature"
+            f"{_version_hint(settings)}.",
+            kind="config",
+        )
     if status >= 500:
         return LLMError(
             f"The language model service is unavailable (HTTP {status}) after "
@@ -210,6 +231,26 @@ def _service_message(exc: openai.APIStatusError) -> str:
         return ""
     line = " ".join(message.split()).rstrip(".")
     return line if len(line) <= 200 else line[:199] + "…"
+
+
+def _reasoning_parameter(exc: openai.APIStatusError) -> str:
+    """The parameter a reasoning model refused (max_tokens, temperature), or "" for other 400s."""
+    body = exc.body if isinstance(exc.body, dict) else {}
+    error = body.get("error", body)
+    error = error if isinstance(error, dict) else {}
+    param = str(getattr(exc, "param", None) or error.get("param") or "")
+    code = str(getattr(exc, "code", None) or error.get("code") or "")
+    if param in ("max_tokens", "temperature") and code in ("unsupported_parameter", "unsupported_value"):
+        return param
+    # Some gateways drop param and code but keep the service's sentence.
+    message = str(error.get("message") or "")
+    return "max_tokens" if "'max_tokens'" in message and "max_completion_tokens" in message else ""
+
+
+def _version_hint(settings: LLMSettings) -> str:
+    if settings.provider != "azure" or serves_reasoning(settings.api_version):
+        return ""
+    return f" and AZURE_OPENAI_API_VERSION={REASONING_MIN_AZURE_API_VERSION} or later"
 
 
 def _is_content_filter(exc: openai.APIStatusError) -> bool:

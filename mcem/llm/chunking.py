@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from mcem.llm.calls import CallStats, Message, structured_call
 from mcem.llm.compact import CompactLine, CompactTranscript
 from mcem.llm.prompts import fill, load, system_prompt
+from mcem.llm.retry import Deadline
 from mcem.llm.schema import ANALYSIS_EXCLUDED, analysis_schema, strict_schema
 from mcem.llm.tokens import count_tokens
 from mcem.model import Analysis, Quote, Role, Stage
@@ -92,6 +93,7 @@ async def map_reduce(
     parse: Callable[[dict[str, Any]], Analysis],
     stats: CallStats,
     report: Progress,
+    deadline: Deadline | None = None,
 ) -> Analysis:
     settings = analyzer.settings
     chunks = await asyncio.to_thread(split, view.lines, settings.chunk_tokens)
@@ -128,6 +130,7 @@ async def map_reduce(
                 schema=schema,
                 parse=lambda d: _part(d, view, chunk),
                 stats=stats,
+                deadline=deadline,
             )
         done += 1
         report(f"Read part {done} of {len(chunks)}")
@@ -172,6 +175,7 @@ async def map_reduce(
         schema=analysis_schema(),
         parse=parse,
         stats=stats,
+        deadline=deadline,
     )
 
 

@@ -59,7 +59,8 @@ def make_client(settings: LLMSettings, *, token_provider: TokenProvider | None =
 
     ``token_provider`` replaces Entra ID sign-in (tests pass a callable; production leaves it None).
     """
-    common = {"timeout": settings.timeout, "max_retries": settings.max_retries}
+    # Retries are mcem.llm.retry's, bounded by the analysis deadline; the SDK's would not be.
+    common = {"timeout": settings.timeout, "max_retries": 0}
     if settings.provider == "azure":
         if settings.api_key:
             return openai.AsyncAzureOpenAI(

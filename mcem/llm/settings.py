@@ -13,13 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from mcem.errors import ConfigError
 
 # The newest generally-available data-plane version; also the one ../shared/specs describes.
 DEFAULT_AZURE_API_VERSION = "2024-10-21"
 DEFAULT_OPENAI_MODEL = "gpt-4o"
+# Azure serves reasoning models (o1, o3-mini, ...) with structured outputs from this version on;
+# ``max_completion_tokens`` itself is already in 2024-10-21, but those deployments are not.
+REASONING_MIN_AZURE_API_VERSION = "2024-12-01-preview"
+TokenParameter = Literal["max_tokens", "max_completion_tokens"]
 ENTRA_SCOPE = "https://cognitiveservices.azure.com/.default"
 
 
@@ -36,7 +40,10 @@ class LLMSettings:
     max_output_tokens: int = 8000
     chunk_tokens: int = 24000  # transcript tokens above which the meeting is split
     concurrency: int = 4  # parallel chunk calls
-    temperature: float = 0.2
+    temperature: float = 0.2  # not sent to reasoning models, which accept only their default
+    deadline: float = 300.0  # seconds for one whole analysis, every call and retry included
+    reasoning: bool = False  # o-series / gpt-5: max_completion_tokens, no temperature
+    token_parameter: TokenParameter = "max_tokens"
 
     @property
     def uses_entra_id(self) -> bool:
@@ -61,7 +68,7 @@ def llm_settings_from_env(environ: Mapping[str, str]) -> LLMSettings | None:
 
     endpoint, deployment = get("AZURE_OPENAI_ENDPOINT"), get("AZURE_OPENAI_DEPLOYMENT")
     openai_key, base_url, model = get("OPENAI_API_KEY"), get("OPENAI_BASE_URL"), get("MCEM_MODEL")
-    tuning = _tuning(get)
+    tuning: dict[str, Any] = {**_tuning(get), **_model_family(get)}
 
     if endpoint or deployment:
         if not endpoint:
@@ -75,11 +82,18 @@ def llm_settings_from_env(environ: Mapping[str, str]) -> LLMSettings | None:
             raise ConfigError(
                 f"AZURE_OPENAI_ENDPOINT must be a URL like https://NAME.openai.azure.com, not {endpoint!r}."
             )
+        api_version = get("AZURE_OPENAI_API_VERSION") or DEFAULT_AZURE_API_VERSION
+        if tuning.get("reasoning") and not serves_reasoning(api_version):
+            raise ConfigError(
+                f"MCEM_LLM_REASONING=on needs AZURE_OPENAI_API_VERSION={REASONING_MIN_AZURE_API_VERSION} "
+                f"or later (Azure serves reasoning models with structured outputs from there), not "
+                f"{api_version}: set it."
+            )
         return LLMSettings(
             provider="azure",
             model=deployment,
             endpoint=endpoint.rstrip("/"),
-            api_version=get("AZURE_OPENAI_API_VERSION") or DEFAULT_AZURE_API_VERSION,
+            api_version=api_version,
             api_key=get("AZURE_OPENAI_API_KEY"),
             **tuning,
         )
@@ -119,6 +133,7 @@ def _tuning(get: Callable[[str], str]) -> dict[str, float | int]:
         "chunk_tokens": ("MCEM_LLM_CHUNK_TOKENS", int, 500),
         "concurrency": ("MCEM_LLM_CONCURRENCY", int, 1),
         "temperature": ("MCEM_LLM_TEMPERATURE", float, 0.0),
+        "deadline": ("MCEM_LLM_DEADLINE", float, 0.5),
     }
     for key, (name, kind, minimum) in specs.items():
         raw = get(name)
@@ -132,3 +147,33 @@ def _tuning(get: Callable[[str], str]) -> dict[str, float | int]:
             raise ConfigError(f"{name} must be at least {minimum:g}, not {raw}.")
         out[key] = value
     return out
+
+
+_ON, _OFF = ("1", "on", "true", "yes"), ("0", "off", "false", "no", "")
+
+
+def _model_family(get: Callable[[str], str]) -> dict[str, Any]:
+    """MCEM_LLM_REASONING and MCEM_LLM_TOKEN_PARAMETER: what the model accepts for its output limit."""
+    raw = get("MCEM_LLM_REASONING").lower()
+    if raw not in _ON + _OFF:
+        raise ConfigError(f"MCEM_LLM_REASONING must be on or off, not {raw!r}.")
+    reasoning = raw in _ON
+    parameter = get("MCEM_LLM_TOKEN_PARAMETER") or ("max_completion_tokens" if reasoning else "max_tokens")
+    if parameter not in ("max_tokens", "max_completion_tokens"):
+        raise ConfigError(
+            f"MCEM_LLM_TOKEN_PARAMETER must be max_tokens or max_completion_tokens, not {parameter!r}."
+        )
+    if reasoning and parameter == "max_tokens":
+        raise ConfigError(
+            "MCEM_LLM_REASONING=on with MCEM_LLM_TOKEN_PARAMETER=max_tokens: reasoning models reject "
+            "max_tokens; remove MCEM_LLM_TOKEN_PARAMETER."
+        )
+    return {"reasoning": reasoning, "token_parameter": parameter}
+
+
+def serves_reasoning(api_version: str) -> bool:
+    """Dated versions before 2024-12-01 lack reasoning models; undated ones ("preview") are newer."""
+    date = api_version[:10]
+    if len(date) != 10 or not date.replace("-", "").isdigit():
+        return True
+    return date >= REASONING_MIN_AZURE_API_VERSION[:10]

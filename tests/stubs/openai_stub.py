@@ -30,6 +30,7 @@ from tests.stubs import openai_spec
 from tests.stubs.llm_replies import answer_for, poisoned
 
 API_KEY = "stub-api-key"
+REASONING_API_VERSION = "2024-12-01-preview"
 BEARER_TOKEN = "stub-entra-token"
 
 
@@ -106,8 +107,12 @@ class OpenAIStub:
         bearer_token: str = BEARER_TOKEN,
         latency: float = 0.0,
         default: Callable[[dict[str, Any]], Reply] | None = None,
+        reasoning: bool = False,
     ) -> None:
         self.api_key, self.bearer_token, self.latency = api_key, bearer_token, latency
+        # A reasoning deployment (o-series, gpt-5): refuses max_tokens and a temperature, and on
+        # Azure is served only from REASONING_API_VERSION on; answers as the real service does.
+        self.reasoning = reasoning
         self.default = default or (lambda _body: valid())
         self.script: deque[Reply] = deque()
         self.received: list[Received] = []
@@ -190,6 +195,9 @@ class OpenAIStub:
             return self._reject(400, bad[0], "invalid_request")
         record = Received(request.path, dict(request.query), auth, body, arrived)
         self.received.append(record)
+        refused = self._reasoning_refusal(request, body) if self.reasoning else None
+        if refused is not None:
+            return refused
         reply = self.script.popleft() if self.script else self.default(body)
         if reply.status != 200:
             response = self._error(reply.status, reply.error_code, reply.message, reply.headers)
@@ -205,6 +213,30 @@ class OpenAIStub:
             await asyncio.sleep(wait)
         record.answered = time.monotonic()
         return response
+
+    def _reasoning_refusal(self, request: web.Request, body: dict[str, Any]) -> web.Response | None:
+        version = request.query.get("api-version", "")
+        if request.path.startswith("/openai/") and version[:10] < REASONING_API_VERSION[:10]:
+            deployment = request.match_info.get("deployment", "")
+            return self._error(400, "BadRequest", f"Model {deployment} is enabled only for api versions "
+                               f"{REASONING_API_VERSION} and later")  # fmt: skip
+        if "max_tokens" in body:
+            return self._error(
+                400,
+                "unsupported_parameter",
+                "Unsupported parameter: 'max_tokens' is not supported with this model. "
+                "Use 'max_completion_tokens' instead.",
+                param="max_tokens",
+            )
+        if body.get("temperature", 1) != 1:
+            return self._error(
+                400,
+                "unsupported_value",
+                f"Unsupported value: 'temperature' does not support {body['temperature']} with this "
+                "model. Only the default (1) value is supported.",
+                param="temperature",
+            )
+        return None
 
     # -- responses ---------------------------------------------------------------------------
     def _completion(self, body: dict[str, Any], content: str | None, reply: Reply) -> web.Response:
@@ -233,9 +265,17 @@ class OpenAIStub:
         return web.json_response(payload, headers={"apim-request-id": "stub"})
 
     def _error(
-        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        headers: dict[str, str] | None = None,
+        *,
+        param: str | None = None,
     ) -> web.Response:
         payload: dict[str, Any] = {"error": {"code": code, "message": message}}
+        if param is not None:
+            payload["error"].update(param=param, type="invalid_request_error")
         if code == "content_filter":
             payload["error"]["param"] = "prompt"
             payload["error"]["inner_error"] = {"code": "ResponsibleAIPolicyViolation"}
