@@ -30,10 +30,12 @@ from microsoft_agents.hosting.core import (
 from bot.handlers import register_handlers
 from bot.jobs import JobRunner
 from bot.notifications import NOTIFICATIONS, SubscriptionKeeper, TranscriptNotifications
+from bot.ownership import run_while_owner
 from bot.proactive import register_state_hooks
 from bot.services import Services
 from bot.settings import BotSettings
 from bot.state import BotState, SqliteState
+from bot.state_azure import AzureTableState
 
 __all__ = ["AGENT_APP", "KEEPER", "NOTIFICATIONS", "RUNNER", "STATE", "create_app"]
 
@@ -53,7 +55,7 @@ def create_app(
     """``state``: a store the caller opened and closes; by default the SQLite file of the settings,
     opened at start-up and closed at clean-up."""
     owned = state is None
-    store: BotState = state if state is not None else SqliteState(settings.state_path)
+    store: BotState = state if state is not None else _store(settings)
     connections = _connections(settings)
     adapter = CloudAdapter(connection_manager=connections)
     agent_app = AgentApplication[TurnState](
@@ -101,13 +103,15 @@ def create_app(
     background: list[asyncio.Task[None]] = []
 
     async def warm_up(_app: web.Application) -> None:
-        if isinstance(store, SqliteState):
+        if isinstance(store, SqliteState | AzureTableState):
             await store.start()
         background.append(asyncio.create_task(asyncio.to_thread(services.warm_up)))
         if keeper is not None:
             # Graph validates the notification URL before it answers, so this runs beside the
             # server's start rather than before it; it retries until the bot is reachable.
-            background.append(asyncio.create_task(keeper.run(), name="transcript-subscription"))
+            # With several instances only the lease's holder keeps the subscription (bot/ownership.py).
+            owner = run_while_owner(store, keeper.setting_key, keeper.run)
+            background.append(asyncio.create_task(owner, name="transcript-subscription"))
 
     async def close(_app: web.Application) -> None:
         for task in background[1:]:
@@ -149,6 +153,16 @@ def _keeper(settings: BotSettings, services: Services, state: BotState) -> Subsc
         client_state=settings.notification_client_state,
     )
     return SubscriptionKeeper(subscription, state)
+
+
+def _store(settings: BotSettings) -> BotState:
+    if settings.state_backend == "azure":
+        return AzureTableState(
+            connection_string=settings.state_connection_string,
+            table_url=settings.state_table_url,
+            prefix=settings.state_table_prefix,
+        )
+    return SqliteState(settings.state_path)
 
 
 def _connections(settings: BotSettings) -> Connections:

@@ -42,6 +42,12 @@ class BotSettings:
     max_jobs: int = 4  # analyses running at the same time
     # Durable state (bot/state.py): an SQLite file; ":memory:" forgets everything at exit.
     state_path: str = DEFAULT_STATE_PATH
+    # "azure" for several instances: Azure Table Storage (bot/state_azure.py), reached with a
+    # connection string or, with a table URL, the app's managed identity.
+    state_backend: str = "sqlite"
+    state_connection_string: str = field(default="", repr=False)
+    state_table_url: str = ""
+    state_table_prefix: str = "mcem"
     # Automatic analysis after a call (bot/notifications.py): a Graph subscription on transcripts
     # delivering to <public_url>/api/notifications, accepted only with this client state.
     auto_analyze: bool = False
@@ -79,6 +85,7 @@ def settings_from_env(environ: Mapping[str, str]) -> BotSettings:
     auto = _auto_analyze(environ)
     return BotSettings(
         state_path=environ.get("MCEM_STATE_PATH", "").strip() or DEFAULT_STATE_PATH,
+        **_state_backend(environ),
         auto_analyze=auto is not None,
         public_url=auto[0] if auto else "",
         notification_client_state=auto[1] if auto else "",
@@ -117,6 +124,35 @@ def _auto_analyze(environ: Mapping[str, str]) -> tuple[str, str] | None:
             "is on: generate one with `python -c 'import secrets; print(secrets.token_urlsafe(32))'`."
         )
     return public, state
+
+
+def _state_backend(environ: Mapping[str, str]) -> dict[str, str]:
+    backend = environ.get("MCEM_STATE_BACKEND", "").strip().lower() or "sqlite"
+    if backend not in ("sqlite", "azure"):
+        raise ConfigError(
+            f"MCEM_STATE_BACKEND={backend!r} is not sqlite or azure: sqlite for one instance, "
+            "azure (Table Storage) for several."
+        )
+    conn = environ.get("MCEM_STATE_CONNECTION_STRING", "").strip()
+    url = environ.get("MCEM_STATE_TABLE_URL", "").strip().rstrip("/")
+    if backend == "azure":
+        if bool(conn) == bool(url):
+            raise ConfigError(
+                "MCEM_STATE_BACKEND=azure needs exactly one of MCEM_STATE_CONNECTION_STRING or "
+                "MCEM_STATE_TABLE_URL (https://<account>.table.core.windows.net, with a managed identity)."
+            )
+        parts = urlsplit(url)
+        if url and (parts.scheme != "https" or not parts.hostname):
+            raise ConfigError(
+                f"MCEM_STATE_TABLE_URL={url} is not an https URL: use https://<account>.table.core.windows.net."
+            )
+    prefix = environ.get("MCEM_STATE_TABLE_PREFIX", "").strip() or "mcem"
+    return {
+        "state_backend": backend,
+        "state_connection_string": conn,
+        "state_table_url": url,
+        "state_table_prefix": prefix,
+    }
 
 
 def _int(

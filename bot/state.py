@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -55,6 +55,11 @@ CREATE TABLE IF NOT EXISTS ended_meetings (
 CREATE TABLE IF NOT EXISTS settings (
     name  TEXT PRIMARY KEY,
     value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS leases (
+    name    TEXT PRIMARY KEY,
+    holder  TEXT NOT NULL,
+    expires REAL NOT NULL          -- seconds since the epoch
 );
 """
 
@@ -108,6 +113,15 @@ class BotState(Protocol):
     async def get_setting(self, name: str) -> str | None: ...
 
     async def put_setting(self, name: str, value: str) -> None: ...
+
+    async def hold_lease(self, name: str, holder: str, ttl: timedelta) -> bool:
+        """Take or renew the lease ``name`` for ``ttl``: True while ``holder`` holds it, False
+        while another holder's lease has not expired (what makes one instance of several the owner)."""
+        ...
+
+    async def release_lease(self, name: str, holder: str) -> None:
+        """Give up the lease if ``holder`` still holds it, so another instance need not wait out its ttl."""
+        ...
 
     async def close(self) -> None: ...
 
@@ -257,6 +271,21 @@ class SqliteState:
 
     async def put_setting(self, name: str, value: str) -> None:
         await self._db.execute("INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)", (name, value))
+        await self._db.commit()
+
+    async def hold_lease(self, name: str, holder: str, ttl: timedelta) -> bool:
+        now = datetime.now(UTC).timestamp()
+        cursor = await self._db.execute(
+            "INSERT INTO leases (name, holder, expires) VALUES (?, ?, ?)"
+            " ON CONFLICT(name) DO UPDATE SET holder=excluded.holder, expires=excluded.expires"
+            " WHERE leases.holder = excluded.holder OR leases.expires <= ?",
+            (name, holder, now + ttl.total_seconds(), now),
+        )
+        await self._db.commit()
+        return cursor.rowcount == 1
+
+    async def release_lease(self, name: str, holder: str) -> None:
+        await self._db.execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))
         await self._db.commit()
 
     async def close(self) -> None:

@@ -1,16 +1,21 @@
-"""The bot's SQLite store: exactly-once claims, personal chats, runs — and all of it after a reopen."""
+"""The bot's store, SQLite and Azure Table Storage (Azurite) alike: exactly-once claims, personal
+chats, runs, leases — and all of it after a reopen ("a restart": new connections, same data)."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.state import PersonalChat, RunRecord, SqliteState, open_state
+from bot.state import BotState, PersonalChat, RunRecord, SqliteState, open_state
 from mcem.errors import ConfigError
+from tests.azurite import OpenAzure, azurite, new_prefix, open_azure  # noqa: F401 - fixtures
+
+Reopen = Callable[[], Awaitable[BotState]]
 
 REFERENCE = {
     "bot": {"id": "28:bot", "name": "MCEM"},
@@ -32,8 +37,19 @@ def run(run_id: str = "r-1") -> RunRecord:
     )
 
 
-async def test_a_transcript_is_claimed_once_even_by_racing_callers() -> None:
-    state = await open_state(":memory:")
+@pytest.fixture(params=["sqlite", "azure"])
+def reopen(request: pytest.FixtureRequest, tmp_path: Path) -> Reopen:
+    """Opens the same store again on every call, with new connections; the test closes what it opens."""
+    if request.param == "sqlite":
+        path = tmp_path / "nested" / "bot.sqlite3"  # the folder is created
+        return lambda: open_state(path)
+    open_one: OpenAzure = request.getfixturevalue("open_azure")
+    prefix = new_prefix()
+    return lambda: open_one(prefix)
+
+
+async def test_a_transcript_is_claimed_once_even_by_racing_callers(reopen: Reopen) -> None:
+    state = await reopen()
     try:
         claims = await asyncio.gather(*(state.claim_transcript("t-1", "m-1", "org-1") for _ in range(5)))
         assert sorted(claims) == [False, False, False, False, True]
@@ -46,8 +62,8 @@ async def test_a_transcript_is_claimed_once_even_by_racing_callers() -> None:
         await state.close()
 
 
-async def test_the_newest_personal_chat_wins() -> None:
-    state = await open_state(":memory:")
+async def test_the_newest_personal_chat_wins(reopen: Reopen) -> None:
+    state = await reopen()
     try:
         assert await state.personal_chat("u-1") is None
         await state.save_personal_chat(chat(conversation="a:old"))
@@ -59,9 +75,8 @@ async def test_the_newest_personal_chat_wins() -> None:
         await state.close()
 
 
-async def test_everything_survives_closing_and_reopening_the_file(tmp_path: Path) -> None:
-    path = tmp_path / "nested" / "bot.sqlite3"  # the folder is created
-    first = await open_state(path)
+async def test_everything_survives_closing_and_reopening(reopen: Reopen) -> None:
+    first = await reopen()
     await first.save_personal_chat(chat())
     await first.claim_transcript("t-1", "m-1", "org-1")
     await first.record_run(run())
@@ -69,7 +84,7 @@ async def test_everything_survives_closing_and_reopening_the_file(tmp_path: Path
     await first.put_setting("subscription", "s-1")
     await first.close()
 
-    second = await open_state(path)
+    second = await reopen()
     try:
         assert await second.personal_chat("u-1") == chat()
         assert await second.claim_transcript("t-1", "m-1", "org-1") is False
@@ -77,9 +92,17 @@ async def test_everything_survives_closing_and_reopening_the_file(tmp_path: Path
         assert await second.run("r-2") is None
         assert await second.meeting_ended("https://teams/join/1") is not None
         assert await second.get_setting("subscription") == "s-1"
+        assert await second.get_setting("other") is None
+        assert (await second.latest_run("u-1")) == run()
     finally:
         await second.close()
-    with sqlite3.connect(path) as db:  # plain SQLite: an admin can inspect it
+
+
+async def test_the_sqlite_file_is_plain_sqlite(tmp_path: Path) -> None:
+    state = await open_state(tmp_path / "bot.sqlite3")
+    await state.record_run(run())
+    await state.close()
+    with sqlite3.connect(tmp_path / "bot.sqlite3") as db:  # an admin can inspect it
         assert db.execute("SELECT COUNT(*) FROM runs").fetchone() == (1,)
 
 
@@ -95,8 +118,8 @@ async def test_use_before_start_is_a_programming_error() -> None:
         await SqliteState(":memory:").run("r-1")
 
 
-async def test_latest_run_is_the_users_newest() -> None:
-    state = await open_state(":memory:")
+async def test_latest_run_is_the_users_newest(reopen: Reopen) -> None:
+    state = await reopen()
     try:
         assert await state.latest_run("u-1") is None
         older, newer = run("r-old"), run("r-new")
@@ -109,5 +132,52 @@ async def test_latest_run_is_the_users_newest() -> None:
         latest = await state.latest_run("u-1")
         assert latest is not None and latest.run_id == "r-new"
         assert (await state.latest_run("u-2")).run_id == "r-other"  # type: ignore[union-attr]
+    finally:
+        await state.close()
+
+
+async def test_a_rerecorded_run_moves_to_its_new_time_and_requester(reopen: Reopen) -> None:
+    state = await reopen()
+    try:
+        await state.record_run(run("r-1"))
+        await state.record_run(run("r-2"))
+        moved = RunRecord(
+            **{**run("r-1").__dict__, "requester_id": "u-9", "created": datetime(2027, 1, 1, tzinfo=UTC)}
+        )
+        await state.record_run(moved)
+        assert await state.run("r-1") == moved
+        assert (await state.latest_run("u-9")) == moved
+        assert (await state.latest_run("u-1")).run_id == "r-2"  # type: ignore[union-attr]
+    finally:
+        await state.close()
+
+
+async def test_a_status_is_set_only_on_a_claimed_transcript(reopen: Reopen) -> None:
+    state = await reopen()
+    try:
+        await state.set_transcript_status("never-claimed", "delivered")
+        assert await state.transcript_status("never-claimed") is None
+        assert await state.claim_transcript("never-claimed", "m-1", "org-1") is True
+    finally:
+        await state.close()
+
+
+async def test_a_lease_has_one_holder_until_it_expires_or_is_released(reopen: Reopen) -> None:
+    state = await reopen()
+    minute, instant = timedelta(minutes=1), timedelta(microseconds=1)
+    try:
+        assert await state.hold_lease("sub", "a", minute) is True
+        assert await state.hold_lease("sub", "b", minute) is False
+        assert await state.hold_lease("sub", "a", minute) is True  # renewal by the holder
+        assert await state.hold_lease("other", "b", minute) is True  # leases are independent
+
+        await state.release_lease("sub", "b")  # not b's: nothing happens
+        assert await state.hold_lease("sub", "b", minute) is False
+        await state.release_lease("sub", "a")
+        assert await state.hold_lease("sub", "b", instant) is True
+
+        await asyncio.sleep(0.01)  # b's lease has run out: anyone may take it
+        assert await state.hold_lease("sub", "a", minute) is True
+        assert await state.hold_lease("sub", "b", minute) is False
     finally:
         await state.close()
