@@ -34,7 +34,7 @@ CREATE TABLE IF NOT EXISTS transcripts (
     transcript_id TEXT PRIMARY KEY,
     meeting_id    TEXT NOT NULL,
     organizer_id  TEXT NOT NULL,
-    status        TEXT NOT NULL,   -- claimed, delivered, no_personal_chat, not_internal, failed
+    status        TEXT NOT NULL,   -- processing (or older "claimed"), delivered, no_personal_chat, ...
     received      TEXT NOT NULL,
     updated       TEXT NOT NULL
 );
@@ -91,7 +91,21 @@ class BotState(Protocol):
     async def personal_chat(self, user_id: str) -> PersonalChat | None: ...
 
     async def claim_transcript(self, transcript_id: str, meeting_id: str, organizer_id: str) -> bool:
-        """True for the first caller with this transcript id, False for every later one."""
+        """True for the first caller with this transcript id, False for every later one.
+
+        The claim is a lease: status "processing" with ``updated`` as its time (kept fresh by
+        ``set_transcript_status``), until the handler sets a final status.
+        """
+        ...
+
+    async def retake_transcript(self, transcript_id: str, stale_before: datetime, now: datetime) -> bool:
+        """True for the one caller that takes over a transcript still "processing" whose lease was
+        last renewed before ``stale_before`` (its handler crashed); False otherwise, and always for
+        a transcript with a final status."""
+        ...
+
+    async def unfinished_transcripts(self, stale_before: datetime) -> list[tuple[str, str, str]]:
+        """(transcript id, meeting id, organizer id) of every lapsed "processing" claim, oldest first."""
         ...
 
     async def set_transcript_status(self, transcript_id: str, status: str) -> None: ...
@@ -128,6 +142,14 @@ class BotState(Protocol):
 
 def _now() -> str:
     return datetime.now(UTC).isoformat()
+
+
+def _iso(moment: datetime) -> str:
+    """As ``_now`` writes it (UTC, +00:00), so SQLite can compare the text."""
+    return moment.astimezone(UTC).isoformat()
+
+
+_UNFINISHED = "('processing', 'claimed')"
 
 
 class SqliteState:
@@ -194,11 +216,29 @@ class SqliteState:
         cursor = await self._db.execute(
             "INSERT OR IGNORE INTO transcripts"
             " (transcript_id, meeting_id, organizer_id, status, received, updated)"
-            " VALUES (?, ?, ?, 'claimed', ?, ?)",
+            " VALUES (?, ?, ?, 'processing', ?, ?)",
             (transcript_id, meeting_id, organizer_id, now, now),
         )
         await self._db.commit()
         return cursor.rowcount == 1
+
+    async def retake_transcript(self, transcript_id: str, stale_before: datetime, now: datetime) -> bool:
+        cursor = await self._db.execute(
+            "UPDATE transcripts SET status = 'processing', updated = ?"
+            " WHERE transcript_id = ? AND status IN " + _UNFINISHED + " AND updated < ?",
+            (_iso(now), transcript_id, _iso(stale_before)),
+        )
+        await self._db.commit()
+        return cursor.rowcount == 1
+
+    async def unfinished_transcripts(self, stale_before: datetime) -> list[tuple[str, str, str]]:
+        async with self._db.execute(
+            "SELECT transcript_id, meeting_id, organizer_id FROM transcripts"
+            " WHERE status IN " + _UNFINISHED + " AND updated < ? ORDER BY received",
+            (_iso(stale_before),),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [(str(r[0]), str(r[1]), str(r[2])) for r in rows]
 
     async def set_transcript_status(self, transcript_id: str, status: str) -> None:
         await self._db.execute(

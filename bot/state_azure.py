@@ -74,6 +74,13 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _lapsed(row: Mapping[str, Any], stale_before: datetime) -> bool:
+    """A transcript still "processing" whose lease was last renewed before ``stale_before``."""
+    if row.get("status") not in ("processing", "claimed"):
+        return False
+    return datetime.fromisoformat(str(row["updated"])) < stale_before.astimezone(UTC)
+
+
 def _inverted(moment: datetime) -> str:
     aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return f"{_INVERT - (aware - _EPOCH) // timedelta(microseconds=1):020d}"
@@ -189,7 +196,7 @@ class AzureTableState:
             "transcript_id": transcript_id,
             "meeting_id": meeting_id,
             "organizer_id": organizer_id,
-            "status": "claimed",
+            "status": "processing",
             "received": now,
             "updated": now,
         }
@@ -198,6 +205,37 @@ class AzureTableState:
         except ResourceExistsError:  # another caller, maybe another instance, took it first
             return False
         return True
+
+    async def retake_transcript(self, transcript_id: str, stale_before: datetime, now: datetime) -> bool:
+        row = await self._get("transcripts", transcript_id)
+        if row is None or not _lapsed(row, stale_before):
+            return False
+        entity = {"PartitionKey": table_key(transcript_id), "RowKey": _ROW, "status": "processing"}
+        entity["updated"] = now.astimezone(UTC).isoformat()
+        try:
+            # If-Match on the ETag just read: of two instances retaking at once, one wins.
+            await self._table("transcripts").update_entity(
+                entity,
+                mode=UpdateMode.MERGE,
+                etag=row.metadata["etag"],  # type: ignore[attr-defined]
+                match_condition=MatchConditions.IfNotModified,
+            )
+        except (ResourceModifiedError, ResourceNotFoundError):
+            return False
+        except HttpResponseError as err:
+            if err.status_code == 412:
+                return False
+            raise
+        return True
+
+    async def unfinished_transcripts(self, stale_before: datetime) -> list[tuple[str, str, str]]:
+        rows = self._table("transcripts").query_entities(
+            "status eq @processing or status eq @claimed",
+            parameters={"processing": "processing", "claimed": "claimed"},
+        )
+        lapsed = [row async for row in rows if _lapsed(row, stale_before)]
+        lapsed.sort(key=lambda row: str(row["received"]))
+        return [(str(r["transcript_id"]), str(r["meeting_id"]), str(r["organizer_id"])) for r in lapsed]
 
     async def set_transcript_status(self, transcript_id: str, status: str) -> None:
         entity = {"PartitionKey": table_key(transcript_id), "RowKey": _ROW, "status": status}

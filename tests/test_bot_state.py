@@ -13,7 +13,7 @@ import pytest
 
 from bot.state import BotState, PersonalChat, RunRecord, SqliteState, open_state
 from mcem.errors import ConfigError
-from tests.azurite import OpenAzure, azurite, new_prefix, open_azure  # noqa: F401 - fixtures
+from tests.azurite import OpenAzure, azurite_fixture, new_prefix, open_azure_fixture  # noqa: F401
 
 Reopen = Callable[[], Awaitable[BotState]]
 
@@ -53,7 +53,7 @@ async def test_a_transcript_is_claimed_once_even_by_racing_callers(reopen: Reope
     try:
         claims = await asyncio.gather(*(state.claim_transcript("t-1", "m-1", "org-1") for _ in range(5)))
         assert sorted(claims) == [False, False, False, False, True]
-        assert await state.transcript_status("t-1") == "claimed"
+        assert await state.transcript_status("t-1") == "processing"
         await state.set_transcript_status("t-1", "delivered")
         assert await state.transcript_status("t-1") == "delivered"
         assert await state.claim_transcript("t-2", "m-1", "org-1") is True
@@ -148,6 +148,31 @@ async def test_a_rerecorded_run_moves_to_its_new_time_and_requester(reopen: Reop
         assert await state.run("r-1") == moved
         assert (await state.latest_run("u-9")) == moved
         assert (await state.latest_run("u-1")).run_id == "r-2"  # type: ignore[union-attr]
+    finally:
+        await state.close()
+
+
+async def test_a_lapsed_claim_is_retaken_once_and_a_finished_one_never(reopen: Reopen) -> None:
+    state = await reopen()
+    lease = timedelta(minutes=15)
+    try:
+        assert await state.claim_transcript("t-crashed", "m-1", "org-1") is True
+        assert await state.claim_transcript("t-done", "m-2", "org-2") is True
+        await state.set_transcript_status("t-done", "delivered")
+        now = datetime.now(UTC)
+        assert await state.unfinished_transcripts(now - lease) == []  # claimed just now: still held
+        assert await state.retake_transcript("t-crashed", now - lease, now) is False
+
+        later = now + lease + timedelta(minutes=1)
+        assert await state.unfinished_transcripts(later - lease) == [("t-crashed", "m-1", "org-1")]
+        takes = await asyncio.gather(
+            *(state.retake_transcript("t-crashed", later - lease, later) for _ in range(4))
+        )
+        assert sorted(takes) == [False, False, False, True]  # one of the racing instances wins
+        assert await state.transcript_status("t-crashed") == "processing"
+        assert await state.unfinished_transcripts(later - lease) == []  # the retake renewed the lease
+        assert await state.retake_transcript("t-done", later - lease, later) is False
+        assert await state.retake_transcript("never", later - lease, later) is False
     finally:
         await state.close()
 
