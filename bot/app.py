@@ -112,6 +112,9 @@ def create_app(
             # With several instances only the lease's holder keeps the subscription (bot/ownership.py).
             owner = run_while_owner(store, keeper.setting_key, keeper.run)
             background.append(asyncio.create_task(owner, name="transcript-subscription"))
+        if notifications is not None:
+            # Every instance sweeps: the store lets exactly one of them take over a lapsed transcript.
+            background.append(asyncio.create_task(notifications.sweep_forever(), name="transcript-sweep"))
 
     async def close(_app: web.Application) -> None:
         for task in background[1:]:

@@ -4,10 +4,16 @@ the meeting organizer's personal chat with the bot, once per transcript.
 ``POST /api/notifications`` answers Graph's validation handshake (the token echoed as text/plain)
 and takes change notifications: each item must carry the configured ``clientState`` and an
 allow-listed tenant, or it is dropped (logged without details). Accepted items are answered 202 at
-once and handled in the background: the transcript id is claimed in the store (a repeat is
-ignored), the organizer's personal chat is looked up (none yet: recorded as undeliverable, nothing
-fetched), the ``analyze`` command's own job runs (bot/jobs.py) and its last card is posted there.
-A claimed transcript is not retried after a crash mid-way: "once" wins over "at least once".
+once and handled in the background: the transcript id is claimed in the store, the organizer's
+personal chat is looked up (none yet: recorded as undeliverable, nothing fetched), the ``analyze``
+command's own job runs (bot/jobs.py) and its last card is posted there.
+
+The claim is a lease ("processing", renewed while the work runs). A repeat of a finished
+transcript is ignored: once it has a final status it is never analysed again. One whose handler
+died mid-way (crash, restart, lost instance) stops being renewed; after ``lease`` it is taken over,
+exactly once across instances, by a repeated notification or by the sweep that runs at start-up
+and every few minutes. So nothing is lost, and a card may come twice only if an instance died
+between posting it and recording that it did.
 
 ``SubscriptionKeeper`` creates the Graph subscription once the bot listens, renews it at half its
 lifetime, and acts on lifecycle notifications (reauthorize, removed) sent to the same URL.
@@ -21,7 +27,9 @@ import hashlib
 import hmac
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -42,6 +50,10 @@ log = logging.getLogger(__name__)
 MAX_TOKEN = 1024
 INTRO = "The transcript of your meeting is ready, so I analysed it for you."
 SUBSCRIPTION_KEY = "graph_transcript_subscription_id"
+# Longer than one analysis takes (the LLM's own deadline is 5 minutes), far longer than the clock
+# skew between instances; a live handler renews it every third of it.
+LEASE = timedelta(minutes=15)
+SWEEP_EVERY_S = 300.0
 
 
 @dataclass(frozen=True)
@@ -72,7 +84,12 @@ class TranscriptNotifications:
         runner: JobRunner,
         adapter: ChannelAdapter,
         keeper: SubscriptionKeeper | None = None,
+        *,
+        lease: timedelta = LEASE,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
+        self.lease = lease
+        self.clock = clock or (lambda: datetime.now(UTC))  # tests move it past a lease
         self._settings = settings
         self._state = state
         self._runner = runner
@@ -131,43 +148,88 @@ class TranscriptNotifications:
         self._tasks.start(self._process(announced), name=f"transcript-{path.transcript_id[:12]}")
 
     async def _process(self, announced: Announced) -> None:
+        tid = announced.transcript_id
         try:
-            await self._analyse_and_deliver(announced)
-        except asyncio.CancelledError:
-            raise
+            if not await self._take(announced):
+                log.info("transcript notification repeated; already handled or in hand")
+                return
+        except Exception as err:
+            log.error("automatic analysis not started: the store failed (%s)", type(err).__name__)
+            return
+        renewing = asyncio.create_task(self._renew(tid), name=f"lease-{tid[:12]}")
+        status = "failed"
+        try:
+            status = await self._analyse_and_deliver(announced)
         except Exception as err:  # background work: the log is the only place left to say it
             log.error("automatic analysis failed: %s", type(err).__name__)
-            with contextlib.suppress(Exception):
-                await self._state.set_transcript_status(announced.transcript_id, "failed")
+        finally:
+            # Cancelled (shutdown): the lease is left to lapse, so the next start-up sweep redoes it.
+            renewing.cancel()
+            await asyncio.gather(renewing, return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await self._state.set_transcript_status(tid, status)
 
-    async def _analyse_and_deliver(self, announced: Announced) -> None:
+    async def _take(self, announced: Announced) -> bool:
+        state, tid = self._state, announced.transcript_id
+        if await state.claim_transcript(tid, announced.meeting_id, announced.organizer_id):
+            return True
+        now = self.clock()
+        if not await state.retake_transcript(tid, now - self.lease, now):
+            return False
+        log.warning("taking over an automatic analysis that stopped mid-way (its lease lapsed)")
+        return True
+
+    async def _renew(self, transcript_id: str) -> None:
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            with contextlib.suppress(Exception):  # a missed renewal is retried at the next one
+                await self._state.set_transcript_status(transcript_id, "processing")
+
+    async def _analyse_and_deliver(self, announced: Announced) -> str:
+        """The work for one taken transcript; returns its final status."""
         state = self._state
         tid = announced.transcript_id
-        if not await state.claim_transcript(tid, announced.meeting_id, announced.organizer_id):
-            log.info("transcript notification repeated; already handled")
-            return
         chat = await state.personal_chat(announced.organizer_id)
         if chat is None:
-            await state.set_transcript_status(tid, "no_personal_chat")
             log.warning("automatic analysis not delivered: the organizer has not chatted with the bot yet")
-            return
+            return "no_personal_chat"
         allowed = self._settings.allowed_tenants
         if allowed and chat.tenant_id not in allowed:
-            await state.set_transcript_status(tid, "tenant_not_allowed")
             log.warning("automatic analysis not delivered: the organizer's tenant is not on the allow-list")
-            return
+            return "tenant_not_allowed"
         run_id = uuid.uuid4().hex[:12]
         target = NotifiedTranscript(announced.organizer_id, announced.meeting_id, tid)
         sink = LastCard()
         analysis = await self._runner.start(AnalysisJob(announced.organizer_id, target, run_id), sink)
         if sink.card is None:
-            await state.set_transcript_status(tid, "failed")
-            return
+            return "failed"
         activity = card_activity(sink.card)
         activity.text = INTRO if analysis is not None else None
         outcome = await deliver_to_personal_chat(self._adapter, chat, activity)
-        await state.set_transcript_status(tid, outcome if analysis is not None else f"{outcome}_error_card")
         log.info("automatic analysis %s: %s", run_id, outcome)
+        return outcome if analysis is not None else f"{outcome}_error_card"
+
+    async def sweep(self) -> int:
+        """Start the work again for every transcript whose lease lapsed; how many there were."""
+        now = self.clock()
+        lapsed = await self._state.unfinished_transcripts(now - self.lease)
+        for tid, meeting_id, organizer_id in lapsed:
+            self._tasks.start(
+                self._process(Announced(organizer_id, meeting_id, tid)), name=f"retake-{tid[:12]}"
+            )
+        return len(lapsed)
+
+    async def sweep_forever(self, every_s: float = SWEEP_EVERY_S) -> None:
+        """``sweep`` at start-up and then every ``every_s`` seconds, until cancelled."""
+        while True:
+            try:
+                if found := await self.sweep():
+                    log.warning("%d automatic analysis(es) stopped mid-way; starting them again", found)
+            except Exception as err:
+                log.warning(
+                    "the sweep for unfinished analyses failed (%s); next round later", type(err).__name__
+                )
+            await asyncio.sleep(every_s)
 
     async def wait_idle(self) -> None:
         """Until every notification taken so far is handled (tests, graceful shutdown)."""

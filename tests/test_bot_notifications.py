@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -94,6 +95,9 @@ async def running_stack(
     emulator: Emulator | None = None,
     connector: Connector | None = None,
     secret: str = SECRET,
+    *,
+    analyzer: FakeAnalyzer | None = None,
+    configure: Callable[[web.Application], None] | None = None,
 ) -> AsyncIterator[Stack]:
     own_emulator = None
     if emulator is None:
@@ -113,7 +117,7 @@ async def running_stack(
         "MCEM_NOTIFICATION_CLIENT_STATE": secret,
     }
     client = make_graph_client(StaticTokenCredential(), base_url=emulator.base_url)
-    analyzer = FakeAnalyzer()
+    analyzer = analyzer or FakeAnalyzer()
     services = Services(
         meetings=GraphMeetings(client),
         documents=GraphDocuments(client, DRIVE_ID),
@@ -121,6 +125,8 @@ async def running_stack(
         graph=client,
     )
     app = create_app(settings_from_env(env), services)
+    if configure is not None:
+        configure(app)  # before start-up, which runs the first sweep
     runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
@@ -396,3 +402,94 @@ async def test_with_an_app_id_graph_reaches_the_notification_endpoint_without_a_
         assert forged.status == 403
         messages = await client.post("/api/messages", json={"type": "message", "text": "hi"})
         assert messages.status == 401  # Teams' endpoint still wants the Bot Framework token
+
+
+# -- a crash mid-way: the claim is a lease that lapses, and the transcript is analysed again --------
+
+
+def later(minutes: float) -> Callable[[], datetime]:
+    """A clock ``minutes`` ahead of the real one (the store's own writes use the real one)."""
+    return lambda: datetime.now(UTC) + timedelta(minutes=minutes)
+
+
+def litware(stack: Stack) -> Any:
+    return next(m for m in stack.emulator.app[EMULATOR_STATE].seed.meetings if m.key == "litware")
+
+
+async def test_a_redelivered_notification_retakes_a_lapsed_claim_once(stack: Stack) -> None:
+    await stack.say("help")
+    stack.connector.posted.clear()
+    meeting = litware(stack)
+    # What a handler that died mid-way leaves behind: a claim nobody finishes or renews.
+    assert await stack.app[STATE].claim_transcript(meeting.transcript_id, meeting.meeting_id, DEMO_USER_ID)
+
+    await stack.publish("litware")  # within the lease: someone may still be working on it
+    assert stack.analyzer.seen == [] and stack.connector.posted == []
+    assert await stack.app[STATE].transcript_status(meeting.transcript_id) == "processing"
+
+    stack.app[NOTIFICATIONS].clock = later(16)  # past the 15-minute lease
+    await stack.publish("litware")
+    assert len(stack.analyzer.seen) == 1
+    assert len(summaries(stack.connector)) == 1 and len(stack.connector.posted) == 1
+    assert await stack.app[STATE].transcript_status(meeting.transcript_id) == "delivered"
+
+    await stack.publish("litware")  # finished: exactly once, however late the repeat
+    assert len(stack.analyzer.seen) == 1 and len(stack.connector.posted) == 1
+
+
+@dataclass
+class Hanging(FakeAnalyzer):
+    """Starts analysing and never finishes, like a process that dies mid-way."""
+
+    started: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def analyze(self, transcript: Any, context: Any, progress: Any = None) -> Any:
+        self.seen.append((transcript, context))
+        self.started.set()
+        await asyncio.Event().wait()
+
+
+async def test_after_a_crash_mid_analysis_the_start_up_sweep_delivers_it_once(tmp_path: Path) -> None:
+    path = str(tmp_path / "bot.sqlite3")
+    emulator, emulator_runner = await start_emulator()
+    teams = Connector()
+    teams_server = TestServer(teams.app(), host="127.0.0.1")
+    await teams_server.start_server()
+    teams.url = str(teams_server.make_url("/"))
+    hanging = Hanging()
+    try:
+        async with running_stack(path, emulator, teams, analyzer=hanging) as first:
+            await first.say("help")
+            meeting = litware(first)
+            body = {"meeting_id": meeting.meeting_id, "vtt": sample_vtt()}
+            async with (
+                aiohttp.ClientSession() as http,
+                http.post(emulator.origin + "/_emulator/transcripts", json=body),
+            ):
+                pass
+            await asyncio.wait_for(hanging.started.wait(), 10)
+        # The process is gone mid-analysis: its claim stays "processing" and no card was posted.
+        teams.posted.clear()
+        async with running_stack(path, emulator, teams) as soon:  # restarted within the lease
+            assert await soon.app[NOTIFICATIONS].sweep() == 0
+            assert await soon.app[STATE].transcript_status(meeting.transcript_id) == "processing"
+        async with running_stack(
+            path, emulator, teams, configure=lambda app: setattr(app[NOTIFICATIONS], "clock", later(16))
+        ) as restarted:
+
+            async def delivered() -> bool:  # the start-up sweep took it over
+                return await restarted.app[STATE].transcript_status(meeting.transcript_id) == "delivered"
+
+            await _until(delivered)
+            await asyncio.wait_for(restarted.app[NOTIFICATIONS].wait_idle(), 20)
+            assert await restarted.app[STATE].transcript_status(meeting.transcript_id) == "delivered"
+            assert len(summaries(teams)) == 1 and len(teams.posted) == 1
+            assert teams.posted[0]["conversation"]["id"] == "personal-1"
+
+            assert await restarted.app[NOTIFICATIONS].sweep() == 0  # finished: not taken again
+            await restarted.publish("litware")
+            assert len(restarted.analyzer.seen) == 1 and len(teams.posted) == 1
+        assert len(hanging.seen) == 1
+    finally:
+        await teams_server.close()
+        await emulator_runner.cleanup()
