@@ -2,8 +2,8 @@
 
 ``run_while_owner`` holds a lease in the shared store (``BotState.hold_lease``) and runs the work
 only while it holds it: it renews the lease every third of its time, starts the work when the lease
-is taken, cancels it when the lease is lost (another instance took an expired lease, or the store
-could not be reached before it ran out), and releases the lease when cancelled, so a surviving
+is taken, cancels it as soon as a renewal fails (another instance took an expired lease, or the
+store did not answer), and releases the lease when cancelled, so a surviving
 instance takes over within a third of the lease time rather than a whole one. With one instance
 (SQLite), the lease is taken at once and the work simply runs.
 """
@@ -15,7 +15,6 @@ import contextlib
 import logging
 import os
 import socket
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -48,19 +47,17 @@ async def run_while_owner(
     holder = holder or instance_id()
     period = ttl.total_seconds() / 3
     task: asyncio.Task[None] | None = None
-    held_until = 0.0
     try:
         while True:
-            asked = time.monotonic()
             try:
-                held = await state.hold_lease(name, holder, ttl)
+                # Bounded: a renewal still pending when the lease runs out could let a second
+                # instance start while this one still works.
+                held = await asyncio.wait_for(state.hold_lease(name, holder, ttl), period)
             except Exception as err:  # the store is shared and remote: keep trying, keep it short
                 log.warning("lease %s not renewed (%s)", name, type(err).__name__)
-                # Still ours until it runs out; after that another instance may have taken it.
-                held = asked < held_until
-            else:
-                if held:
-                    held_until = asked + ttl.total_seconds()
+                # Unconfirmed is not ours: stop now, and nobody else starts before the lease runs
+                # out, so a store outage leaves a gap in the work, never two instances doing it.
+                held = False
             if task is not None and task.done():
                 if not task.cancelled() and task.exception() is not None:
                     log.error("%s stopped (%s); restarting", name, type(task.exception()).__name__)
@@ -69,7 +66,7 @@ async def run_while_owner(
                 log.info("this instance now owns %s", name)
                 task = asyncio.create_task(_call(work), name=f"owner-{name}")
             elif not held and task is not None:
-                log.info("another instance owns %s now", name)
+                log.info("this instance no longer owns %s", name)
                 await _stop(task)
                 task = None
             await asyncio.sleep(period)

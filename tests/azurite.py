@@ -91,8 +91,9 @@ _shared: dict[str, Azurite] = {}
 _users: list[int] = []
 
 
-@pytest.fixture(scope="session")
-def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
+# Named apart from their fixture names, so a module imports them without shadowing its parameters.
+@pytest.fixture(scope="session", name="azurite")
+def azurite_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
     # Imported by several modules, this is one fixture definition per module: the server is shared.
     if "server" not in _shared:
         _shared["server"] = _start(tmp_path_factory.mktemp("azurite"))
@@ -112,8 +113,8 @@ def new_prefix() -> str:
 OpenAzure = Callable[..., Awaitable[AzureTableState]]
 
 
-@pytest.fixture
-async def open_azure(azurite: Azurite) -> AsyncIterator[OpenAzure]:
+@pytest.fixture(name="open_azure")
+async def open_azure_fixture(azurite: Azurite) -> AsyncIterator[OpenAzure]:
     """``await open_azure(prefix)``: a started store (one "instance"); all are closed at the end."""
     opened: list[AzureTableState] = []
 

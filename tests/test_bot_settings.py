@@ -91,3 +91,48 @@ def test_automatic_analysis_needs_a_public_url_and_a_client_state() -> None:
 def test_automatic_analysis_settings_say_what_to_fix(change: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         settings_from_env(AUTO | change)
+
+
+def test_state_is_sqlite_unless_azure_is_chosen() -> None:
+    assert settings_from_env({}).state_backend == "sqlite"
+    conn = "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=a2V5;EndpointSuffix=core.windows.net"
+    by_key = settings_from_env({"MCEM_STATE_BACKEND": "Azure", "MCEM_STATE_CONNECTION_STRING": conn})
+    assert (by_key.state_backend, by_key.state_connection_string, by_key.state_table_prefix) == (
+        "azure",
+        conn,
+        "mcem",
+    )
+    assert "a2V5" not in repr(by_key)  # the account key stays out of the repr
+    by_identity = settings_from_env(
+        {
+            "MCEM_STATE_BACKEND": "azure",
+            "MCEM_STATE_TABLE_URL": "https://acct.table.core.windows.net/",
+            "MCEM_STATE_TABLE_PREFIX": "mcemprod",
+        }
+    )
+    assert by_identity.state_table_url == "https://acct.table.core.windows.net"
+    assert by_identity.state_table_prefix == "mcemprod"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"MCEM_STATE_BACKEND": "redis"}, r"MCEM_STATE_BACKEND='redis' is not sqlite or azure"),
+        ({"MCEM_STATE_BACKEND": "azure"}, r"needs exactly one of MCEM_STATE_CONNECTION_STRING or"),
+        (
+            {
+                "MCEM_STATE_BACKEND": "azure",
+                "MCEM_STATE_CONNECTION_STRING": "x",
+                "MCEM_STATE_TABLE_URL": "https://acct.table.core.windows.net",
+            },
+            r"exactly one of",
+        ),
+        (
+            {"MCEM_STATE_BACKEND": "azure", "MCEM_STATE_TABLE_URL": "http://acct.table.core.windows.net"},
+            r"MCEM_STATE_TABLE_URL=http://acct.* is not an https URL",
+        ),
+    ],
+)
+def test_state_backend_settings_say_what_to_fix(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        settings_from_env(env)
