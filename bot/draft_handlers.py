@@ -8,13 +8,24 @@ card (it is the same summary, rebuilt from the edited document).
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
+from datetime import UTC, datetime
 from typing import Any
 
 from microsoft_agents.activity import AdaptiveCardInvokeResponse
 from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnState
 
-from bot.drafts import DraftProblem, email_run, find_run, refreshed_card
+from bot.drafts import (
+    DraftProblem,
+    SentEmail,
+    email_run,
+    find_run,
+    last_email,
+    record_email,
+    refreshed_card,
+)
 from bot.handlers import (
     ADAPTIVE_CARD,
     card_activity,
@@ -27,6 +38,7 @@ from bot.jobs import JobRunner
 from bot.services import Services
 from bot.state import BotState
 from cards import VERB_EMAIL, VERB_REFRESH, error_card
+from cards.notices import already_sent_card
 from graph.mail import MailRefused
 from graph.service import AccessDenied, Attendee, GraphError
 from mcem.errors import DraftError, MCEMError
@@ -37,17 +49,35 @@ log = logging.getLogger(__name__)
 
 
 def register_draft_handlers(app: AgentApplication[TurnState], services: Services, runner: JobRunner) -> None:
+    sending: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
     @app.adaptive_card.action_execute(VERB_EMAIL)
     async def on_email(
         context: TurnContext, _state: TurnState, data: dict[str, Any] | None
     ) -> AdaptiveCardInvokeResponse:
         user_id = user_id_of(context)
+        force = (data or {}).get("force") is True
+        # One click at a time per run in this instance: a double click must not slip past the check.
+        lock = sending.setdefault(_run_id(data) or user_id, asyncio.Lock())
         try:
-            record = await find_run(_store(runner), user_id, _run_id(data))
-            sent = await email_run(services, user_id, record)
+            async with lock:
+                store = _store(runner)
+                record = await find_run(store, user_id, _run_id(data))
+                previous = None if force else await last_email(store, record.run_id)
+                if previous is None:
+                    sent = await email_run(services, user_id, record)
+                    try:
+                        await record_email(store, record.run_id, sent, datetime.now(UTC))
+                    except Exception as err:  # it was sent: say so, even if a repeat is not caught
+                        log.warning("emailed run not recorded (%s)", type(err).__name__)
         except Exception as err:
             await context.send_activity(card_activity(_failure_card("Not emailed", err)))
             return toast("Not sent: the reason is in the card below.")
+        if previous is not None:
+            again = {k: v for k, v in (data or {}).items() if k != "force"} | {"run_id": record.run_id}
+            notice = already_sent_card(previous.recipients, previous.at, again)
+            await context.send_activity(card_activity(notice))
+            return toast(already_sent_text(previous))
         text = sent_text(sent)
         await context.send_activity(text)  # a lasting note in the chat of who got it
         return toast(text)
@@ -85,6 +115,11 @@ async def refresh_command(context: TurnContext, services: Services, runner: JobR
 def sent_text(sent: list[Attendee]) -> str:
     names = ", ".join(p.name or p.email for p in sent)
     return f"Sent to {len(sent)} internal attendee{'' if len(sent) == 1 else 's'}: {names}."
+
+
+def already_sent_text(previous: SentEmail) -> str:
+    when = previous.at.astimezone(UTC).strftime("%d %b %Y %H:%M UTC")
+    return f"Already sent to {', '.join(previous.recipients)} at {when}; use Send again to resend."
 
 
 def _run_id(data: dict[str, Any] | None) -> str | None:

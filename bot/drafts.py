@@ -4,12 +4,18 @@ Both read the draft back from SharePoint first, so they work on the document as 
 (not on what the bot wrote an hour ago), and both work after a restart: the run is found in the
 bot's state (bot/state.py), never only in memory. Only the person who ran an analysis can email or
 refresh it. Errors are ``DraftProblem`` / mcem and graph errors with messages safe to show.
+
+Each run remembers its last email (who, when) in the state, so a second click on "Email" does not
+mail everyone again unless the user asks for it (``force``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bot.services import Services
@@ -22,7 +28,17 @@ from mcem.model import Analysis, Side
 from mcem.render.docx_reader import analysis_from_docx
 from mcem.render.email import email_subject, to_email_html
 
-__all__ = ["DraftProblem", "email_run", "find_run", "internal_attendees", "read_draft", "refreshed_card"]
+__all__ = [
+    "DraftProblem",
+    "SentEmail",
+    "email_run",
+    "find_run",
+    "internal_attendees",
+    "last_email",
+    "read_draft",
+    "record_email",
+    "refreshed_card",
+]
 
 log = logging.getLogger(__name__)
 
@@ -90,3 +106,29 @@ async def email_run(services: Services, user_id: str, record: RunRecord) -> list
     sent = await services.mail.send(user_id, recipients, email_subject(analysis), html)
     log.info("run %s emailed to %d internal attendees", record.run_id, len(sent))
     return sent
+
+
+@dataclass(frozen=True)
+class SentEmail:
+    """A run's last email: the recipients' names as the chat note showed them, and when."""
+
+    recipients: list[str]
+    at: datetime
+
+
+def _email_key(run_id: str) -> str:
+    # The state's name/value settings hold it, so every BotState backend keeps it with no new table.
+    return f"run_emailed:{run_id}"
+
+
+async def last_email(state: BotState, run_id: str) -> SentEmail | None:
+    raw = await state.get_setting(_email_key(run_id))
+    if not raw:
+        return None
+    data = json.loads(raw)
+    return SentEmail(recipients=list(data["to"]), at=datetime.fromisoformat(data["at"]))
+
+
+async def record_email(state: BotState, run_id: str, sent: list[Attendee], at: datetime) -> None:
+    names = [p.name or p.email for p in sent]
+    await state.put_setting(_email_key(run_id), json.dumps({"to": names, "at": at.isoformat()}))

@@ -7,7 +7,9 @@ msgraph-sdk clients. Meetings and the analyzer are the recording fakes.
 
 from __future__ import annotations
 
+import asyncio
 import io
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +23,7 @@ from msgraph import GraphServiceClient
 from bot.app import STATE, create_app
 from bot.services import Services
 from bot.settings import settings_from_env
+from cards.validate import schema_errors, teams_findings
 from graph.client import make_graph_client
 from graph.credentials import StaticTokenCredential
 from graph.documents import GraphDocuments
@@ -243,3 +246,50 @@ async def test_analysing_again_never_overwrites_the_edited_draft(stack: Stack) -
     first, second = await item(first_id).get(), await item(second_id).get()
     assert first is not None and second is not None
     assert second.name == first.name.removesuffix(".docx") + " 1.docx"  # type: ignore[union-attr]
+
+
+async def test_a_second_email_click_says_it_was_sent_and_offers_send_again(stack: Stack) -> None:
+    email = action(await stack.summary(), "email")
+    status, first = await stack.bot.send(click(stack.bot.connector, "email", email["data"]))
+    assert status == 200 and first["value"].startswith("Sent to 2 internal attendees")
+    posted = len(stack.bot.connector.posted)
+
+    status, second = await stack.bot.send(click(stack.bot.connector, "email", email["data"]))
+    assert status == 200 and len(stack.mail()) == 1  # not mailed again
+    assert re.fullmatch(
+        r"Already sent to Megan Bowen, Alex Wilber at \d\d \w{3} \d{4} \d\d:\d\d UTC; "
+        r"use Send again to resend\.",
+        second["value"],
+    )
+    [notice] = [a["attachments"][0]["content"] for a in stack.bot.connector.posted[posted:]]
+    assert schema_errors(notice) == [] and teams_findings(notice) == []
+    assert "Sent to Megan Bowen, Alex Wilber." in texts(notice)
+    [again] = notice["actions"]
+    assert again["title"] == "Send again" and again["verb"] == "email"
+    assert again["data"] == email["data"] | {"force": True}
+
+    status, resent = await stack.bot.send(click(stack.bot.connector, "email", again["data"]))
+    assert status == 200 and resent["value"].startswith("Sent to 2 internal attendees")
+    assert len(stack.mail()) == 2 and stack.mail()[1]["recipients"] == [MEGAN, ALEX]
+
+    _status, third = await stack.bot.send(click(stack.bot.connector, "email", email["data"]))
+    assert third["value"].startswith("Already sent") and len(stack.mail()) == 2
+
+
+async def test_a_double_click_sends_once(stack: Stack) -> None:
+    email = action(await stack.summary(), "email")
+    answers = await asyncio.gather(
+        *(stack.bot.send(click(stack.bot.connector, "email", email["data"])) for _ in range(2))
+    )
+    assert len(stack.mail()) == 1
+    assert sorted(body["value"][:12] for _status, body in answers) == ["Already sent", "Sent to 2 in"]
+
+
+async def test_a_failed_email_is_not_remembered_as_sent(stack: Stack) -> None:
+    email = action(await stack.summary(), "email")
+    stack.bot.meetings.meetings = []  # the meeting can no longer be found: nothing is sent
+    await stack.bot.send(click(stack.bot.connector, "email", email["data"]))
+    assert stack.mail() == []
+    stack.bot.meetings.meetings = [meeting()]
+    _status, body = await stack.bot.send(click(stack.bot.connector, "email", email["data"]))
+    assert body["value"].startswith("Sent to 2 internal attendees") and len(stack.mail()) == 1
