@@ -91,7 +91,12 @@ def test_prose_is_grounded_in_names_counts_and_figures() -> None:
     assert a.company_name == "Fabrikam Logistics"
     assert a.participant_name == CIO
     assert a.details.interviewer is not None and a.details.interviewer.name == AE
-    assert "twelve depots" in a.company_background and "three days" in a.company_background
+    # the customer's own description of its size, quoted whole, and the industry its name gives
+    assert "“Our biggest challenge is that reporting is manual and siloed across twelve depots.”" in (
+        a.company_background
+    )
+    assert "logistics" in a.company_background
+    assert "three days" in a.executive_summary[1]
 
 
 def test_stage_without_evidence_says_so() -> None:

@@ -21,7 +21,7 @@ from mcem.model import (
     Side,
     Stage,
 )
-from mcem.offline import recommend, writer
+from mcem.offline import recommend, roles, summary, writer
 from mcem.offline.findings import Findings, gather
 from mcem.offline.people import guess_roles
 from mcem.transcript import Transcript
@@ -52,19 +52,19 @@ class OfflineAnalyzer:
 
 def build(f: Findings, now: datetime) -> Analysis:
     recs = recommend.recommendations(f)
-    sentiments = [writer.company_sentiment("Microsoft", f.microsoft)]
-    sentiments += [writer.company_sentiment(name, t) for name, t in f.others.items()]
+    sentiments = [writer.company_sentiment("Microsoft", f.microsoft, f.mentions.get("Microsoft"))]
+    sentiments += [writer.company_sentiment(name, t, f.mentions.get(name)) for name, t in f.others.items()]
     note = NOTE + (f" {f.people.assumption}" if f.people.assumption else "")
     return Analysis(
         participant_name=f.participant or "the participant",
         company_name=f.company_label,
-        company_background=writer.background(f),
-        executive_summary=writer.executive_summary(f, recs),
+        company_background=summary.background(f),
+        executive_summary=summary.executive_summary(f, recs),
         details=_details(f),
         stages=[writer.stage_feedback(f, s) for s in Stage],
-        insights=writer.insights(f),
+        insights=summary.insights(f),
         recommendations=recs,
-        summary_table=recommend.role_rows(f),
+        summary_table=roles.role_rows(f),
         additional_feedback=AdditionalFeedback(
             overall_mood=writer.mood(f), sentiment=sentiments, other_topics=writer.topics(f)
         ),

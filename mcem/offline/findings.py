@@ -6,32 +6,20 @@ modules only turn these findings into sentences.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mcem.context import MeetingContext
 from mcem.model import Role, Side, Stage
+from mcem.offline import figures as figures_mod
 from mcem.offline import people as people_mod
 from mcem.offline import quotes, sentiment
-from mcem.offline.lexicon import SILENT, is_stopword, words
+from mcem.offline.lexicon import SILENT
 from mcem.offline.people import People
-from mcem.offline.scoring import Scored, score_utterances
+from mcem.offline.scoring import Scored, Sentence, score_utterances
 from mcem.offline.sentiment import Tone
 from mcem.offline.topics import Topic, side_topics
 from mcem.transcript import Transcript
-
-_FIGURE = re.compile(
-    r"\b(?:Q[1-4]|FY ?\d{2,4}|\d[\d,.]*(?: ?%| percent)?(?: [a-z]{3,})?"
-    r"|(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty"
-    r"|sixty|seventy|eighty|ninety|a hundred|hundred|a thousand|thousand|million)"
-    r"(?:[ -](?:two|three|four|five|six|seven|eight|nine|hundred|thousand|million|and a half))*"
-    r" [a-z]{3,})\b",
-    re.IGNORECASE,
-)
-_TOPIC_MIN_WORDS = 8
-_NOT_UNITS = words("of things thing ways more less them other others different main key big small success")
-_SINGULAR_UNITS = words("percent hundred thousand million billion am pm")
 
 
 @dataclass(frozen=True)
@@ -52,6 +40,10 @@ class Findings:
     others: dict[str, Tone]
     figures: dict[Stage, list[str]]
     topics: list[Topic]
+    engagement: bool = True  # False when nothing shows a Microsoft side or Microsoft at all
+    titles: dict[str, str] = field(default_factory=dict)  # job titles people gave in the call
+    # Customer sentences naming each company ("Microsoft" first), for quoting the reason for a tone.
+    mentions: dict[str, list[Sentence]] = field(default_factory=dict)
 
     @property
     def company_label(self) -> str:
@@ -115,6 +107,10 @@ def gather(transcript: Transcript, context: MeetingContext) -> Findings:
         others={name: sentiment.tone(found) for name, found in sorted(others.items())},
         figures=_all_figures(by_stage),
         topics=side_topics(scored, transcript.speakers),
+        engagement=bool(who.internal)
+        or any(sentiment.mentions_microsoft(u.text) for u in transcript.utterances),
+        titles=people_mod.guess_roles(transcript),
+        mentions={"Microsoft": ms, **{name: others[name] for name in sorted(others)}},
     )
 
 
@@ -123,29 +119,6 @@ def _all_figures(by_stage: dict[Stage, list[Scored]]) -> dict[Stage, list[str]]:
     seen: set[str] = set()
     out: dict[Stage, list[str]] = {}
     for s in Stage:
-        out[s] = [x for x in _figures(by_stage[s]) if x.casefold() not in seen]
+        out[s] = figures_mod.figures((sc.sentence.text for sc in by_stage[s]), seen=seen)
         seen.update(x.casefold() for x in out[s])
     return out
-
-
-def _figures(scored: list[Scored], limit: int = 4) -> list[str]:
-    found: list[str] = []
-    for sc in scored:
-        for m in _FIGURE.finditer(sc.sentence.text):
-            words = m.group(0).rstrip(".,").split()
-            while len(words) > 1 and is_stopword(words[-1].casefold()):
-                words.pop()
-            figure = " ".join(words)
-            if not figure or figure in found or (figure.isdigit() and len(figure) == 1):
-                continue  # a lone digit says too little to repeat
-            unit = words[-1].casefold()
-            if not any(c.isdigit() for c in figure) and (len(words) < 2 or unit in _NOT_UNITS):
-                continue  # "two of", "three things": a number word needs a real unit
-            if not unit.endswith("s") and unit not in _SINGULAR_UNITS and not unit[-1].isdigit():
-                figure = " ".join(words[:-1])  # "two pilot lines" -> keep the number only
-                if not any(c.isdigit() for c in figure) and len(figure.split()) < 2:
-                    continue
-            found.append(figure)
-    # "two thousand" says less than "two thousand users" from another sentence.
-    found = [x for x in found if not any(o != x and o.startswith(x + " ") for o in found)]
-    return found[:limit]

@@ -9,11 +9,12 @@ with what that role looks after, in wording written for this tool.
 
 from __future__ import annotations
 
-from mcem.model import STAGE_TITLES, Recommendation, Role, RoleSummary, Stage
+from mcem.model import STAGE_TITLES, Recommendation, Stage
+from mcem.offline import evidence
 from mcem.offline.findings import Findings
 from mcem.offline.people import join_names
 from mcem.offline.writer import STAGE_FOCUS as _STAGE_FOCUS
-from mcem.offline.writer import plural, quote_from
+from mcem.offline.writer import plural
 from mcem.transcript import format_timestamp
 
 _CONCERN = {
@@ -115,16 +116,20 @@ def recommendations(f: Findings) -> list[Recommendation]:
                 f"{f' around {terms}' if terms else ''} "
                 f"(first at {format_timestamp(concerns[0].sentence.start)}). "
             )
+            worst = evidence.concern_of(f, s)
+            if worst is not None:
+                lead += f"The sharpest: {evidence.said(worst.sentence)} "
             found.append(
                 (
                     3.0 + len(concerns),
                     Recommendation(title=title, narrative=lead + body.format(p=p), stages=[s]),
                 )
             )
-        elif f.stage_tone[s].label == "positive" and len(f.by_stage[s]) >= 2:
+        elif f.engagement and f.stage_tone[s].label == "positive" and len(f.by_stage[s]) >= 2:
             title, body = _MOMENTUM[s]
+            named = f", naming {join_names(f.figures[s][:3])}" if f.figures[s] else ""
             lead = (
-                f"{STAGE_TITLES[s]} drew {len(f.by_stage[s])} customer remarks on {terms}, "
+                f"{STAGE_TITLES[s]} drew {len(f.by_stage[s])} customer remarks on {terms}{named}, "
                 "positive on balance. "
             )
             found.append(
@@ -166,7 +171,8 @@ def recommendations(f: Findings) -> list[Recommendation]:
                     title="Address the customer's reservations about Microsoft",
                     narrative=(
                         f"The tone toward Microsoft was {f.microsoft.label} across {f.microsoft.count} "
-                        f"{plural(f.microsoft.count, 'mention')}. Name the concerns back to {p} "
+                        f"{plural(f.microsoft.count, 'mention')}.{_sharpest(f)} "
+                        f"Name the concerns back to {p} "
                         "and agree one visible fix before asking for the next commitment."
                     ),
                 ),
@@ -187,6 +193,21 @@ def recommendations(f: Findings) -> list[Recommendation]:
                     ),
                 )
             )
+    if not f.engagement:
+        found.append(
+            (
+                9.0,
+                Recommendation(
+                    title="Confirm this meeting belongs in an MCEM analysis",
+                    narrative=(
+                        "Nobody in the transcript speaks for Microsoft and Microsoft is never mentioned, so "
+                        "it reads as an internal or project meeting rather than a customer engagement. "
+                        "Check that the right recording was analysed; if it was, name the Microsoft "
+                        "attendees so the customer's side can be told apart."
+                    ),
+                ),
+            )
+        )
     found.sort(key=lambda pr: -pr[0])
     picked = _dedupe([r for _, r in found])[:5]
     for fallback in _fallbacks(f, p):
@@ -195,6 +216,11 @@ def recommendations(f: Findings) -> list[Recommendation]:
         if all(fallback.title != r.title for r in picked):
             picked.append(fallback)
     return picked
+
+
+def _sharpest(f: Findings) -> str:
+    worst = evidence.strongest(f.mentions.get("Microsoft", []), positive=False, name="Microsoft")
+    return f" The sharpest criticism came from {worst.speaker}: {evidence.said(worst)}" if worst else ""
 
 
 def _dedupe(recs: list[Recommendation]) -> list[Recommendation]:
@@ -233,93 +259,3 @@ def _fallbacks(f: Findings, p: str) -> list[Recommendation]:
             ),
         ),
     ]
-
-
-_FOCUS = {
-    Role.account_executive: "the commercial and executive side of the engagement",
-    Role.csam: "adoption and the value the customer sees over time",
-    Role.solution_specialist: "the technical fit and the proof the customer needs",
-    Role.csa: "how the rollout is enabled, trained and supported",
-    Role.partner: "where a partner could extend the team",
-    Role.microsoft_executive_sponsor: "the executive-level case for the investment",
-    Role.customer_account_sponsor: "ownership, priorities and risk on the customer side",
-}
-_ACT = {
-    Role.account_executive: (
-        "Confirm budget, timing and decision makers with {p}",
-        "Send {p} a one-page summary of goals, timeline and commercial next steps",
-    ),
-    Role.csam: (
-        "Set up a success plan with {p} that tracks {t}",
-        "Book a recurring value review with {p} and report usage against the agreed targets",
-    ),
-    Role.solution_specialist: (
-        "Prepare a technical answer on {t} for {p}",
-        "Scope a short demonstration that shows {t} working in their own setting",
-    ),
-    Role.csa: (
-        "Draft a rollout and training outline for {focus}",
-        "Run an enablement session for the first user group and collect their feedback",
-    ),
-    Role.partner: (
-        "Check whether a partner offering would speed up {focus}",
-        "Agree with the partner who leads which part of the follow-up",
-    ),
-    Role.microsoft_executive_sponsor: (
-        "Brief the Microsoft sponsor on what {speaker} said about {t} before an executive check-in",
-        "Offer {p} a sponsor-to-sponsor conversation on outcomes and value",
-    ),
-    Role.customer_account_sponsor: (
-        "Ask {p} to name an owner on their side for {t}",
-        "Agree a short risk and decision log with the customer sponsor",
-    ),
-}
-# One evidence-driven next step per stage, added to the role's own actions.
-_STAGE_STEP = {
-    Stage.listen_consult: "Write up the goals {speaker} named and confirm them in the follow-up",
-    Stage.inspire_design: "Reflect {speaker}'s design comments in the next version of the proposal",
-    Stage.empower_achieve: "Agree pilot success criteria and a decision date with {p}",
-    Stage.realize_value: "Track adoption against the figures the customer named",
-    Stage.manage_optimize: "Put a quarterly review with {p} in the calendar to steer the next phase",
-}
-
-
-def role_rows(f: Findings) -> list[RoleSummary]:
-    p = f.participant or "the customer"
-    rows = []
-    used_steps: set[str] = set()
-    for role in Role:
-        sc = f.excerpts[role]
-        first, second = _ACT[role]
-        if sc is None:
-            rows.append(
-                RoleSummary(
-                    role=role,
-                    excerpt=None,
-                    insight=f"No customer remark in this meeting spoke to {_FOCUS[role]}.",
-                    actions=[
-                        f"Raise {_FOCUS[role]} with {p} at the next meeting, since this call did not cover it"
-                    ],
-                )
-            )
-            continue
-        terms = [h.term for h in sc.role_hits[role]] or [h.term for s in Stage for h in sc.stage_hits[s]]
-        t = join_names(terms[:2]) or "their priorities"
-        stage = sc.stage or max(Stage, key=lambda s: sc.stage_scores[s])
-        speaker = sc.sentence.speaker
-        insight = f"{speaker} raised {t} ({STAGE_TITLES[stage]}), which bears on {_FOCUS[role]}."
-        fill = {"p": p, "t": t, "speaker": speaker, "focus": _STAGE_FOCUS[stage]}
-        actions = [first.format(**fill), second.format(**fill)]
-        step = _STAGE_STEP[stage].format(**fill)
-        if step not in used_steps:  # each stage's next step is proposed once, by the first role to need it
-            used_steps.add(step)
-            actions.append(step)
-        rows.append(
-            RoleSummary(
-                role=role,
-                excerpt=quote_from(sc),
-                insight=insight,
-                actions=actions,
-            )
-        )
-    return rows

@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from mcem.offline.lexicon import is_stopword, stem, words
+from mcem.offline.people import join_names
 from mcem.offline.scoring import Scored
 
 _MIN_WORDS = 8
@@ -51,6 +52,7 @@ class Topic:
     remarks: int
     weight: float
     lead: str = ""  # the run's most telling sentence, verbatim: what the reader quotes back
+    label: str = ""  # a readable name: multi-word names kept whole ("EU Cyber Resilience Act")
 
 
 def side_topics(scored: list[Scored], speakers: list[str], limit: int = 5) -> list[Topic]:
@@ -93,7 +95,8 @@ def side_topics(scored: list[Scored], speakers: list[str], limit: int = 5) -> li
         keywords = [surface[k].most_common(1)[0][0] for k in best]
         weight = sum(scores[k] for k in best)
         lead = _lead_sentence(run, {k: scores[k] for k in best})
-        out.append(Topic(run[0].sentence.start, who, keywords, len(run), round(weight, 3), lead))
+        label = _label(run, keywords)
+        out.append(Topic(run[0].sentence.start, who, keywords, len(run), round(weight, 3), lead, label))
     strongest = sorted(out, key=lambda t: (-t.weight, t.start))[:limit]
     return sorted(strongest, key=lambda t: t.start)
 
@@ -108,6 +111,34 @@ def _lead_sentence(run: list[Scored], key_scores: dict[str, float]) -> str:
 
     best = min(run, key=score)
     return best.sentence.text if best.sentence.words <= _LEAD_MAX_WORDS else ""
+
+
+# A name of several capitalised words (or acronyms) in a row: "EU Data Boundary", "OPC UA".
+_NAME_RUN = re.compile(r"[A-Z][\w&'’-]*(?:\s+(?:of\s+)?[A-Z][\w&'’-]*)*")
+
+
+def _label(run: list[Scored], keywords: list[str]) -> str:
+    """The run's keywords as a reader would name them: each name widened to the whole name it sits in."""
+    names: list[str] = []
+    for sc in run:
+        for m in _NAME_RUN.finditer(sc.sentence.text):
+            parts = m.group(0).split()
+            while parts and parts[0] in _NOT_NAMES:
+                parts.pop(0)
+            if parts:
+                names.append(" ".join(parts))
+    pieces: list[str] = []
+    for k in keywords:
+        if not _is_name(k):
+            continue
+        holding = [n for n in names if k in n.split()]
+        piece = max(holding, key=lambda n: (len(n.split()), n), default=k)
+        if not any(piece in p for p in pieces):
+            pieces = [p for p in pieces if p not in piece] + [piece]
+    if not pieces:
+        pieces = keywords[:2]
+    text = join_names(pieces[:3])
+    return text[:1].upper() + text[1:]
 
 
 def _key(raw: str) -> str:
