@@ -270,9 +270,16 @@ def _keep_raw_reply(exc: LLMError) -> Path | None:
     try:
         state.mkdir(parents=True, exist_ok=True)
         path = state / "last-llm-reply.txt"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(exc.raw_reply)
+        # A new 0600 file renamed over the old one: an older, readable file (or a symlink planted
+        # there) never receives the reply, as O_CREAT on an existing path would let it.
+        fd, tmp = tempfile.mkstemp(prefix=".last-llm-reply.", dir=state)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(exc.raw_reply)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
     except OSError:
         return None
     return path

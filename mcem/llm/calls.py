@@ -78,7 +78,7 @@ async def structured_call(
         except (json.JSONDecodeError, ReplyInvalid, ValidationError) as exc:
             problem = _problem(exc)
             # The problem text can echo transcript words, so the log gets its size only.
-            log.warning("model reply invalid (attempt %d, %d chars of diagnosis)", attempt, len(problem))
+            log.info("model reply invalid (attempt %d, %d chars of diagnosis)", attempt, len(problem))
             if attempt == 2:
                 raise LLMError(
                     "The language model twice returned an analysis that does not fit the required "
