@@ -94,6 +94,17 @@ param logLevel string = 'INFO'
 ])
 param botSku string = 'F0'
 
+@description('The bot\'s state: sqlite (one replica; a file on the Azure Files share) or azure (Table Storage in the same account, shared by up to maxReplicas replicas). With azure, botServicePrincipalObjectId is required: it gets "Storage Table Data Contributor" on the account.')
+@allowed([
+  'sqlite'
+  'azure'
+])
+param stateBackend string = 'sqlite'
+
+@description('Most replicas when stateBackend is azure; with sqlite there is always one.')
+@minValue(1)
+param maxReplicas int = 3
+
 var suffix = uniqueString(resourceGroup().id, name)
 var botPort = 3978 // bot/settings.py DEFAULT_PORT; EXPOSE in deploy/Dockerfile
 var stateMountPath = '/data' // MCEM_STATE_PATH lives here; WORKDIR of the image
@@ -105,6 +116,8 @@ var openAiDeploymentName = deployOpenAi ? openAiModelName : existingOpenAiDeploy
 var keyVaultSecretsUser = '4633458b-17de-408a-b874-0445c86b69e6'
 var acrPull = '7f951dda-4ed3-4680-a7ca-43fe172d538d'
 var cognitiveServicesOpenAiUser = '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd'
+var storageTableDataContributor = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+var sharedState = stateBackend == 'azure'
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
   name: 'id-${name}'
@@ -186,6 +199,19 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     allowBlobPublicAccess: false
     // Container Apps mounts Azure Files (SMB) with the account key.
     allowSharedKeyAccess: true
+  }
+}
+
+// With stateBackend azure the bot keeps its state in this account's tables (bot/state_azure.py).
+// AZURE_CLIENT_SECRET is set for Graph, so DefaultAzureCredential signs in as the bot's app
+// registration: its service principal needs the role, as for Azure OpenAI.
+resource tableUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (sharedState) {
+  name: guid(resourceGroup().id, 'tables', botServicePrincipalObjectId, storageTableDataContributor)
+  scope: storage
+  properties: {
+    principalId: botServicePrincipalObjectId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageTableDataContributor)
   }
 }
 
@@ -373,6 +399,17 @@ var autoSettings = [
   }
 ]
 
+var stateSettings = [
+  {
+    name: 'MCEM_STATE_BACKEND'
+    value: 'azure'
+  }
+  {
+    name: 'MCEM_STATE_TABLE_URL'
+    value: storage.properties.primaryEndpoints.table
+  }
+]
+
 var openAiSettings = [
   {
     name: 'AZURE_OPENAI_ENDPOINT'
@@ -388,7 +425,7 @@ var openAiSettings = [
   }
 ]
 
-var appSettings = concat(baseSettings, autoAnalyze ? autoSettings : [], useOpenAi ? openAiSettings : [])
+var appSettings = concat(baseSettings, autoAnalyze ? autoSettings : [], sharedState ? stateSettings : [], useOpenAi ? openAiSettings : [])
 
 // Container App secrets are Key Vault references read with the managed identity.
 var botSecretRef = [
@@ -483,11 +520,11 @@ resource app 'Microsoft.App/containerApps@2025-01-01' = {
           ]
         }
       ]
-      // One replica: the state is one SQLite file, and the Graph subscription and the job queue
-      // live in this process (DESIGN.md: Azure Storage state is the path to several instances).
+      // SQLite state is one file: one replica. Table Storage state is shared, so several replicas
+      // claim each transcript once and one of them (a lease) keeps the Graph subscription.
       scale: {
         minReplicas: 1
-        maxReplicas: 1
+        maxReplicas: sharedState ? maxReplicas : 1
       }
       volumes: [
         {

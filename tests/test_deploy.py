@@ -159,6 +159,7 @@ FAKES = {
     "publicUrl": "https://mcemanalyst-bot.blueriver-1234.westeurope.azurecontainerapps.io",
     "openAi.properties.endpoint": "https://oai-mcemanalyst-abc123.openai.azure.com/",
     "openAiDeploymentName": "gpt-4o",
+    "storage.properties.primaryEndpoints.table": "https://stmcemanalystabc123.table.core.windows.net/",
 }
 
 
@@ -173,6 +174,7 @@ async def test_the_template_settings_are_a_valid_authenticated_production_config
     assert mount is not None
     mount_path = re.search(rf"^var {mount[2]} = '([^']+)'", BICEP, re.M)
     assert mount_path is not None and bot.state_path.startswith(mount_path[1] + "/"), "state on the share"
+    assert bot.state_backend == "azure" and bot.state_table_url.endswith(".table.core.windows.net")
     graph = graph_settings_from_env(env)
     assert graph.drive_id and graph.base_url == "", "production talks to the real Graph"
     llm = llm_settings_from_env(env)
