@@ -63,3 +63,19 @@ def test_competitors_and_discovered_companies_but_not_the_customer_itself() -> N
     )
     assert set(found) == {"AWS", "Adatum Consulting", "Litware", "Salesforce", "Google"}
     assert tone(found["AWS"]).label == "negative" and tone(found["Adatum Consulting"]).label == "positive"
+
+
+def test_business_idioms_and_wishes_score_as_meant() -> None:
+    assert compound("Where Microsoft needs to improve is speaking with one voice.") < 0
+    assert compound("Litware was a good product in 2010.") < 0
+    assert compound("Litware is the thing we're working around, not with.") < 0
+    plain = compound("It made my CFO very happy.")
+    wish = compound("If the data could feed that, it would make my CFO very happy.")
+    assert 0 < wish < plain
+
+
+def test_recurring_praise_and_criticism_read_as_mixed() -> None:
+    praise = [s("Great work, we love it."), s("Fantastic, the team is excellent."), s("Really good results.")]
+    blame = [s("The tickets were terrible."), s("Awful, slow support.")]
+    assert tone(praise + blame).label == "mixed"
+    assert tone(praise * 3 + blame[:1]).label == "positive"  # one complaint among many compliments

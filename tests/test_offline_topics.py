@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from mcem.context import MeetingContext
+from mcem.offline import OfflineAnalyzer
 from mcem.offline.scoring import score_utterances
 from mcem.offline.topics import side_topics
+from mcem.parsing import load_transcript
+from tests.conftest import ROOT
 from tests.fixtures.offline.calls import chat
 
 LINES = [
@@ -43,3 +47,36 @@ def test_each_topic_carries_its_most_telling_sentence_verbatim() -> None:
     # The flood run's distinctive words (flood, Saltillo, warehouse) meet in one sentence.
     assert "flood" in first.lead and "Saltillo" in first.lead and "warehouse" in first.lead
     assert "Wrocław" in second.lead
+
+
+def test_labels_keep_multi_word_names_whole() -> None:
+    t = chat(
+        [
+            ("Anika", "Our biggest challenge is manual reporting across every plant and region."),
+            (
+                "Anika",
+                "The EU Cyber Resilience Act means our equipment suppliers have to document "
+                "the software in machines.",
+            ),
+            (
+                "Anika",
+                "Our own customers are starting to ask about the Cyber Resilience Act and the software too.",
+            ),
+            (
+                "Helen",
+                "We have our first CSRD report due next year and energy per part must be published.",
+            ),
+        ]
+    )
+    (topic,) = side_topics(score_utterances(t.utterances, range(len(t.utterances))), t.speakers)
+    assert "EU Cyber Resilience Act" in topic.label
+    assert "Cyber, Resilience" not in topic.label and "Resilience and" not in topic.label
+    assert topic.label[0].isupper()
+
+
+def test_sample_topics_read_as_named_subjects_with_a_verbatim_lead() -> None:
+    t = load_transcript(ROOT / "samples" / "contoso-manufacturing-call.vtt")
+    lines = OfflineAnalyzer().analyze_sync(t, MeetingContext()).additional_feedback.other_topics
+    assert any(line.startswith("EU Data Boundary (raised by Anika Schulz at 10:32): “") for line in lines)
+    assert any(line.startswith("Wingtip Components") for line in lines)
+    assert not any("outside the MCEM stages):" in line for line in lines)

@@ -72,6 +72,11 @@ def test_sample_with_the_readme_context_matches_its_story() -> None:
     )
     assert {"AWS", "Adatum Consulting", "Litware"} <= set(companies)
     assert companies["Adatum Consulting"].label == "positive"
+    # the README's reading: Microsoft mixed, Litware negative, each with the customer's reason quoted
+    assert companies["Microsoft"].label == "mixed" and companies["Litware"].label == "negative"
+    assert (
+        "“Litware, to be blunt, is the thing we're working around, not with.”" in companies["Litware"].summary
+    )
     assert "Contoso Manufacturing" not in companies
     assert 3 <= len(a.recommendations) <= 5
     assert sum(r.excerpt is not None for r in a.summary_table) >= 5

@@ -100,6 +100,8 @@ _GAP = {
 
 
 def recommendations(f: Findings) -> list[Recommendation]:
+    if not f.engagement:
+        return _not_an_engagement(f)
     p = f.participant or "the customer"
     found: list[tuple[float, Recommendation]] = []
     discussed = [s for s in Stage if f.discussed(s)]
@@ -193,21 +195,6 @@ def recommendations(f: Findings) -> list[Recommendation]:
                     ),
                 )
             )
-    if not f.engagement:
-        found.append(
-            (
-                9.0,
-                Recommendation(
-                    title="Confirm this meeting belongs in an MCEM analysis",
-                    narrative=(
-                        "Nobody in the transcript speaks for Microsoft and Microsoft is never mentioned, so "
-                        "it reads as an internal or project meeting rather than a customer engagement. "
-                        "Check that the right recording was analysed; if it was, name the Microsoft "
-                        "attendees so the customer's side can be told apart."
-                    ),
-                ),
-            )
-        )
     found.sort(key=lambda pr: -pr[0])
     picked = _dedupe([r for _, r in found])[:5]
     for fallback in _fallbacks(f, p):
@@ -216,6 +203,39 @@ def recommendations(f: Findings) -> list[Recommendation]:
         if all(fallback.title != r.title for r in picked):
             picked.append(fallback)
     return picked
+
+
+def _not_an_engagement(f: Findings) -> list[Recommendation]:
+    """Three honest steps for a meeting with no Microsoft side: MCEM advice would be made up."""
+    subjects = "; ".join(t.label for t in f.topics[:3])
+    return [
+        Recommendation(
+            title="Confirm this meeting belongs in an MCEM analysis",
+            narrative=(
+                "Nobody in the transcript speaks for Microsoft and Microsoft is never mentioned, so it reads "
+                "as an internal or project meeting rather than a customer engagement. Check that the right "
+                "recording was analysed; if it was, name the Microsoft attendees so the customer's side can "
+                "be told apart."
+            ),
+        ),
+        Recommendation(
+            title="Start with a discovery conversation",
+            narrative=(
+                "If these speakers are a prospective customer, the first step is a Listen & Consult "
+                "conversation led by the account team: their goals, pain points and how they would measure "
+                "success, none of which this meeting covered in MCEM terms."
+            ),
+            stages=[Stage.listen_consult],
+        ),
+        Recommendation(
+            title="Keep the meeting's own subjects with its project",
+            narrative=(
+                f"The main subjects of the meeting{f' ({subjects})' if subjects else ''} are listed under "
+                "other topics below; they are the speakers' own work and belong with that project, not in an "
+                "account plan."
+            ),
+        ),
+    ]
 
 
 def _sharpest(f: Findings) -> str:

@@ -96,6 +96,7 @@ _STAGE_STEP = {
     Stage.realize_value: "Track adoption against the figures the customer named{named}",
     Stage.manage_optimize: "Put a quarterly review with {p} in the calendar to steer the next phase",
 }
+_NO_ACTION = "None until the meeting is confirmed as a customer engagement"
 # A plain statement, worded differently row by row so the table does not read as one template.
 _NEUTRAL = (
     "{s} sets out the position on {t}",
@@ -126,6 +127,16 @@ def role_rows(f: Findings) -> list[RoleSummary]:
     for role in Role:
         sc = f.excerpts[role]
         first, second = _ACT[role]
+        if sc is None and not f.engagement:
+            rows.append(
+                RoleSummary(
+                    role=role,
+                    excerpt=None,
+                    insight=f"No remark in this meeting spoke to {_FOCUS[role]}.",
+                    actions=[_NO_ACTION],
+                )
+            )
+            continue
         if sc is None:
             rows.append(
                 RoleSummary(
@@ -154,6 +165,20 @@ def role_rows(f: Findings) -> list[RoleSummary]:
         named = f", naming {join_names(facts)}" if facts else ""
         angle = _ANGLE[role][0 if tone <= -STRONG else 1]
         insight = f"{opening}{named} ({STAGE_TITLES[stage]}): {angle}."
+        if not f.engagement:
+            insight = (
+                f"{opening}{named} ({STAGE_TITLES[stage]}); in this meeting it concerns the speakers' own "
+                "work, not an engagement with Microsoft."
+            )
+            rows.append(
+                RoleSummary(
+                    role=role,
+                    excerpt=quote_from(sc),
+                    insight=insight,
+                    actions=[_NO_ACTION],
+                )
+            )
+            continue
         measured = [x for x in facts if any(c.isdigit() for c in x) or " " in x]
         all_figures = [x for s in Stage for x in f.figures[s]]
         fill = {

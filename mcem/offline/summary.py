@@ -108,7 +108,7 @@ def executive_summary(f: Findings, recs: list[Recommendation]) -> list[str]:
         first = (
             f"This draft reads a {minutes}-minute meeting{when} between {names or 'unnamed speakers'} as an "
             f"MCEM interview, but it does not look like one: {not_engagement_reason(f)}. It is more likely "
-            "an internal or project meeting than an account-team conversation with a customer, so the "
+            "an internal, project or other meeting than an account-team conversation with a customer, so the "
             "stage sections below are thin by design and say what they could not find."
         )
     else:
@@ -202,7 +202,7 @@ def insights(f: Findings) -> list[str]:
             "from this meeting; it reads as a conversation outside the engagement cycle."
         ]
     out = [_continuity(f, discussed)]
-    momentum = _momentum(f, discussed)
+    momentum = _momentum(f, discussed) if f.engagement else ""
     if momentum:
         out.append(momentum)
     out.append(_voices(f))
@@ -239,7 +239,7 @@ def _continuity(f: Findings, discussed: list[Stage]) -> str:
         )
     missing = [s for s in Stage if not f.discussed(s)]
     early = [s for s in missing if list(Stage).index(s) < list(Stage).index(discussed[-1])]
-    if early:
+    if early and f.engagement:
         parts.append(
             f"{join_names([STAGE_TITLES[s] for s in early])} went unaddressed even though later stages were "
             "discussed; work built on unstated assumptions tends to surface as friction further along."
@@ -301,6 +301,12 @@ def _voices(f: Findings) -> str:
         groups.setdefault(main, []).append(n)
     focus = [f"{join_names(names)} mostly on {STAGE_TITLES[s]}" for s, names in groups.items()]
     lead = voices[0]
+    if not f.engagement:
+        n = sum(by_voice[lead].values())
+        return (
+            f"{len(voices)} speakers used stage vocabulary: {'; '.join(focus)}. {lead} did so most "
+            f"({n} remarks), about their own work rather than a Microsoft engagement."
+        )
     return (
         f"{len(voices)} customer voices shaped this picture: {'; '.join(focus)}. {lead} carried the most "
         f"({sum(by_voice[lead].values())} stage-related remarks); where the others stress different stages, "
