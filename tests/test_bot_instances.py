@@ -1,0 +1,133 @@
+"""Two live bot instances sharing Azure Table Storage (Azurite), with the Graph emulator behind the
+real msgraph-sdk client: one of them subscribes, both take notifications, each transcript is
+analysed and delivered once, and what one instance learnt the other knows."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+import aiohttp
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from bot.app import KEEPER, NOTIFICATIONS, RUNNER, STATE, create_app
+from bot.services import Services
+from bot.settings import settings_from_env
+from bot.state_azure import AzureTableState
+from graph.client import make_graph_client
+from graph.credentials import StaticTokenCredential
+from graph.documents import GraphDocuments
+from graph.emulator_state import STATE as EMULATOR_STATE
+from graph.meetings import GraphMeetings
+from graph.seed import DEMO_USER_ID, DRIVE_ID
+from tests.azurite import Azurite, azurite_fixture, new_prefix  # noqa: F401 - the fixture
+from tests.fixtures.bot.fakes import FakeAnalyzer, sample_vtt
+from tests.graph_support import Emulator, start_emulator
+from tests.test_bot_handlers import Connector
+from tests.test_bot_notifications import SECRET, Stack, free_port, summaries
+
+
+@asynccontextmanager
+async def instance(
+    azurite: Azurite, prefix: str, emulator: Emulator, connector: Connector
+) -> AsyncIterator[Stack]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        "MCEM_STATE_BACKEND": "azure",
+        "MCEM_STATE_CONNECTION_STRING": azurite.connection_string,
+        "MCEM_STATE_TABLE_PREFIX": prefix,
+        "MCEM_AUTO_ANALYZE": "on",
+        "MCEM_PUBLIC_URL": url,
+        "MCEM_NOTIFICATION_CLIENT_STATE": SECRET,
+    }
+    client = make_graph_client(StaticTokenCredential(), base_url=emulator.base_url)
+    analyzer = FakeAnalyzer()
+    services = Services(
+        meetings=GraphMeetings(client),
+        documents=GraphDocuments(client, DRIVE_ID),
+        analyzer=analyzer,
+        graph=client,
+    )
+    app = create_app(settings_from_env(env), services)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield Stack(url, app, connector, emulator, analyzer)
+    finally:
+        await runner.cleanup()
+
+
+@asynccontextmanager
+async def two_instances(azurite: Azurite) -> AsyncIterator[tuple[Stack, Stack]]:
+    async with AsyncExitStack() as stack:
+        emulator, emulator_runner = await start_emulator()
+        stack.push_async_callback(emulator_runner.cleanup)
+        connector = Connector()
+        connector_server = TestServer(connector.app(), host="127.0.0.1")
+        await connector_server.start_server()
+        stack.push_async_callback(connector_server.close)
+        connector.url = str(connector_server.make_url("/"))
+        prefix = new_prefix()
+        first = await stack.enter_async_context(instance(azurite, prefix, emulator, connector))
+        await asyncio.wait_for(first.app[KEEPER].ready.wait(), 15)  # it took the lease and subscribed
+        second = await stack.enter_async_context(instance(azurite, prefix, emulator, connector))
+        yield first, second
+        assert connector.violations == [], connector.violations
+
+
+async def test_only_one_instance_subscribes_and_the_other_knows_the_subscription(azurite: Azurite) -> None:
+    async with two_instances(azurite) as (first, second):
+        await asyncio.sleep(1)  # the second instance has asked for the lease by now, and been refused
+        assert not second.app[KEEPER].ready.is_set()
+        calls = await first.graph_calls()
+        assert [c for c in calls if c.startswith(("POST", "PATCH"))] == ["POST /v1.0/subscriptions"]
+        keeper = first.app[KEEPER]
+        shared = await second.app[STATE].get_setting(keeper.setting_key)
+        assert shared == keeper.subscription_id and shared
+
+
+async def test_a_transcript_announced_to_both_instances_is_analysed_and_delivered_once(
+    azurite: Azurite,
+) -> None:
+    async with two_instances(azurite) as (first, second):
+        assert isinstance(second.app[STATE], AzureTableState)
+        await second.say("help")  # Alex talked to the second instance; the first will find the chat
+        first.connector.posted.clear()
+
+        meeting = next(m for m in first.emulator.app[EMULATOR_STATE].seed.meetings if m.key == "litware")
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(
+                first.emulator.origin + "/_emulator/transcripts",
+                json={"meeting_id": meeting.meeting_id, "vtt": sample_vtt()},
+            ) as resp,
+        ):
+            published = await resp.json()
+        # Graph notified the subscription's URL (the first instance); the load balancer hands a
+        # redelivery of the same notification to the second while the first is still at work.
+        meeting_id, transcript = published["meeting_id"], published["transcript_id"]
+        path = f"communications/onlineMeetings('{meeting_id}')/transcripts('{transcript}')"
+        item = {
+            "subscriptionId": first.app[KEEPER].subscription_id,
+            "changeType": "created",
+            "clientState": SECRET,
+            "resource": path,
+            "subscriptionExpirationDateTime": "2030-01-01T00:00:00Z",
+            "tenantId": "00000000-0000-0000-0000-0000000000001",
+        }
+        assert (await second.notify({"value": [item]})).status == 202
+        for running in (first, second):
+            await asyncio.wait_for(running.app[NOTIFICATIONS].wait_idle(), 20)
+            await asyncio.wait_for(running.app[RUNNER].wait_idle(), 20)
+
+        assert [d["status"] for d in published["delivered"]] == [202]
+        assert len(first.analyzer.seen) + len(second.analyzer.seen) == 1
+        assert len(summaries(first.connector)) == 1
+        assert await first.app[STATE].transcript_status(transcript) == "delivered"
+        assert await second.app[STATE].transcript_status(transcript) == "delivered"
+        latest = await second.app[STATE].latest_run(DEMO_USER_ID)
+        assert latest is not None and latest.meeting_id == meeting_id
