@@ -19,8 +19,9 @@ What makes it safe with several instances:
 
 Auth: ``MCEM_STATE_CONNECTION_STRING`` (an account key or SAS connection string; Azurite's in
 tests), or ``MCEM_STATE_TABLE_URL`` (https://<account>.table.core.windows.net) with
-DefaultAzureCredential, i.e. the app's managed identity, which needs the role "Storage Table Data
-Contributor" on the account.
+DefaultAzureCredential: the app registration when AZURE_CLIENT_ID/AZURE_CLIENT_SECRET are set (as
+in deploy/main.bicep, for Graph), else the managed identity. That identity needs the role "Storage
+Table Data Contributor" on the account.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from tests.azurite import (  # noqa: F401 - the fixtures
 )
 from tests.fixtures.bot.fakes import USER_ID
 from tests.test_bot_handlers import message, start_bot
+from tests.test_bot_main import run_bot
 
 MINUTE = timedelta(minutes=1)
 
@@ -171,3 +172,19 @@ async def test_the_live_bot_records_its_runs_in_table_storage(
     assert latest is not None and latest.requester_id == USER_ID and latest.web_url.startswith("https://")
     chat = await other_instance.personal_chat(USER_ID)  # the personal chat was remembered too
     assert chat is not None and chat.reference["conversation"]["id"] == "personal-1"
+
+
+def test_python_m_bot_with_unreachable_table_storage_exits_with_one_line(azurite: Azurite) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    closed = azurite.connection_string.replace(f":{azurite.port}/", f":{port}/")
+    result = run_bot(
+        MCEM_STATE_BACKEND="azure",
+        MCEM_STATE_CONNECTION_STRING=closed,
+        MCEM_GRAPH_BASE_URL="http://127.0.0.1:9/v1.0",
+    )
+    assert result.returncode == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"mcem bot: the bot's table storage at http://127.0.0.1:{port}/devstoreaccount1")
+    assert "Traceback" not in result.stderr and ACCOUNT_KEY not in result.stderr + result.stdout
