@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -123,7 +124,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _configure_logging(environ: Mapping[str, str]) -> None:
+    """Users see the CLI's own lines only; MCEM_LOG_LEVEL=INFO (or DEBUG) shows the library's log.
+
+    Without a handler Python prints warnings to stderr by itself; logs never carry transcript text,
+    but they are diagnostics, not messages for the person at the terminal.
+    """
+    level = environ.get("MCEM_LOG_LEVEL", "").strip().upper()
+    if level in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    else:
+        logging.getLogger().addHandler(logging.NullHandler())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _configure_logging(os.environ)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command != "analyze":
