@@ -47,13 +47,16 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _start(location: Path) -> Azurite:
+def start_azurite(location: Path) -> Azurite:
+    """Azurite's table service with its data in ``location``; RuntimeError when it cannot start."""
     binary = ROOT / "node_modules" / ".bin" / "azurite-table"
     guard = (ROOT.parent / "shared" / "tools" / "loopback-only.cjs").resolve()
     if not binary.exists():
-        pytest.fail(f"{binary} is missing: run `npm ci` in {ROOT} (package.json lists azurite)")
+        raise RuntimeError(f"{binary} is missing: run `npm ci` in {ROOT} (package.json lists azurite)")
     if not guard.exists():
-        pytest.fail(f"{guard} is missing: the tests need ../shared beside the repo")
+        raise RuntimeError(
+            f"{guard} is missing: Node programs run only under it; put ../shared beside the repo"
+        )
     port = _free_port()
     env = os.environ | {"NODE_OPTIONS": f"--require {guard}"}
     args = [str(binary), "--silent", "--disableTelemetry", "--skipApiVersionCheck"]
@@ -65,17 +68,17 @@ def _start(location: Path) -> Azurite:
     while time.monotonic() < deadline:
         if process.poll() is not None:
             error = process.stderr.read().decode(errors="replace") if process.stderr else ""
-            pytest.fail(f"Azurite exited with {process.returncode}: {error[-800:]}")
+            raise RuntimeError(f"Azurite exited with {process.returncode}: {error[-800:]}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return Azurite(port, process)
         except OSError:
             time.sleep(0.1)
-    _stop(process)
-    pytest.fail("Azurite did not listen within 30 s")
+    stop_azurite(process)
+    raise RuntimeError("Azurite did not listen within 30 s")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def stop_azurite(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)  # its own session: the shim's node child goes too
         try:
@@ -96,14 +99,17 @@ _users: list[int] = []
 def azurite_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
     # Imported by several modules, this is one fixture definition per module: the server is shared.
     if "server" not in _shared:
-        _shared["server"] = _start(tmp_path_factory.mktemp("azurite"))
+        try:
+            _shared["server"] = start_azurite(tmp_path_factory.mktemp("azurite"))
+        except RuntimeError as err:
+            pytest.fail(str(err))
     _users.append(1)
     try:
         yield _shared["server"]
     finally:
         _users.pop()
         if not _users:
-            _stop(_shared.pop("server").process)
+            stop_azurite(_shared.pop("server").process)
 
 
 def new_prefix() -> str:
