@@ -33,7 +33,11 @@ def run(t: Transcript, ctx: MeetingContext) -> Analysis:
 
 
 def prose(a: Analysis) -> list[str]:
-    return [a.company_background, *a.executive_summary, *a.insights]
+    """Every prose field that may quote the customer."""
+    out = [a.company_background, *a.executive_summary, *a.insights]
+    out += [p for s in a.stages for p in s.paragraphs] + [r.narrative for r in a.recommendations]
+    out += [r.insight for r in a.summary_table] + [c.summary for c in a.additional_feedback.sentiment]
+    return out + a.additional_feedback.other_topics
 
 
 @pytest.fixture(scope="module")

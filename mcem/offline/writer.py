@@ -91,18 +91,25 @@ def stage_feedback(f: Findings, stage: Stage) -> StageFeedback:
         parts.append(f"The figures put on the table here: {join_names(figures)}.")
     span = (found[0].sentence.start, found[-1].sentence.start)
     if span[1] > span[0]:
-        parts.append(f"It ran from about {format_timestamp(span[0])} to {format_timestamp(span[1])}.")
+        parts.append(f"It came up between {format_timestamp(span[0])} and {format_timestamp(span[1])}.")
     tone = f.stage_tone[stage]
     second = [f"The customer's tone on {STAGE_FOCUS[stage]} was {TONE_WORDS[tone.label]}."]
     concerns = f.concerns(stage)
+    shown = {sc.sentence for sc in f.quotes[stage]}
     if concerns:
         names = join_names(sorted({c.sentence.speaker for c in concerns}))
         second.append(
             f"{len(concerns)} {plural(len(concerns), 'remark')} by {names} voiced a concern or "
             "frustration, which the recommendations below pick up."
         )
+        worst = evidence.concern_of(f, stage)
+        if worst is not None and worst.sentence not in shown:
+            second.append(f"The sharpest came from {worst.sentence.speaker}: {evidence.said(worst.sentence)}")
     elif tone.positive:
         second.append(f"{tone.positive} {plural(tone.positive, 'remark')} sounded clearly positive.")
+    praise = evidence.strongest((sc.sentence for sc in found), positive=True)
+    if praise is not None and praise not in shown:
+        second.append(f"On the positive side, {praise.speaker} said {evidence.said(praise)}")
     if len(f.quotes[stage]) < n:
         shown = len(f.quotes[stage])
         second.append(
@@ -167,6 +174,7 @@ def topics(f: Findings) -> list[str]:
 
 def _topic_line(t: Topic) -> str:
     head = f"{t.label} (raised by {t.speaker} at {format_timestamp(t.start)})"
-    if t.lead:
-        return f"{head}: “{t.lead}”" + ("" if t.lead.endswith((".", "!", "?")) else ".")
+    lead = t.lead.rstrip(",;: ")  # a clause cut at a comma: the quotation ends at the last word
+    if lead:
+        return f"{head}: “{lead}”" + ("" if lead.endswith((".", "!", "?")) else ".")
     return f"{head}, over {t.remarks} {plural(t.remarks, 'remark')} outside the MCEM stages."
