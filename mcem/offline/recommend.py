@@ -99,6 +99,9 @@ _GAP = {
 }
 
 
+_GENERIC = frozenset(("problem", "frustration", "challenge", "concern", "pain", "struggle", "hurdle", "risk"))
+
+
 def recommendations(f: Findings) -> list[Recommendation]:
     if not f.engagement:
         return _not_an_engagement(f)
@@ -107,8 +110,8 @@ def recommendations(f: Findings) -> list[Recommendation]:
     discussed = [s for s in Stage if f.discussed(s)]
     for s in discussed:
         concerns = f.concerns(s)
-        picked = f.terms(s, 3, among=concerns or None)
-        # One generic word ("problem") reads worse than naming the stage's subject.
+        picked = [t for t in f.terms(s, 3, among=concerns or None) if t not in _GENERIC]
+        # One word, or words like "problem" and "frustration", read worse than the stage's subject.
         terms = join_names(picked) if len(picked) >= 2 else _STAGE_FOCUS[s]
         if concerns:
             title, body = _CONCERN[s]

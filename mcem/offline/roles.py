@@ -77,14 +77,14 @@ _ACT = {
     ),
     Role.partner: (
         "Check whether a partner offering would speed up {focus}",
-        "Agree with the partner who leads which part of the follow-up",
+        "Agree with {partner} who leads which part of the follow-up",
     ),
     Role.microsoft_executive_sponsor: (
         "Brief the Microsoft sponsor on what {speaker} said about {t}{around} ahead of an executive check-in",
         "Offer {p} a sponsor-to-sponsor conversation on outcomes and value",
     ),
     Role.customer_account_sponsor: (
-        "Ask {p} to name an owner on their side for {t}",
+        "Ask {speaker} to name an owner on their side for {t}",
         "Agree a short risk and decision log with the customer sponsor",
     ),
 }
@@ -152,6 +152,9 @@ def role_rows(f: Findings) -> list[RoleSummary]:
         text = sc.sentence.text
         terms = [h.term for h in sc.role_hits[role]] or [h.term for s in Stage for h in sc.stage_hits[s]]
         t = join_names(terms[:2]) or "their priorities"
+        named_orgs = [name for name in f.others if name.split()[0] in text]
+        if role is Role.partner and named_orgs:
+            t = named_orgs[0]  # "speaks well of Adatum Consulting", not "of partner"
         stage = sc.stage or max(Stage, key=lambda s: sc.stage_scores[s])
         speaker = sc.sentence.speaker
         facts = specifics(text)
@@ -184,6 +187,7 @@ def role_rows(f: Findings) -> list[RoleSummary]:
         fill = {
             "p": p,
             "t": t,
+            "partner": named_orgs[0] if named_orgs else "the partner",
             "speaker": speaker,
             "focus": STAGE_FOCUS[stage],
             "around": f" ({join_names(facts)})" if facts else "",
