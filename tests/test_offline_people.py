@@ -100,3 +100,10 @@ def test_job_titles_from_introductions() -> None:
         "Dev Shah": "Solution Specialist",
         "Ben Ode": "Head of Operations",
     }
+
+
+def test_a_surname_is_not_taken_for_a_job_title() -> None:
+    t = chat([("Sam Patel", "I'm Sam Patel from Microsoft. What is getting in your way?")])
+    assert guess_roles(t) == {}
+    t = chat([("Sam Patel", "I'm Sam Patel, the Microsoft Account Executive for Fabrikam.")])
+    assert guess_roles(t) == {"Sam Patel": "Microsoft Account Executive"}

@@ -115,3 +115,12 @@ def test_a_customer_call_is_not_called_an_internal_meeting() -> None:
     a = run(chat(FULL), MeetingContext())
     assert "does not" not in a.executive_summary[0]
     assert not any(r.title.startswith("Confirm this meeting") for r in a.recommendations)
+
+
+def test_theme_count_and_mood_follow_the_evidence() -> None:
+    a = run(chat(EARLY), MeetingContext(internal_names=frozenset({AE})))
+    themes = a.executive_summary[1]
+    assert themes.startswith("Two themes stood out. First, validation and buy-in (Empower & Achieve")
+    assert themes.count("where concern dominated") == 2
+    assert "Inspire & Design, Realize Value and Manage & Optimize did not come up." in themes
+    assert a.details.interviewer is not None and a.details.interviewer.role == ""

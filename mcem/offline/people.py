@@ -203,7 +203,8 @@ def guess_roles(transcript: Transcript, limit: int = 20) -> dict[str, str]:
     for u in transcript.utterances[:limit]:
         names = "|".join(re.escape(n) for n in (u.speaker, u.speaker.split()[0]))
         own = re.search(rf"\bI(?:'m|’m| am) (?:{names}),? (?:the |your |a |an )?{_TITLE}", u.text)
-        if own and u.speaker not in roles:
+        # "I'm Sam Patel from Microsoft" must not read as the title "Patel" after the first name.
+        if own and u.speaker not in roles and own.group(1).split()[0] not in u.speaker.split():
             roles[u.speaker] = _clean_title(own.group(1))
         for first, full in firsts.items():
             if full == u.speaker or full in roles:

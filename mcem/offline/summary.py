@@ -142,9 +142,7 @@ def _themes(f: Findings) -> str:
         return "No part of the conversation could be tied to an MCEM stage, so no stage themes are reported."
     if not f.engagement:
         return _incidental(f, top)
-    lines = [
-        f"{'Three themes' if len(top) == 3 else 'The themes' if len(top) > 1 else 'One theme'} stood out."
-    ]
+    lines = [f"{('One theme', 'Two themes', 'Three themes')[len(top) - 1]} stood out."]
     for i, s in enumerate(top):
         tone = f.stage_tone[s].label
         n = len(f.by_stage[s])
@@ -156,9 +154,8 @@ def _themes(f: Findings) -> str:
         if fact is None:
             lines.append(f"{opener}, where the tone was {mood}.")
         elif concern is not None:
-            lines.append(
-                f"{opener}, where enthusiasm met concern: {fact.sentence.speaker} said {said(fact.sentence)}"
-            )
+            mood = "enthusiasm met concern" if tone == "mixed" else "concern dominated"
+            lines.append(f"{opener}, where {mood}: {fact.sentence.speaker} said {said(fact.sentence)}")
         else:
             lines.append(
                 f"{opener}, where the tone was {mood}: {fact.sentence.speaker} said {said(fact.sentence)}"
