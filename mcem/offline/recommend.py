@@ -13,8 +13,8 @@ from mcem.model import STAGE_TITLES, Recommendation, Stage
 from mcem.offline import evidence
 from mcem.offline.findings import Findings
 from mcem.offline.people import join_names
+from mcem.offline.writer import GENERIC, plural
 from mcem.offline.writer import STAGE_FOCUS as _STAGE_FOCUS
-from mcem.offline.writer import plural
 from mcem.transcript import format_timestamp
 
 _CONCERN = {
@@ -99,9 +99,6 @@ _GAP = {
 }
 
 
-_GENERIC = frozenset(("problem", "frustration", "challenge", "concern", "pain", "struggle", "hurdle", "risk"))
-
-
 def recommendations(f: Findings) -> list[Recommendation]:
     if not f.engagement:
         return _not_an_engagement(f)
@@ -110,7 +107,7 @@ def recommendations(f: Findings) -> list[Recommendation]:
     discussed = [s for s in Stage if f.discussed(s)]
     for s in discussed:
         concerns = f.concerns(s)
-        picked = [t for t in f.terms(s, 3, among=concerns or None) if t not in _GENERIC]
+        picked = [t for t in f.terms(s, 3, among=concerns or None) if t not in GENERIC]
         # One word, or words like "problem" and "frustration", read worse than the stage's subject.
         terms = join_names(picked) if len(picked) >= 2 else _STAGE_FOCUS[s]
         if concerns:

@@ -36,6 +36,7 @@ TONE_WORDS = {
     "neutral": "matter-of-fact",
     "not mentioned": "not measurable",
 }
+GENERIC = frozenset(("problem", "frustration", "challenge", "concern", "pain", "struggle", "hurdle", "risk"))
 STAGE_FOCUS = {
     Stage.listen_consult: "challenges and goals",
     Stage.inspire_design: "solution design",
@@ -82,7 +83,8 @@ def stage_feedback(f: Findings, stage: Stage) -> StageFeedback:
         )
 
     first = first[0].upper() + first[1:]
-    terms = f.terms(stage)
+    # Words like "frustration" say how it felt, not what it was about; the tone sentence covers feeling.
+    terms = [t for t in f.terms(stage, 4) if t not in GENERIC][:3]
     parts = [first]
     if terms:
         parts.append(f"The conversation turned on {join_names(terms)}.")
