@@ -100,3 +100,11 @@ def test_ami_design_meetings_give_an_honest_draft(path: Path) -> None:
 
 def test_ami_files_are_present() -> None:
     assert len(AMI) == 2
+
+
+def test_sample_stage_paragraphs_name_subjects_and_whole_figures() -> None:
+    _, a = analysed(SAMPLE)
+    by = {s.stage: s.paragraphs[0] for s in a.stages}
+    assert "six weeks, two lines, three success criteria" in by[Stage.empower_achieve]
+    assert "Figures mentioned here" not in " ".join(by.values())
+    assert "frustration" not in by[Stage.listen_consult] and "the board" in by[Stage.listen_consult]
