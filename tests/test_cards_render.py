@@ -17,19 +17,10 @@ from playwright.sync_api import Page, sync_playwright
 
 from cards import DEFAULT_STEPS, MeetingRow, error_card, help_card, meetings_card, progress_card, summary_card
 from mcem.model import ROLE_TITLES, Analysis
+from tests.browser import CHROMIUM_FLAGS, require_chromium
 from tests.conftest import FIXTURES, ROOT
 
 RENDERER = ROOT / "node_modules" / "adaptivecards" / "dist" / "adaptivecards.min.js"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
-]
 URL = "https://fabrikam.sharepoint.com/sites/accounts/analysis.docx"
 
 RENDER_JS = """(card) => {
@@ -58,7 +49,7 @@ def page() -> Iterator[Page]:
     if not RENDERER.is_file():
         pytest.fail(f"{RENDERER} is missing: run `make node` (npm devDependency adaptivecards)")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=require_chromium(), args=CHROMIUM_FLAGS)
         page = browser.new_page()
         page.set_content('<html><body><div id="host"></div></body></html>')
         page.add_script_tag(content=RENDERER.read_text("utf-8"))

@@ -30,22 +30,13 @@ from bot.playground_client import BotMessage, PlaygroundClient, card_of
 from graph.seed import DEMO_USER_ID, DRIVE_ID, INTERNAL_DOMAIN, build_seed
 from mcem.model import ROLE_TITLES
 from mcem.parsing import parse_transcript
+from tests.browser import CHROMIUM_FLAGS, require_chromium
 from tests.conftest import ROOT
 from tests.test_bot_jobs import texts
 
 pytestmark = pytest.mark.e2e
 
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
-]
 TITLE = "Interview Analysis –"
 
 
@@ -200,17 +191,14 @@ async def test_group_chat_and_channel_with_a_mention(stack: DevStack, where: str
 
 
 def test_summary_card_renders_in_the_playground_ui(stack: DevStack) -> None:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/ensure_chromium.sh (make test does)")
+    chromium = require_chromium()
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "playground-summary-card.png"
     shot.unlink(missing_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True
-        )
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS, headless=True)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 3000})
             page.goto(stack.playground_url)
