@@ -120,8 +120,8 @@ def _table(rows: list[RoleSummary], lim: Limits) -> Table:
         cells=[TableCell(items=[label(h, weight=types.FontWeight.BOLDER)]) for h in TABLE_HEADERS]
     )
     return Table(
-        # Role names like "Customer Success Account Manager" break mid-word below ~3/12 of a chat pane.
-        columns=[TableColumnDefinition(width=w) for w in (3, 5, 4)],
+        # Role names like "Representative" break mid-word below about 30% of a narrow chat pane.
+        columns=[TableColumnDefinition(width=w) for w in (5, 6, 5)],
         rows=[header, *(_role_row(r, lim) for r in rows)],
         first_row_as_header=True,
         show_grid_lines=True,
