@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import io
 import signal
+import socket
 import sys
 import time
 from pathlib import Path
@@ -36,6 +37,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run-dir", type=Path, default=ROOT / ".demo", help="logs and Playground files")
     args = parser.parse_args(argv)
 
+    if not args.check:
+        for flag, port in (("--port", args.port), ("--bot-port", args.bot_port)):
+            if port and _in_use(port):
+                print(
+                    f"demo: port {port} on 127.0.0.1 is already in use (another demo still running?): "
+                    f"stop that program or pass {flag} with a free port",
+                    file=sys.stderr,
+                )
+                return 2
     # The fixed ports are for people; a check run (CI) takes free ones so it never collides.
     stack = DevStack(
         args.run_dir,
@@ -73,6 +83,11 @@ def _auto_analysis_hint(stack: DevStack) -> str:
         f'         -d \'{{"meeting_id": "{meeting.meeting_id}"}}\'\n'
         "  and the summary card arrives in the personal chat unprompted.\n"
     )
+
+
+def _in_use(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def wait(stack: DevStack) -> int:
