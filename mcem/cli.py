@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 
 from mcem.analyzer import Analyzer
@@ -73,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mcem", description=_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     analyze = sub.add_parser(
         "analyze",
@@ -220,6 +222,13 @@ def _choose_analyzer(engine: str | None, environ: Mapping[str, str]) -> Analyzer
     from mcem.offline import OfflineAnalyzer
 
     return OfflineAnalyzer()
+
+
+def _version() -> str:
+    try:
+        return metadata.version("mcem-analyst")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def _meeting_time(value: str) -> datetime:

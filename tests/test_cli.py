@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -59,6 +60,16 @@ def test_help_explains_every_option() -> None:
         "OPENAI_API_KEY",
     ):
         assert option in sub.stdout, option
+
+
+def test_version_and_python_dash_m() -> None:
+    result = run_cli("--version")
+    assert result.returncode == 0
+    assert re.fullmatch(r"mcem \d+\.\d+\.\d+\n", result.stdout)
+    as_module = subprocess.run(
+        [sys.executable, "-m", "mcem", "--version"], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert as_module.stdout == result.stdout
 
 
 def test_no_command_prints_help_and_fails() -> None:
