@@ -30,7 +30,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from aiohttp import web  # noqa: E402
-from aiohttp.test_utils import TestServer  # noqa: E402
 
 from bot.app import KEEPER, NOTIFICATIONS, create_app  # noqa: E402
 from bot.services import Services  # noqa: E402
@@ -53,9 +52,7 @@ SECRET = "benchmark-client-state-0123456789"
 async def main(repeats: int) -> None:
     emulator, emulator_runner = await start_emulator()
     connector = Connector()
-    connector_server = TestServer(connector.app(), host="127.0.0.1")
-    await connector_server.start_server()
-    connector.url = str(connector_server.make_url("/"))
+    connector_server = await connector.start()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as folder:

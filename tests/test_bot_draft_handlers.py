@@ -78,9 +78,7 @@ async def stack() -> AsyncIterator[Stack]:
     emulator, emulator_runner = await start_emulator()
     graph = make_graph_client(StaticTokenCredential(), base_url=emulator.base_url)
     connector = Connector()
-    connector_server = TestServer(connector.app(), host="127.0.0.1")
-    await connector_server.start_server()
-    connector.url = str(connector_server.make_url("/"))
+    connector_server = await connector.start()
     meetings = FakeMeetings()
     services = Services(
         meetings=meetings,

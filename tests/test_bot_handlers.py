@@ -65,6 +65,13 @@ class Connector:
     violations: list[str] = field(default_factory=list)
     next_id: int = 0
 
+    async def start(self) -> TestServer:
+        """Serve on 127.0.0.1 and point ``url`` at it; the caller closes the returned server."""
+        server = TestServer(self.app(), host="127.0.0.1")
+        await server.start_server()
+        self.url = str(server.make_url("/"))
+        return server
+
     def app(self) -> web.Application:
         app = web.Application()
         base = "/v3/conversations/{conversation}/activities"
@@ -144,9 +151,7 @@ def mentioned(text: str, connector: Connector, *, conversation: str, kind: str) 
 
 async def start_bot(env: dict[str, str], meetings: FakeMeetings | None = None) -> AsyncIterator[Bot]:
     connector = Connector()
-    connector_server = TestServer(connector.app(), host="127.0.0.1")
-    await connector_server.start_server()
-    connector.url = str(connector_server.make_url("/"))
+    connector_server = await connector.start()
     meetings = meetings or FakeMeetings()
     services = Services(meetings=meetings, documents=FakeDocuments(), analyzer=FakeAnalyzer())
     app = create_app(settings_from_env({"MCEM_STATE_PATH": ":memory:", **env}), services)

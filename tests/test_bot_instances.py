@@ -10,7 +10,6 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 import aiohttp
 from aiohttp import web
-from aiohttp.test_utils import TestServer
 
 from bot.app import KEEPER, NOTIFICATIONS, RUNNER, STATE, create_app
 from bot.services import Services
@@ -67,10 +66,8 @@ async def two_instances(azurite: Azurite) -> AsyncIterator[tuple[Stack, Stack]]:
         emulator, emulator_runner = await start_emulator()
         stack.push_async_callback(emulator_runner.cleanup)
         connector = Connector()
-        connector_server = TestServer(connector.app(), host="127.0.0.1")
-        await connector_server.start_server()
+        connector_server = await connector.start()
         stack.push_async_callback(connector_server.close)
-        connector.url = str(connector_server.make_url("/"))
         prefix = new_prefix()
         first = await stack.enter_async_context(instance(azurite, prefix, emulator, connector))
         await asyncio.wait_for(first.app[KEEPER].ready.wait(), 15)  # it took the lease and subscribed

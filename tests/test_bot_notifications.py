@@ -105,9 +105,7 @@ async def running_stack(
     connector_server = None
     if connector is None:  # a restart keeps Teams' side: the same connector and service URL
         connector = Connector()
-        connector_server = TestServer(connector.app(), host="127.0.0.1")
-        await connector_server.start_server()
-        connector.url = str(connector_server.make_url("/"))
+        connector_server = await connector.start()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
@@ -272,9 +270,7 @@ async def test_state_survives_a_restart(tmp_path: Path) -> None:
     path = str(tmp_path / "state" / "bot.sqlite3")
     emulator, emulator_runner = await start_emulator()
     teams = Connector()
-    teams_server = TestServer(teams.app(), host="127.0.0.1")
-    await teams_server.start_server()
-    teams.url = str(teams_server.make_url("/"))
+    teams_server = await teams.start()
     try:
         async with running_stack(path, emulator, teams) as first:
             await first.say("help")
@@ -453,9 +449,7 @@ async def test_after_a_crash_mid_analysis_the_start_up_sweep_delivers_it_once(tm
     path = str(tmp_path / "bot.sqlite3")
     emulator, emulator_runner = await start_emulator()
     teams = Connector()
-    teams_server = TestServer(teams.app(), host="127.0.0.1")
-    await teams_server.start_server()
-    teams.url = str(teams_server.make_url("/"))
+    teams_server = await teams.start()
     hanging = Hanging()
     try:
         async with running_stack(path, emulator, teams, analyzer=hanging) as first:
