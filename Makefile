@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SAMPLE := $(firstword $(wildcard samples/*.vtt))
 
-.PHONY: demo test lint bench setup node chromium clean
+.PHONY: demo test lint bench eval setup node chromium clean
 
 demo: setup node
 	@echo "== 1/2  Offline analysis of the bundled sample call: $(SAMPLE)"
@@ -22,6 +22,11 @@ lint: setup
 
 bench: setup
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+# The quality benchmark of issue 9: every samples/<name>.vtt with a <name>.key.json, offline engine.
+# `make eval EVAL_ARGS="--engine llm"` measures the configured model; add --check to fail on a missed goal.
+eval: setup
+	$(PY) benchmarks/quality.py $(EVAL_ARGS)
 
 setup: $(VENV)/.installed
 

@@ -115,7 +115,7 @@ def test_analyze_ami_meeting_writes_four_outputs_that_keep_the_contract(
 
 
 def test_internal_flag_keeps_quotes_on_the_customer_side(tmp_path: Path) -> None:
-    sample = next((ROOT / "samples").glob("*.vtt"))
+    sample = ROOT / "samples" / "contoso-manufacturing-call.vtt"
     out = tmp_path / "sample"
     first = run_cli("analyze", str(sample), "--out", str(out))
     assert first.returncode == 0, first.stderr
