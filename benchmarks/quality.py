@@ -98,7 +98,7 @@ def pct(part: int, whole: int) -> str:
 
 
 def shown(value: object) -> str:
-    return "missing" if value is None else str(value)
+    return "null" if value is None else str(value)
 
 
 def details(s: SampleScore) -> list[str]:

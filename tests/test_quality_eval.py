@@ -140,6 +140,13 @@ def test_fields_the_model_lacks_count_as_missed_not_as_a_crash(rendered: Rendere
     key = _key(next_steps=[{"id": "x", "action": ["proposal"], "owner": ["Marcus"]}])
     result = score("old-model", key, Rendered(dump=dump, texts=rendered.texts))
     assert not result.kind_right and not result.stage_right
+    # Not even for a meeting whose right answer is "no stage": a missing field is no answer.
+    no_stage = score(
+        "old-model",
+        _key(meeting_kind="not_customer_engagement", current_stage=None),
+        Rendered(dump=dump, texts=rendered.texts),
+    )
+    assert not no_stage.stage_right
     assert (result.steps_action_owner, result.steps_missed) == (0, ["x"])
 
 

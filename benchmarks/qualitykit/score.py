@@ -37,8 +37,10 @@ STAT_PATTERNS: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
 }
+# What kind and stage read as when the Analysis model has no such field (yet): never right.
+NO_FIELD = "(no such field)"
 # Where prose lives in the model: everything but these (quotes are the transcript's words, not prose).
-_NOT_PROSE = {"meta", "verification", "details", "confidential", "score", "stage", "stages_ref"}
+_NOT_PROSE = {"meta", "verification", "details", "confidential", "score", "stage"}
 
 
 @dataclass
@@ -69,8 +71,10 @@ class SampleScore:
     def stage_right(self) -> bool:
         from mcem.model import Stage
 
+        if self.stage_found == NO_FIELD:
+            return False
         expected = Stage(self.stage_expected) if self.stage_expected else None
-        return self.kind_found is not None and stage_matches(expected, self.stage_found)
+        return stage_matches(expected, self.stage_found)
 
     @property
     def facts_total(self) -> int:
@@ -109,9 +113,9 @@ def score(name: str, key: AnswerKey, rendered: Rendered) -> SampleScore:
             hit = any_in(rendered.texts[output], item.any_of)
             if hit is not None:
                 result.forbidden_hits.append((item.id, output, hit))
-    result.kind_expected, result.kind_found = key.meeting_kind, dump.get("meeting_kind")
+    result.kind_expected, result.kind_found = key.meeting_kind, dump.get("meeting_kind", NO_FIELD)
     result.stage_expected = key.current_stage.value if key.current_stage else None
-    result.stage_found = dump.get("current_stage")
+    result.stage_found = dump.get("current_stage", NO_FIELD)
     checks = dump.get("verification") or {}
     result.quotes_dropped = int(checks.get("quotes_dropped", 0))
     result.quotes_kept = int(checks.get("quotes_checked", 0)) - result.quotes_dropped
