@@ -7,8 +7,10 @@ sample gets a row of parsed numbers, not what the numbers are.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
+import os
 import re
 import subprocess
 import sys
@@ -30,6 +32,7 @@ from mcem.offline import OfflineAnalyzer
 from mcem.parsing import load_transcript
 from mcem.verify import verify
 from tests.conftest import ROOT
+from tests.stubs import openai_stub as stubs
 from tests.test_sample import _read_cues
 
 SAMPLES = ROOT / "samples"
@@ -271,3 +274,40 @@ def test_an_unknown_sample_is_one_line_and_exit_2() -> None:
         timeout=60,
     )
     assert unknown.returncode == 2 and unknown.stderr.count("\n") == 1 and "no-such-meeting" in unknown.stderr
+
+
+def _env_without_llm() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_OPENAI_", "OPENAI_", "MCEM_"))}
+
+
+async def test_the_llm_engine_is_measured_through_the_configured_endpoint(stub: stubs.OpenAIStub) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(QUALITY),
+        "--engine",
+        "llm",
+        "--sample",
+        "contoso-manufacturing-call",
+        cwd=ROOT,
+        env=_env_without_llm() | stubs.azure_env(stub),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 120)
+    assert process.returncode == 0, err.decode()
+    assert stub.received, "the model endpoint was never called"
+    rows = [m["name"] for line in out.decode().splitlines() if (m := _ROW.match(line))]
+    assert rows == ["contoso-manufacturing-call"]
+    assert "engine: llm" in out.decode()
+
+
+def test_the_llm_engine_without_a_model_is_one_line_and_exit_2() -> None:
+    result = subprocess.run(
+        [sys.executable, str(QUALITY), "--engine", "llm"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_env_without_llm(),
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "--engine llm needs a model" in result.stderr
