@@ -30,7 +30,8 @@ from adaptive_cards.card import (
 from cards.elements import CARD_VERSION, heading, label, literal, local_datetime, new_card, run, to_dict
 from cards.size import DEFAULT_MAX_BYTES, TRIM_NOTICE, Limits, fit
 from cards.text import scrub_internal, shorten
-from mcem.model import Analysis, AnalysisMeta, Recommendation, RoleSummary
+from mcem.model import Analysis, AnalysisMeta, NextStep, Recommendation, RoleSummary
+from mcem.render import common as c
 from mcem.transcript import format_timestamp
 
 VERB_EMAIL = "email"
@@ -82,6 +83,10 @@ def _build(analysis: Analysis, url: str | None, run_id: str | None, lim: Limits)
     builder.add_item(heading("Recommendations"))
     builder.add_items([_recommendation(i, r, lim) for i, r in enumerate(analysis.recommendations, 1)])
 
+    if analysis.next_steps:
+        builder.add_item(heading(c.NEXT_STEPS_LABEL))
+        builder.add_items([_next_step(s, lim) for s in analysis.next_steps])
+
     builder.add_items(_footer(analysis))
     builder.add_actions(_actions(url, run_id))
     return to_dict(builder.create())
@@ -108,7 +113,7 @@ def _header(analysis: Analysis, lim: Limits) -> list[Any]:
         items.append(
             label(local_datetime(when, date_format="LONG"), is_subtle=True, spacing=types.Spacing.NONE)
         )
-    facts = [analysis.details.subject, _engine_note(analysis.meta)]
+    facts = [analysis.details.subject, c.stage_reached(analysis), _engine_note(analysis.meta)]
     line = " · ".join(t for t in (_clean(f, lim.header) for f in facts) if t)
     if line:
         items.append(literal(run(line, is_subtle=True), spacing=types.Spacing.NONE))
@@ -159,6 +164,17 @@ def _recommendation(number: int, rec: Recommendation, lim: Limits) -> RichTextBl
     if lim.rec_narrative != 0 and (narrative := _clean(rec.narrative, lim.rec_narrative)):
         inlines.append(run(f" — {narrative}"))
     return literal(*inlines)
+
+
+def _next_step(step: NextStep, lim: Limits) -> RichTextBlock:
+    """'• Send the proposal' and, in bold, who owns it and by when."""
+    owner = _clean(step.owner, lim.header) or "owner not named"
+    due = _clean(step.due or "", lim.header)
+    inlines = [run(f"• {_clean(step.action, lim.action)}")]
+    inlines.append(run(f" — {owner}", weight=types.FontWeight.BOLDER))
+    if due:
+        inlines.append(run(f", {due}"))
+    return literal(*inlines, spacing=types.Spacing.SMALL)
 
 
 def _plural(n: int, word: str) -> str:

@@ -139,6 +139,32 @@ class AdditionalFeedback(_Model):
     other_topics: list[str] = Field(default_factory=list, description="topics outside the MCEM stages")
 
 
+MeetingKind = Literal["customer_engagement", "not_customer_engagement"]
+
+
+class NextStep(_Model):
+    """Something someone agreed or was asked to do, with the owner and the date as they were said."""
+
+    action: str = Field(min_length=1, description="what will be done, as a short imperative or statement")
+    owner: str = Field(description="who does it, as said (a name, 'Microsoft', 'Adatum'); '' when nobody")
+    due: str | None = Field(default=None, description="when, as said ('by the twelfth of December'), or null")
+    quote: Quote = Field(description="the verbatim sentence the step rests on")
+
+
+class Decision(_Model):
+    """A decision taken in the call, or one that is pending and what it depends on."""
+
+    text: str = Field(min_length=1, description="the decision in one plain sentence")
+    quote: Quote = Field(description="the verbatim sentence it rests on")
+
+
+class Risk(_Model):
+    """A threat to the engagement: a blocker, a sceptic, a competitor the customer rates well."""
+
+    text: str = Field(min_length=1, description="the risk in one plain sentence")
+    quote: Quote = Field(description="the verbatim sentence it rests on")
+
+
 class InterviewDetails(_Model):
     date_time: datetime | None = None
     interviewer: Person | None = None
@@ -153,6 +179,7 @@ class Verification(_Model):
     quotes_checked: int = 0
     quotes_dropped: int = 0
     internal_sentences_removed: int = 0
+    private_removed: int = Field(default=0, description="quotes and sentences kept out as confidential")
 
 
 class AnalysisMeta(_Model):
@@ -175,6 +202,23 @@ class Analysis(_Model):
     recommendations: list[Recommendation] = Field(min_length=3, max_length=5)
     summary_table: list[RoleSummary]
     additional_feedback: AdditionalFeedback
+    meeting_kind: MeetingKind = Field(
+        default="customer_engagement",
+        description="not_customer_engagement when the meeting is no conversation between Microsoft "
+        "(or its partner) and a customer",
+    )
+    current_stage: Stage | None = Field(
+        default=None,
+        description="the furthest MCEM stage the engagement has actually reached (not merely talked "
+        "about); null when not a customer engagement",
+    )
+    next_steps: list[NextStep] = Field(default_factory=list, description="what was agreed or asked for")
+    decisions: list[Decision] = Field(default_factory=list)
+    risks: list[Risk] = Field(default_factory=list)
+    confidential: list[Quote] = Field(
+        default_factory=list,
+        description="sentences the customer asked to keep private; they appear nowhere else in the output",
+    )
     verification: Verification = Field(default_factory=Verification)
     meta: AnalysisMeta
 
@@ -207,3 +251,7 @@ class Analysis(_Model):
         found = [q for s in self.stages for q in s.quotes]
         found += [r.excerpt for r in self.summary_table if r.excerpt is not None]
         return found
+
+    def record_quotes(self) -> list[Quote]:
+        """The sentences next steps, decisions and risks rest on (any speaker, Microsoft's too)."""
+        return [x.quote for x in (*self.next_steps, *self.decisions, *self.risks)]

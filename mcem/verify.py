@@ -41,10 +41,12 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from typing import TypeVar
 
 from rapidfuzz import fuzz
 
-from mcem.model import Analysis, Quote, Verification
+from mcem.confidential import Secrets, secrets_of
+from mcem.model import Analysis, Decision, NextStep, Quote, Risk, Verification
 from mcem.template import internal_reference, internal_sentences
 from mcem.transcript import Transcript
 
@@ -108,6 +110,7 @@ class _Found:
     text: str
     speaker: str
     start: float
+    utterance: int = -1
 
 
 class _Index:
@@ -132,7 +135,7 @@ class _Index:
         claimed = quote.speaker.casefold().strip()
         i, a, b = min(hits, key=lambda h: (self.utterances[h[0]].speaker.casefold() != claimed, h[0]))
         u = self.utterances[i]
-        return _Found(self._span(i, a, b), u.speaker, self._time_at(i, a))
+        return _Found(self._span(i, a, b), u.speaker, self._time_at(i, a), i)
 
     def _fuzzy(self, needle: str) -> list[tuple[int, int, int]]:
         n = len(needle.split())
@@ -232,8 +235,10 @@ class _Misquote(Exception):
 class _Guard:
     """Cleans prose: drops internal-reference echoes and sentences that misquote the transcript."""
 
-    def __init__(self, index: _Index) -> None:
+    def __init__(self, index: _Index, secrets: Secrets | None = None) -> None:
         self.index = index
+        self.secrets = secrets
+        self.private_removed = 0
         self.removed = 0
         self.quotes_checked = 0
         self.quotes_dropped = 0
@@ -246,6 +251,9 @@ class _Guard:
         for part in parts:
             if _is_internal(part):
                 self.removed += 1
+                continue
+            if self.secrets is not None and self.secrets.leaks(part):
+                self.private_removed += 1
                 continue
             checked = self._check_prose_quotes(part)
             if checked is not None:
@@ -286,7 +294,6 @@ class _Guard:
 
 def verify(analysis: Analysis, transcript: Transcript) -> Analysis:
     index = _Index(transcript)
-    guard = _Guard(index)
     checked = dropped = 0
 
     def check(q: Quote) -> Quote | None:
@@ -300,17 +307,34 @@ def verify(analysis: Analysis, transcript: Transcript) -> Analysis:
             return None
         return Quote(text=found.text, speaker=found.speaker, start=found.start)
 
+    # Private asides first: whatever repeats them is kept out of every other field below.
+    flagged = [f for f in (index.find(q) for q in analysis.confidential) if f is not None]
+    secrets = secrets_of(transcript, [(f.utterance, f.text) for f in flagged])
+    guard = _Guard(index, secrets)
+
+    def public(q: Quote | None) -> Quote | None:
+        nonlocal checked
+        # Private words are taken out before checking, so a second run counts the same checks.
+        if q is None or secrets.leaks(q.text):
+            guard.private_removed += q is not None
+            return None
+        found = check(q)
+        if found is not None and secrets.leaks(found.text):
+            checked -= 1
+            guard.private_removed += 1
+            return None
+        return found
+
     stages = []
     for s in analysis.stages:
-        quotes = [v for v in (check(q) for q in s.quotes) if v is not None]
+        quotes = [v for v in (public(q) for q in s.quotes) if v is not None]
         stages.append(s.model_copy(update={"paragraphs": guard.items(s.paragraphs), "quotes": quotes}))
     table = []
     for r in analysis.summary_table:
-        excerpt = check(r.excerpt) if r.excerpt is not None else None
         table.append(
             r.model_copy(
                 update={
-                    "excerpt": excerpt,
+                    "excerpt": public(r.excerpt),
                     "insight": guard.field(r.insight),
                     "actions": guard.items(r.actions),
                 }
@@ -321,10 +345,15 @@ def verify(analysis: Analysis, transcript: Transcript) -> Analysis:
         for r in analysis.recommendations
     ]
     fb = analysis.additional_feedback
+    sentiment = [
+        c.model_copy(update={"summary": guard.field(c.summary)})
+        for c in fb.sentiment
+        if not secrets.leaks(c.company)
+    ]
     feedback = fb.model_copy(
         update={
             "overall_mood": guard.field(fb.overall_mood),
-            "sentiment": [c.model_copy(update={"summary": guard.field(c.summary)}) for c in fb.sentiment],
+            "sentiment": sentiment,
             "other_topics": [t for t in (guard.clean(t) for t in fb.other_topics) if t.strip()],
         }
     )
@@ -341,6 +370,10 @@ def verify(analysis: Analysis, transcript: Transcript) -> Analysis:
         "additional_feedback": feedback,
         "details": details,
         "meta": meta,
+        "next_steps": _records(analysis.next_steps, public, guard),
+        "decisions": _records(analysis.decisions, public, guard),
+        "risks": _records(analysis.risks, public, guard),
+        "confidential": _private(secrets, index),
     }
     update["participant_name"] = _keep_or(analysis.participant_name, guard.clean, "the participant")
     update["company_name"] = _keep_or(analysis.company_name, guard.clean, "the customer")
@@ -350,9 +383,52 @@ def verify(analysis: Analysis, transcript: Transcript) -> Analysis:
         quotes_checked=prior.quotes_dropped + checked + guard.quotes_checked,
         quotes_dropped=prior.quotes_dropped + dropped + guard.quotes_dropped,
         internal_sentences_removed=prior.internal_sentences_removed + guard.removed,
+        private_removed=prior.private_removed + guard.private_removed,
     )
     # Validate the whole result once: a verifier must never hand on an invalid Analysis.
     return Analysis.model_validate(analysis.model_copy(update=update).model_dump())
+
+
+R = TypeVar("R", NextStep, Decision, Risk)
+
+
+def _records(items: list[R], public: Callable[[Quote], Quote | None], guard: _Guard) -> list[R]:
+    """Items whose quote is verbatim and public, with their prose cleaned; the rest are dropped."""
+    kept: list[R] = []
+    seen: set[str] = set()
+    for item in items:
+        quote = public(item.quote)
+        if quote is None:
+            continue
+        if isinstance(item, NextStep):
+            action = guard.clean(item.action)
+            if not action:
+                continue
+            update: dict[str, object] = {
+                "action": action,
+                "owner": guard.clean(item.owner),
+                "due": guard.clean(item.due) or None if item.due else None,
+            }
+        else:
+            text = guard.clean(item.text)
+            if not text:
+                continue
+            update = {"text": text}
+        key = normalise(str(next(iter(update.values()))))
+        if key in seen:
+            continue
+        seen.add(key)
+        kept.append(item.model_copy(update={**update, "quote": quote}))
+    return kept
+
+
+def _private(secrets: Secrets, index: _Index) -> list[Quote]:
+    out = []
+    for a in secrets.asides:
+        found = index.find(Quote(text=a.text, speaker=a.speaker))
+        start = found.start if found is not None else a.start
+        out.append(Quote(text=a.text, speaker=a.speaker, start=start))
+    return out
 
 
 def _keep_or(value: str, clean: Callable[[str], str], fallback: str) -> str:

@@ -287,6 +287,7 @@ def test_verify_is_idempotent() -> None:
         "quotes_checked": 3,
         "quotes_dropped": 2,
         "internal_sentences_removed": 1,
+        "private_removed": 0,
     }
 
 

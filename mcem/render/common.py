@@ -15,6 +15,7 @@ from mcem.model import (
     STAGE_TITLES,
     Analysis,
     CompanySentiment,
+    NextStep,
     Person,
     Quote,
     StageFeedback,
@@ -44,6 +45,19 @@ SENTIMENT_LABEL = "Sentiment toward Microsoft and other companies"
 TOPICS_LABEL = "Other topics raised"
 
 CONFIDENTIAL = "Confidential — internal to the account team"
+
+# Short labelled lists inside the template's sections (no headings of their own: the section order
+# is the template's). Next steps and decisions follow the recommendations; risks follow the insights.
+NEXT_STEPS_LABEL = "Next steps agreed"
+DECISIONS_LABEL = "Decisions"
+RISKS_LABEL = "Risks to watch"
+EXTRA_LABELS = (NEXT_STEPS_LABEL, DECISIONS_LABEL, RISKS_LABEL)
+PRIVATE_LABEL = "Said in confidence — for the author to decide"
+PRIVATE_NOTE = (
+    "The customer asked to keep the following private. It is left out of the chat card, the email and "
+    "every section of this draft; decide whether any of it belongs here, then delete this box."
+)
+NOT_AN_ENGAGEMENT = "Not a customer engagement"
 NOT_RECORDED = "Not recorded"
 STAGE_NOT_DISCUSSED = "This stage did not come up in the conversation."
 NO_OTHER_TOPICS = "No other topics were raised."
@@ -161,6 +175,22 @@ def sentiment_heading(item: CompanySentiment) -> str:
     if item.score is not None:
         text += f" ({item.score:+.2f})"
     return text
+
+
+def next_step_text(step: NextStep) -> str:
+    """'Send the managed service proposal — Marcus Lee, by the twelfth of December'."""
+    owner = clean(step.owner) or "owner not named"
+    due = clean(step.due or "") or "no date set"
+    return f"{clean(step.action).rstrip('.')} — {owner}, {due}"
+
+
+def stage_reached(analysis: Analysis) -> str:
+    """Where the engagement stands, in words for the executive summary's first line."""
+    if analysis.meeting_kind == "not_customer_engagement":
+        return NOT_AN_ENGAGEMENT
+    if analysis.current_stage is None:
+        return ""
+    return f"Stage reached: {STAGE_TITLES[analysis.current_stage]}"
 
 
 def provenance(analysis: Analysis) -> str:

@@ -29,6 +29,7 @@ __all__ = ["AUTHOR", "to_docx"]
 AUTHOR = "MCEM Analyst"
 _COLUMN_WIDTHS = (Inches(1.5), Inches(3.0), Inches(2.0))
 _HEADER_FILL = "D9E2F3"
+_PRIVATE_FILL = "FCE4E4"
 _PROPERTY_LIMIT = 255
 
 
@@ -38,13 +39,17 @@ def to_docx(analysis: Analysis) -> bytes:
     _header_and_footer(doc)
 
     doc.add_heading(c.clean(analysis.title), level=0)
+    _private_box(doc, analysis.confidential)
     _section(doc, c.COMPANY_BACKGROUND, [analysis.company_background])
     _section(doc, c.EXECUTIVE_SUMMARY, analysis.executive_summary)
     _interview_details(doc, analysis)
     _flywheel(doc)
     _narrative(doc, analysis)
     _section(doc, c.INSIGHTS, analysis.insights)
+    _listed(doc, c.RISKS_LABEL, [(r.text, r.quote) for r in analysis.risks])
     _recommendations(doc, analysis)
+    _listed(doc, c.NEXT_STEPS_LABEL, [(c.next_step_text(s), s.quote) for s in analysis.next_steps])
+    _listed(doc, c.DECISIONS_LABEL, [(d.text, d.quote) for d in analysis.decisions])
     doc.add_heading(c.SUMMARY_TABLE, level=1)
     _summary_table(doc, analysis.summary_table)
     _additional(doc, analysis)
@@ -183,6 +188,37 @@ def _recommendations(doc: DocxDocument, analysis: Analysis) -> None:
     for paragraph, rec in zip(_numbered(doc, len(recs)), recs, strict=True):
         paragraph.add_run(c.clean(rec.title)).bold = True
         paragraph.add_run(f" — {c.clean(rec.narrative)}")
+
+
+def _listed(doc: DocxDocument, label: str, items: list[tuple[str, Quote]]) -> None:
+    """A bold label and bullets naming who said it and when (the quote itself is shown elsewhere)."""
+    if not items:
+        return
+    doc.add_paragraph().add_run(label).bold = True
+    for text, quote in items:
+        paragraph = doc.add_paragraph(style="List Bullet")
+        paragraph.add_run(c.as_sentence(text).rstrip("."))
+        who = paragraph.add_run(f" ({c.attribution(quote)})")
+        who.font.color.rgb = RGBColor(0x59, 0x59, 0x59)
+
+
+def _private_box(doc: DocxDocument, quotes: list[Quote]) -> None:
+    """The confidential asides in one shaded, bordered cell the author cannot miss, before any section."""
+    if not quotes:
+        return
+    box = doc.add_table(rows=1, cols=1)
+    box.style = "Table Grid"
+    cell = box.rows[0].cells[0]
+    _shade(cell, _PRIVATE_FILL)
+    head = cell.paragraphs[0].add_run(c.PRIVATE_LABEL)
+    head.bold = True
+    head.font.color.rgb = RGBColor(0x9C, 0x00, 0x06)
+    cell.add_paragraph(c.PRIVATE_NOTE).runs[0].italic = True
+    for quote in quotes:
+        paragraph = cell.add_paragraph()
+        paragraph.add_run(c.quote_text(quote))
+        paragraph.add_run(f" — {c.attribution(quote)}")
+    doc.add_paragraph()
 
 
 def _row_flags(table: Table) -> None:

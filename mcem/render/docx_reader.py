@@ -39,6 +39,7 @@ from mcem.model import (
     Verification,
 )
 from mcem.render import common as c
+from mcem.render.docx_extras_reader import read_extras, split_extras
 from mcem.render.docx_table_reader import (
     Block,
     labelled,
@@ -79,6 +80,9 @@ def analysis_from_docx(data: bytes, base: Analysis | None = None) -> Analysis:
             + "): refresh works only on the Word document the bot saved."
         )
     participant, company = _names(title, base)
+    insights, below_insights = split_extras(sections[c.INSIGHTS])
+    recs, below_recs = split_extras(sections[c.RECOMMENDATIONS])
+    extras = {**below_insights, **below_recs}
     try:
         return Analysis(
             participant_name=participant,
@@ -89,10 +93,11 @@ def analysis_from_docx(data: bytes, base: Analysis | None = None) -> Analysis:
             ),
             details=_details(sections.get(c.INTERVIEW_DETAILS, []), doc, base),
             stages=_stages(sections[c.NARRATIVE], base),
-            insights=_paragraph_list(sections[c.INSIGHTS], c.INSIGHTS, base.insights if base else None),
-            recommendations=_recommendations(sections[c.RECOMMENDATIONS], base),
+            insights=_paragraph_list(insights, c.INSIGHTS, base.insights if base else None),
+            recommendations=_recommendations(recs, base),
             summary_table=read_table(sections[c.SUMMARY_TABLE], base),
             additional_feedback=read_additional(sections.get(c.ADDITIONAL, []), base),
+            **read_extras(extras, base),
             verification=base.verification if base else _verification(_footnote(sections)),
             meta=base.meta if base else _meta(doc, _footnote(sections)),
         )

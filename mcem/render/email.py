@@ -62,6 +62,8 @@ def to_email_html(analysis: Analysis, document_url: str) -> str:
         _table(analysis.summary_table),
         _heading(c.RECOMMENDATIONS),
         _recommendations(analysis.recommendations),
+        _bullets(c.NEXT_STEPS_LABEL, [c.next_step_text(s) for s in analysis.next_steps]),
+        _bullets(c.DECISIONS_LABEL, [d.text for d in analysis.decisions]),
         _link(document_url),
         f'<p style="{_SUBTLE};margin-top:24px">{_esc(c.provenance(analysis))}</p>',
         f'<p style="{_SUBTLE};font-weight:bold">{_esc(c.CONFIDENTIAL)}. '
@@ -157,6 +159,15 @@ def _row(row: RoleSummary) -> str:
         f'<td style="{_CELL};vertical-align:top;width:32%">'
         f"{listed}</td></tr>"
     )
+
+
+def _bullets(label: str, items: list[str]) -> str:
+    shown = [c.as_sentence(t) for t in _texts(items)]
+    if not shown:
+        return ""
+    lis = "".join(f'<li style="{_TEXT};margin:0 0 4px 0">{_esc(t)}</li>' for t in shown)
+    head = f'<p style="{_TEXT};margin:12px 0 4px 0"><strong>{_esc(label)}</strong></p>'
+    return f'{head}<ul style="margin:0;padding-left:22px">{lis}</ul>'
 
 
 def _recommendations(recs: list[Recommendation]) -> str:

@@ -44,12 +44,15 @@ def to_markdown(analysis: Analysis) -> str:
         *_narrative(analysis),
         f"## {c.INSIGHTS}",
         *_paragraphs(analysis.insights),
+        *_listed(c.RISKS_LABEL, [(r.text, r.quote) for r in analysis.risks]),
         "---",
         f"## {c.RECOMMENDATIONS}",
         "\n".join(
             f"{i}. **{escape(r.title)}** — {escape(r.narrative)}"
             for i, r in enumerate(analysis.recommendations, 1)
         ),
+        *_listed(c.NEXT_STEPS_LABEL, [(c.next_step_text(s), s.quote) for s in analysis.next_steps]),
+        *_listed(c.DECISIONS_LABEL, [(d.text, d.quote) for d in analysis.decisions]),
         "---",
         f"## {c.SUMMARY_TABLE}",
         _summary_table(analysis.summary_table),
@@ -63,6 +66,14 @@ def to_markdown(analysis: Analysis) -> str:
 
 def _paragraphs(items: list[str]) -> list[str]:
     return [escape(p) for p in c.cleaned(items)] or [escape(c.NOT_RECORDED)]
+
+
+def _listed(label: str, items: list[tuple[str, Quote]]) -> list[str]:
+    """A bold label and its bullets; each item names who said it and when, without repeating the quote."""
+    if not items:
+        return []
+    lines = [f"- {escape(c.as_sentence(text).rstrip('.'))} ({_attribution(q)})" for text, q in items]
+    return [f"**{label}**", "\n".join(lines)]
 
 
 def _interview_details(analysis: Analysis) -> list[str]:

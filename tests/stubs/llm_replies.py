@@ -125,6 +125,15 @@ def analysis(quotes: list[dict[str, str]]) -> dict[str, Any]:
             ],
             "other_topics": [],
         },
+        "meeting_kind": "customer_engagement",
+        "current_stage": Stage.empower_achieve.value,
+        "next_steps": [
+            {"action": "Send a follow-up summary", "owner": q["speaker"], "due": None, "quote": q}
+            for q in quotes[:1]
+        ],
+        "decisions": [],
+        "risks": [],
+        "confidential": [],
     }
 
 

@@ -1,0 +1,77 @@
+"""The short labelled lists of a Word draft (risks, next steps, decisions) read back after editing.
+
+They sit inside the template's sections (risks after the insights, next steps and decisions after the
+recommendations), so the section readers first cut them off (``split_extras``). A line left as rendered
+keeps the base item whole; an edited line keeps the base item's quote (what it rests on) and takes the
+words the person wrote; a deleted line deletes the item. Lines added in Word have no verified quote to
+rest on and are not read. Meeting kind, stage and the confidential asides are not shown as fields in
+the draft and come from the base analysis.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from mcem.model import Analysis, Decision, NextStep, Risk
+from mcem.render import common as c
+from mcem.render.docx_table_reader import Block, paragraphs_of, text_of
+
+_WHO = re.compile(r"\s\([^()]*\)$")
+
+
+def split_extras(blocks: list[Block]) -> tuple[list[Block], dict[str, list[str]]]:
+    """The section's own blocks, and the lines under each extra label that follows them."""
+    own: list[Block] = []
+    extras: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for block in blocks:
+        text = text_of(block) if block in paragraphs_of([block]) else ""
+        if text in c.EXTRA_LABELS:
+            current = extras.setdefault(text, [])
+        elif current is not None:
+            if text:
+                current.append(_WHO.sub("", text))
+        else:
+            own.append(block)
+    return own, extras
+
+
+def _rendered(text: str) -> str:
+    return c.as_sentence(text).rstrip(".")
+
+
+def read_extras(extras: dict[str, list[str]], base: Analysis | None) -> dict[str, Any]:
+    if base is None:
+        return {}
+    out: dict[str, Any] = {
+        "meeting_kind": base.meeting_kind,
+        "current_stage": base.current_stage,
+        "confidential": base.confidential,
+    }
+    lines = extras.get(c.NEXT_STEPS_LABEL, [])
+    steps = []
+    for old, line in zip(base.next_steps, lines, strict=False):
+        if line == _rendered(c.next_step_text(old)):
+            steps.append(old)
+            continue
+        action, _, rest = line.partition(" — ")
+        owner, _, due = rest.partition(", ")
+        steps.append(
+            NextStep(
+                action=action.strip() or old.action,
+                owner="" if owner == "owner not named" else owner.strip(),
+                due=None if due in ("", "no date set") else due.strip(),
+                quote=old.quote,
+            )
+        )
+    out["next_steps"] = steps
+    out["decisions"] = [
+        old if line == _rendered(old.text) else Decision(text=line, quote=old.quote)
+        for old, line in zip(base.decisions, extras.get(c.DECISIONS_LABEL, []), strict=False)
+    ]
+    out["risks"] = [
+        old if line == _rendered(old.text) else Risk(text=line, quote=old.quote)
+        for old, line in zip(base.risks, extras.get(c.RISKS_LABEL, []), strict=False)
+    ]
+    return out
