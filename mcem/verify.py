@@ -375,6 +375,7 @@ def verify(analysis: Analysis, transcript: Transcript) -> Analysis:
         "risks": _records(analysis.risks, public, guard),
         "confidential": _private(secrets, index),
     }
+    _once(update)
     update["participant_name"] = _keep_or(analysis.participant_name, guard.clean, "the participant")
     update["company_name"] = _keep_or(analysis.company_name, guard.clean, "the customer")
     # Dropped quotes are gone from the input on a second run, so the running total of quotes ever
@@ -420,6 +421,101 @@ def _records(items: list[R], public: Callable[[Quote], Quote | None], guard: _Gu
         seen.add(key)
         kept.append(item.model_copy(update={**update, "quote": quote}))
     return kept
+
+
+class _Seen:
+    """The quotations a reader has already met, in reading order: each may be shown only once."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+
+    def fresh(self, text: str) -> bool:
+        key = normalise(text)
+        if len(key.split()) < _MIN_PROSE_QUOTE_WORDS:
+            return True
+        return not any(key in k or k in key for k in self.keys)
+
+    def take(self, text: str) -> None:
+        key = normalise(text)
+        if len(key.split()) >= _MIN_PROSE_QUOTE_WORDS:
+            self.keys.append(key)
+
+    def quote(self, q: Quote | None) -> Quote | None:
+        if q is None or not self.fresh(q.text):
+            return None
+        self.take(q.text)
+        return q
+
+    def prose(self, text: str) -> str:
+        kept = []
+        for sentence in _SENTENCE_END.split(text.strip()):
+            quoted = [m.group(1) for m in _PROSE_QUOTE.finditer(sentence)]
+            if not all(self.fresh(q) for q in quoted):
+                continue
+            for q in quoted:
+                self.take(q)
+            kept.append(sentence)
+        return " ".join(kept)
+
+
+def once(analysis: Analysis) -> Analysis:
+    """The analysis with every quotation shown once (what ``verify`` does last); analyzers call it too,
+    so what they hand over already survives verification unchanged."""
+    fields = ("company_background", "executive_summary", "stages", "insights", "risks", "recommendations",
+              "decisions", "summary_table", "additional_feedback")  # fmt: skip
+    update: dict[str, object] = {k: getattr(analysis, k) for k in fields}
+    _once(update)
+    return analysis.model_copy(update=update)
+
+
+def _once(update: dict[str, object]) -> None:
+    """No quotation twice: a later repeat is removed (a block quote or excerpt, or the prose sentence
+    that carries it), walking the fields in the order the draft shows them."""
+    seen = _Seen()
+
+    def items(texts: list[str]) -> list[str]:
+        out = [t for t in (seen.prose(t) for t in texts) if t]
+        return out or ([PLACEHOLDER] if texts else [])
+
+    update["company_background"] = seen.prose(str(update["company_background"])) or PLACEHOLDER
+    update["executive_summary"] = items(update["executive_summary"])  # type: ignore[arg-type]
+    stages = []
+    for s in update["stages"]:  # type: ignore[attr-defined]
+        paragraphs = items(s.paragraphs)
+        quotes = [q for q in (seen.quote(q) for q in s.quotes) if q is not None]
+        stages.append(s.model_copy(update={"paragraphs": paragraphs, "quotes": quotes}))
+    update["stages"] = stages
+    update["insights"] = items(update["insights"])  # type: ignore[arg-type]
+    update["risks"] = [
+        r.model_copy(update={"text": t})
+        for r in update["risks"]  # type: ignore[attr-defined]
+        if (t := seen.prose(r.text))
+    ]
+    update["recommendations"] = [
+        r.model_copy(update={"narrative": seen.prose(r.narrative) or r.title})
+        for r in update["recommendations"]  # type: ignore[attr-defined]
+    ]
+    update["decisions"] = [
+        d.model_copy(update={"text": t})
+        for d in update["decisions"]  # type: ignore[attr-defined]
+        if (t := seen.prose(d.text))
+    ]
+    table = []
+    for r in update["summary_table"]:  # type: ignore[attr-defined]
+        table.append(
+            r.model_copy(update={"excerpt": seen.quote(r.excerpt), "insight": seen.prose(r.insight)})
+        )
+    update["summary_table"] = table
+    fb = update["additional_feedback"]
+    update["additional_feedback"] = fb.model_copy(  # type: ignore[attr-defined]
+        update={
+            "sentiment": [
+                c.model_copy(update={"summary": seen.prose(c.summary) or PLACEHOLDER})
+                for c in fb.sentiment  # type: ignore[attr-defined]
+            ],
+            "other_topics": [t for t in (seen.prose(t) for t in fb.other_topics) if t],  # type: ignore[attr-defined]
+        }
+    )
 
 
 def _private(secrets: Secrets, index: _Index) -> list[Quote]:

@@ -40,12 +40,24 @@ def test_speaking_for_microsoft_marks_internal_and_their_introductions_follow() 
     assert "Ana Ruiz and Dev Shah are taken as the Microsoft side" in p.assumption
 
 
-def test_clear_question_asker_is_taken_as_interviewer() -> None:
-    questions = [("Ivy", f"What about point {n}?") for n in range(6)]
+def test_asking_the_most_questions_is_no_evidence_of_speaking_for_microsoft() -> None:
+    questions = [("Ivy", f"What about point {n} in the Excel sheet?") for n in range(6)]
     answers = [("Tom", f"Point {n} is fine, we handle it well.") for n in range(6)]
     t = chat([x for pair in zip(questions, answers, strict=True) for x in pair])
     p = resolve(t, MeetingContext())
-    assert p.internal == ["Ivy"] and "asked most of the questions (6)" in p.assumption
+    assert p.internal == [] and p.customer == ["Ivy", "Tom"]
+
+
+def test_a_partner_introduced_as_such_is_the_partner() -> None:
+    t = chat(
+        [
+            ("Priya", "I'm from Microsoft. Marcus joins us from Adatum Consulting, our partner."),
+            ("Helen", "Good morning, we run six plants."),
+            ("Marcus", "Glad to be here."),
+        ]
+    )
+    p = resolve(t, MeetingContext())
+    assert p.internal == ["Priya", "Marcus"] and p.partners == {"Marcus": "Adatum Consulting"}
 
 
 def test_no_signal_means_everyone_is_customer() -> None:

@@ -63,7 +63,7 @@ def test_sample_with_the_readme_context_matches_its_story() -> None:
     ctx = MeetingContext(company="Contoso Manufacturing", internal_names=README_INTERNAL)
     t, a = analysed(SAMPLE, ctx)
     by = {s.stage: " ".join(q.text for q in s.quotes) for s in a.stages}
-    assert "scale from two hundred users to two thousand" in by[Stage.manage_optimize]
+    assert "two thousand" in by[Stage.manage_optimize]
     assert "pilot" in by[Stage.empower_achieve].casefold()
     companies = {c.company: c for c in a.additional_feedback.sentiment}
     assert a.additional_feedback.sentiment[0].company == "Microsoft" and companies["Microsoft"].label in (
@@ -93,7 +93,7 @@ def test_ami_design_meetings_give_an_honest_draft(path: Path) -> None:
     for s in a.stages:
         assert s.discussed == bool(s.paragraphs and "not discussed" not in s.paragraphs[0])
     assert 3 <= len(a.recommendations) <= 5
-    assert a.company_name == "the customer"
+    assert a.company_name == "not a customer meeting"
     assert_quotes_verbatim(t, a)
     assert_no_leak(a)
 
@@ -105,6 +105,7 @@ def test_ami_files_are_present() -> None:
 def test_sample_stage_paragraphs_name_subjects_and_whole_figures() -> None:
     _, a = analysed(SAMPLE)
     by = {s.stage: s.paragraphs[0] for s in a.stages}
-    assert "six weeks, two lines, three success criteria" in by[Stage.empower_achieve]
+    # figures from any speaker, with what they measure
+    assert "ninety-eight point six percent agreement on downtime" in by[Stage.empower_achieve]
     assert "Figures mentioned here" not in " ".join(by.values())
     assert "frustration" not in by[Stage.listen_consult] and "the board" in by[Stage.listen_consult]

@@ -16,15 +16,21 @@ from mcem.model import (
     AdditionalFeedback,
     Analysis,
     AnalysisMeta,
+    Decision,
     InterviewDetails,
+    NextStep,
     Person,
+    Quote,
+    Risk,
     Side,
     Stage,
 )
 from mcem.offline import recommend, roles, summary, writer
 from mcem.offline.findings import Findings, gather
 from mcem.offline.people import guess_roles
+from mcem.offline.scoring import Sentence
 from mcem.transcript import Transcript
+from mcem.verify import once
 
 NOTE = (
     "Offline draft made without a language model: sections are assembled from keyword scoring "
@@ -53,23 +59,45 @@ class OfflineAnalyzer:
 def build(f: Findings, now: datetime) -> Analysis:
     recs = recommend.recommendations(f)
     sentiments = [writer.company_sentiment("Microsoft", f.microsoft, f.mentions.get("Microsoft"))]
-    sentiments += [writer.company_sentiment(name, t, f.mentions.get(name)) for name, t in f.others.items()]
+    sentiments += [
+        writer.company_sentiment(name, t, f.mentions.get(name), competitor=name in f.competitors)
+        for name, t in f.others.items()
+    ]
     note = NOTE + (f" {f.people.assumption}" if f.people.assumption else "")
-    return Analysis(
-        participant_name=f.participant or "the participant",
-        company_name=f.company_label,
-        company_background=summary.background(f),
-        executive_summary=summary.executive_summary(f, recs),
-        details=_details(f),
-        stages=[writer.stage_feedback(f, s) for s in Stage],
-        insights=summary.insights(f),
-        recommendations=recs,
-        summary_table=roles.role_rows(f),
-        additional_feedback=AdditionalFeedback(
-            overall_mood=writer.mood(f), sentiment=sentiments, other_topics=writer.topics(f)
-        ),
-        meta=AnalysisMeta(engine="offline", generated_at=now, source=f.transcript.source, note=note),
+    return once(
+        Analysis(
+            participant_name=f.participant or "the participant",
+            # "Interview Analysis – Ken O'Brien, the customer" names nobody: say what is known instead.
+            company_name=f.company or ("company not named" if f.engagement else "not a customer meeting"),
+            company_background=summary.background(f),
+            executive_summary=summary.executive_summary(f, recs),
+            details=_details(f),
+            stages=[writer.stage_feedback(f, s) for s in Stage],
+            insights=summary.insights(f),
+            recommendations=recs,
+            summary_table=roles.role_rows(f),
+            additional_feedback=AdditionalFeedback(
+                overall_mood=writer.mood(f), sentiment=sentiments, other_topics=writer.topics(f)
+            ),
+            meta=AnalysisMeta(engine="offline", generated_at=now, source=f.transcript.source, note=note),
+            meeting_kind="customer_engagement" if f.engagement else "not_customer_engagement",
+            current_stage=f.current_stage,
+            next_steps=[
+                NextStep(action=s.action, owner=s.owner, due=s.due, quote=_quote(s.sentence))
+                for s in f.records.steps
+            ]
+            if f.engagement
+            else [],
+            decisions=[Decision(text=d.text, quote=_quote(d.sentence)) for d in f.records.decisions],
+            risks=[Risk(text=writer.risk_text(r), quote=_quote(r.sentence)) for r in writer.top_risks(f)]
+            if f.engagement
+            else [],
+        )
     )
+
+
+def _quote(s: Sentence) -> Quote:
+    return Quote(text=s.text, speaker=s.speaker, start=s.start)
 
 
 def _details(f: Findings) -> InterviewDetails:

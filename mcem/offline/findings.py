@@ -9,14 +9,17 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from mcem.confidential import Aside, find_asides, secrets_of
 from mcem.context import MeetingContext
 from mcem.model import Role, Side, Stage
 from mcem.offline import figures as figures_mod
 from mcem.offline import people as people_mod
-from mcem.offline import quotes, sentiment
+from mcem.offline import quotes, records, sentiment
+from mcem.offline import stage as stage_mod
 from mcem.offline.lexicon import SILENT
 from mcem.offline.people import People
-from mcem.offline.scoring import Scored, Sentence, score_utterances
+from mcem.offline.records import Cast, Records
+from mcem.offline.scoring import Scored, Sentence, score_sentence, score_utterances, split_sentences
 from mcem.offline.sentiment import Tone
 from mcem.offline.topics import Topic, side_topics
 from mcem.transcript import Transcript
@@ -44,6 +47,12 @@ class Findings:
     titles: dict[str, str] = field(default_factory=dict)  # job titles people gave in the call
     # Customer sentences naming each company ("Microsoft" first), for quoting the reason for a tone.
     mentions: dict[str, list[Sentence]] = field(default_factory=dict)
+    everyone: list[Scored] = field(default_factory=list)  # every public sentence, any speaker, stage carried
+    records: Records = field(default_factory=Records)
+    current_stage: Stage | None = None
+    reached: dict[Stage, Sentence] = field(default_factory=dict)  # the sentence that shows each stage reached
+    asides: list[Aside] = field(default_factory=list)
+    competitors: list[str] = field(default_factory=list)
 
     @property
     def company_label(self) -> str:
@@ -73,11 +82,22 @@ class Findings:
 def gather(transcript: Transcript, context: MeetingContext) -> Findings:
     who = people_mod.resolve(transcript, context)
     company = people_mod.guess_company(transcript, who, context)
+    asides = find_asides(transcript)
+    secrets = secrets_of(transcript)
+    private = {(a.utterance, a.begin) for a in asides}
+
+    def public(sc: Scored) -> bool:
+        return (sc.sentence.utterance, sc.sentence.begin) not in private and not secrets.leaks(
+            sc.sentence.text
+        )
+
     customer_idx = [i for i, u in enumerate(transcript.utterances) if who.is_customer(u.speaker)]
-    scored = score_utterances(transcript.utterances, customer_idx)
+    scored = [sc for sc in score_utterances(transcript.utterances, customer_idx) if public(sc)]
     by_stage = {s: [sc for sc in scored if sc.stage is s] for s in Stage}
     picked = {s: quotes.pick_stage_quotes(scored, s) for s in Stage}
-    taken: set[tuple[int, int]] = set()
+    taken: set[tuple[int, int]] = {
+        (sc.sentence.utterance, sc.sentence.begin) for s in Stage for sc in picked[s]
+    }
     excerpts: dict[Role, Scored | None] = {}
     for role in Role:
         best = quotes.pick_role_excerpt(scored, role, taken)
@@ -86,10 +106,20 @@ def gather(transcript: Transcript, context: MeetingContext) -> Findings:
             taken.add((best.sentence.utterance, best.sentence.begin))
     substantive = [sc.sentence for sc in scored if sc.sentence.words >= 4]
     ms = [s for s in substantive if sentiment.mentions_microsoft(s.text)]
-    orgs = sentiment.discover(u.text for u in transcript.utterances)
+    public_texts = [u.text for u in transcript.utterances]
+    for a in asides:
+        public_texts[a.utterance] = public_texts[a.utterance].replace(a.text, " ")
+    orgs = sentiment.discover(public_texts)
+    partner_orgs = set(who.partners.values())
     others = sentiment.company_mentions(substantive, exclude=company, orgs=orgs)
     participant = context.participant.strip() or who.top(Side.customer)
     interviewer = context.interviewer.strip() or who.top(Side.internal)
+    everyone = _everyone(transcript, public)
+    cast = Cast(list(transcript.speakers), frozenset(who.internal), dict(who.partners), company)
+    competitors = _competitors(others, partner_orgs, company)
+    found = _records(everyone, cast, who, competitors)
+    engagement = bool(who.internal) and bool(who.customer)
+    current, reached = stage_mod.current_stage(everyone) if engagement else (None, {})
     return Findings(
         transcript=transcript,
         context=context,
@@ -107,11 +137,64 @@ def gather(transcript: Transcript, context: MeetingContext) -> Findings:
         others={name: sentiment.tone(found) for name, found in sorted(others.items())},
         figures=_all_figures(by_stage),
         topics=side_topics(scored, transcript.speakers),
-        engagement=bool(who.internal)
-        or any(sentiment.mentions_microsoft(u.text) for u in transcript.utterances),
+        engagement=engagement,
         titles=people_mod.guess_roles(transcript),
         mentions={"Microsoft": ms, **{name: others[name] for name in sorted(others)}},
+        everyone=everyone,
+        records=found,
+        current_stage=current,
+        reached=reached,
+        asides=asides,
+        competitors=sorted(competitors),
     )
+
+
+def _everyone(transcript: Transcript, public: object) -> list[Scored]:
+    """Every public sentence of every speaker; one without stage words takes the stage of the talk
+    just before it ("And the results were ninety-eight point six percent ..." after a question on the
+    proof of concept), so figures said by anyone land in the stage they belong to."""
+    out: list[Scored] = []
+    last: Stage | None = None
+    last_at = -10
+    for i, u in enumerate(transcript.utterances):
+        for s in split_sentences(i, u):
+            sc = score_sentence(s)
+            if not public(sc):  # type: ignore[operator]
+                continue
+            if sc.stage is not None:
+                last, last_at = sc.stage, i
+            elif last is not None and i - last_at <= 2:
+                sc = Scored(sc.sentence, sc.stage_hits, sc.role_hits, sc.stage_scores, sc.role_scores, last)
+            out.append(sc)
+    return out
+
+
+def _competitors(others: dict[str, list[Sentence]], partners: set[str], company: str) -> dict[str, object]:
+    import re
+
+    names = {}
+    for name in others:
+        if name in partners or name in sentiment.SERVICE_FIRMS or (company and name.split()[0] in company):
+            continue
+        if name in sentiment.VENDORS:
+            names[name] = sentiment.VENDORS[name]
+    return {k: v for k, v in names.items() if isinstance(v, re.Pattern)}
+
+
+def _records(everyone: list[Scored], cast: Cast, who: People, competitors: dict[str, object]) -> Records:
+    found = Records()
+    steps = records.steps_of([sc.sentence for sc in everyone], cast)
+    for sc in everyone:
+        s = sc.sentence
+        decided = records.decision_in(s, cast)
+        if decided is not None:
+            found.decisions.append(decided)
+        customer = who.is_customer(s.speaker)
+        threat = records.risk_in(s, competitors if customer else {}, customer, sentiment.compound)  # type: ignore[arg-type]
+        if threat is not None:
+            found.risks.append(threat)
+    found.steps = records.merge_steps(steps)
+    return found
 
 
 def _all_figures(by_stage: dict[Stage, list[Scored]]) -> dict[Stage, list[str]]:

@@ -79,6 +79,7 @@ STAGE_TERMS: dict[Stage, dict[str, float]] = {
 # Hand-written, informed by what each role owns (see the module docstring).
 ROLE_TERMS: dict[Role, dict[str, float]] = {
     Role.account_executive: {
+        "licensing": 2.5, "licences": 2.0, "licenses": 2.0, "decision": 2.0, "approved": 2.0,
         "budget": 2.0, "contract": 2.0, "pricing": 2.0, "price": 1.5, "deal": 2.0, "timeline": 1.5,
         "strategy": 1.5, "strategic": 1.5, "leadership": 1.5, "executive": 1.0, "commit": 1.5,
         "negotiat*": 2.0, "cost": 1.5, "procurement": 2.0, "approval": 1.5, "priority": 1.0,
@@ -94,8 +95,10 @@ ROLE_TERMS: dict[Role, dict[str, float]] = {
         "roadmap": 1.5, "scenario": 1.5, "demo": 1.5, "data": 1.0, "feature": 1.0,
     },
     Role.csa: {
-        "deploy": 2.5, "deployment": 2.5, "rollout": 2.0, "roll out": 2.0, "training": 2.5,
-        "workshop": 2.0, "readiness": 2.5, "configuration": 2.0, "governance": 1.5, "playbook": 2.5,
+        "configured": 2.5, "configuration": 2.5, "purview": 2.0, "audit logging": 2.5, "connector": 2.0,
+        "architecture": 2.0, "integration": 2.0, "go live": 2.0, "documentation": 1.5,
+        "deploy": 2.5, "deployment": 2.5, "rollout": 1.0, "roll out": 1.0, "training": 2.5,
+        "workshop": 2.0, "readiness": 2.5, "governance": 1.5, "playbook": 2.5,
         "enablement": 2.5, "runbook": 2.5, "skills": 1.5, "skill gap": 2.0, "change management": 2.0,
     },
     Role.partner: {
@@ -104,12 +107,14 @@ ROLE_TERMS: dict[Role, dict[str, float]] = {
         "marketplace": 2.0, "accenture": 2.0, "deloitte": 2.0, "avanade": 2.5,
     },
     Role.microsoft_executive_sponsor: {
+        "executive sponsor": 4.0, "vice president": 3.5, "sponsor": 2.5, "at the table": 2.5,
         "roi": 2.5, "return on investment": 2.5, "executive": 2.0, "the board": 2.0, "ceo": 2.0,
         "cfo": 1.5, "escalat*": 2.0, "microsoft": 1.0, "relationship": 1.5, "strategic partner": 2.5,
         "investment": 1.5, "scale": 1.0, "commitment": 1.5,
     },
     Role.customer_account_sponsor: {
-        "governance": 2.5, "risk": 2.5, "owner": 2.0, "ownership": 2.5, "accountable": 2.5,
+        "in writing": 2.5, "named owner": 3.0, "governance": 2.5, "risk": 2.5, "owner": 2.0,
+        "ownership": 2.5, "accountable": 2.5,
         "stakeholder": 2.0, "approve": 2.0, "sign off": 2.0, "regulat*": 2.0, "compliance": 2.0,
         "prioriti*": 1.5, "business objective": 2.0, "our leadership": 2.0, "sponsor": 2.0,
     },

@@ -5,9 +5,11 @@ the internal side, a documented heuristic decides, and the analysis says what it
 
 1. A speaker who speaks *as* Microsoft ("we at Microsoft", "I'm from Microsoft", "our account
    team", "my name is ... account executive") at least ``_MS_VOICE_MIN`` times is internal.
-2. Otherwise, in a meeting of several speakers, the one who asks clearly the most questions
-   (>= 5 questions and at least twice as many as anyone else) is taken as the interviewer.
-3. Otherwise everyone is treated as the customer.
+2. Colleagues such a speaker introduces early on ("with me from Microsoft are Daniel ... Marcus joins
+   us from Adatum Consulting, our partner") are internal too; one introduced as from a partner company
+   (or who says so of themselves) is the partner, a side of its own for naming owners.
+3. Otherwise everyone is treated as the customer. Asking many questions or naming a Microsoft product
+   ("an Excel sheet") is no evidence of speaking for Microsoft, so such a meeting is no engagement.
 """
 
 from __future__ import annotations
@@ -34,8 +36,18 @@ _MS_VOICE = re.compile(
     re.IGNORECASE,
 )
 _MS_VOICE_MIN = 1
+# "I'm from Adatum, the Microsoft partner", "we're the partner on this project": the partner's own voice.
+_PARTNER_VOICE = re.compile(
+    r"\b(?:i(?:'m| am)|we(?:'re| are))\b[^.?!]{0,60}\b(?:microsoft partner|your partner|the partner|partner "
+    r"(?:for|on|that|who) (?:this|the)|(?:implementation|delivery) partner)\b",
+    re.IGNORECASE,
+)
+_ORG = r"([A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*){0,3})"
+_PARTNER_INTRO = re.compile(
+    rf"\bfrom {_ORG},? (?:our|the|a|your|their) (?:\w+ )?partner\b|\bpartner,? {_ORG}\b"
+)
 _INTRO = re.compile(
-    r"\b(?:from microsoft|with me|joins us|joining us|our partner|my colleague)", re.IGNORECASE
+    r"\b(?:from microsoft|with me|joins us|joining us|our partner|my colleague|partner)", re.IGNORECASE
 )
 _INTRO_UTTERANCES = 10
 
@@ -67,6 +79,7 @@ class People:
     assumption: str = ""  # said in the document when sides were guessed
     customer: list[str] = field(default_factory=list)
     internal: list[str] = field(default_factory=list)
+    partners: dict[str, str] = field(default_factory=dict)  # partner speaker -> their company
 
     def is_customer(self, speaker: str) -> bool:
         return self.sides.get(speaker) is Side.customer
@@ -91,22 +104,22 @@ def resolve(transcript: Transcript, context: MeetingContext) -> People:
     if UNKNOWN_SPEAKER in speakers:
         # Speech Teams could not attribute may be either side: never quoted as the customer.
         sides[UNKNOWN_SPEAKER] = Side.unknown
+    internal = [s for s in speakers if sides[s] is Side.internal]
     return People(
         sides=sides,
         words=dict(words),
         assumption=assumption,
         customer=[s for s in speakers if sides[s] is Side.customer],
-        internal=[s for s in speakers if sides[s] is Side.internal],
+        internal=internal,
+        partners=_partners(transcript, internal),
     )
 
 
 def _guess_sides(transcript: Transcript, speakers: list[str]) -> tuple[dict[str, Side], str]:
     speakers = [s for s in speakers if s != UNKNOWN_SPEAKER]
     voice: Counter[str] = Counter()
-    questions: Counter[str] = Counter()
     for u in transcript.utterances:
-        voice[u.speaker] += len(_MS_VOICE.findall(u.text))
-        questions[u.speaker] += u.text.count("?")
+        voice[u.speaker] += len(_MS_VOICE.findall(u.text)) + len(_PARTNER_VOICE.findall(u.text))
     internal = [s for s in speakers if voice[s] >= _MS_VOICE_MIN]
     internal += _introduced(transcript, speakers, internal)
     if internal and len(internal) < len(speakers):
@@ -117,24 +130,31 @@ def _guess_sides(transcript: Transcript, speakers: list[str]) -> tuple[dict[str,
         )
     else:
         internal = []
-        ranked = questions.most_common()
-        if len(speakers) > 1 and ranked and ranked[0][1] >= 5:
-            runner_up = ranked[1][1] if len(ranked) > 1 else 0
-            if ranked[0][1] >= 2 * runner_up:
-                internal = [ranked[0][0]]
-        if internal:
-            why = (
-                f"Nobody was named as Microsoft staff, so {internal[0]}, who asked most of the "
-                f"questions ({questions[internal[0]]}), is taken as the interviewer; everyone else is "
-                "treated as the customer."
-            )
-        else:
-            why = (
-                "Nobody was named as Microsoft staff and no speaker stood out as the interviewer, "
-                "so every speaker is treated as the customer."
-            )
+        why = (
+            "Nobody was named as Microsoft staff and no speaker said they speak for Microsoft or its "
+            "partner, so every speaker is treated as the customer."
+        )
     sides = {s: (Side.internal if s in internal else Side.customer) for s in speakers}
     return sides, why
+
+
+def _partners(transcript: Transcript, internal: list[str]) -> dict[str, str]:
+    """Internal speakers who speak for a partner company, with that company ("Adatum Consulting")."""
+    out: dict[str, str] = {}
+    for u in transcript.utterances[: 2 * _INTRO_UTTERANCES]:
+        for sentence in re.split(r"(?<=[.!?])\s+", u.text):
+            m = _PARTNER_INTRO.search(sentence)
+            if m is None:
+                continue
+            org = (m.group(1) or m.group(2) or "").strip()
+            if not org or org.split()[0] in ("Microsoft", "The", "Our"):
+                continue
+            for s in internal:
+                named = s.split()[0] in sentence.split() or s in sentence
+                own = s == u.speaker and re.search(r"\b(?:I'm|I am|we're|we are)\b", sentence)
+                if (named and s != u.speaker) or own:
+                    out.setdefault(s, org)
+    return out
 
 
 def _introduced(transcript: Transcript, speakers: list[str], internal: list[str]) -> list[str]:

@@ -9,13 +9,14 @@ with what that role looks after, in wording written for this tool.
 
 from __future__ import annotations
 
+import re
+
 from mcem.model import STAGE_TITLES, Recommendation, Stage
 from mcem.offline import evidence
 from mcem.offline.findings import Findings
 from mcem.offline.people import join_names
-from mcem.offline.writer import GENERIC, plural
+from mcem.offline.writer import GENERIC
 from mcem.offline.writer import STAGE_FOCUS as _STAGE_FOCUS
-from mcem.transcript import format_timestamp
 
 _CONCERN = {
     Stage.listen_consult: (
@@ -99,13 +100,20 @@ _GAP = {
 }
 
 
+def _ahead(f: Findings, s: Stage) -> bool:
+    """Whether advice about this stage still lies ahead: never send the account team back a stage."""
+    return f.current_stage is None or list(Stage).index(s) >= list(Stage).index(f.current_stage)
+
+
 def recommendations(f: Findings) -> list[Recommendation]:
     if not f.engagement:
         return _not_an_engagement(f)
     p = f.participant or "the customer"
-    found: list[tuple[float, Recommendation]] = []
+    found: list[tuple[float, Recommendation]] = list(_from_records(f, p))
     discussed = [s for s in Stage if f.discussed(s)]
     for s in discussed:
+        if not _ahead(f, s):
+            continue
         concerns = f.concerns(s)
         picked = [t for t in f.terms(s, 3, among=concerns or None) if t not in GENERIC]
         # One word, or words like "problem" and "frustration", read worse than the stage's subject.
@@ -113,42 +121,30 @@ def recommendations(f: Findings) -> list[Recommendation]:
         if concerns:
             title, body = _CONCERN[s]
             who = join_names(sorted({c.sentence.speaker for c in concerns}))
-            lead = (
-                f"In {STAGE_TITLES[s]}, {who} raised {len(concerns)} {plural(len(concerns), 'concern')}"
-                f"{f' around {terms}' if terms else ''} "
-                f"(first at {format_timestamp(concerns[0].sentence.start)}). "
-            )
+            lead = f"In {STAGE_TITLES[s]}, {who} raised concerns around {terms}. "
             worst = evidence.concern_of(f, s)
             if worst is not None:
                 lead += f"The sharpest: {evidence.said(worst.sentence)} "
             found.append(
                 (
-                    3.0 + len(concerns),
+                    3.0 + min(len(concerns), 3) / 3,
                     Recommendation(title=title, narrative=lead + body.format(p=p), stages=[s]),
                 )
             )
-        elif f.engagement and f.stage_tone[s].label == "positive" and len(f.by_stage[s]) >= 2:
+        elif f.stage_tone[s].label == "positive" and len(f.by_stage[s]) >= 2:
             title, body = _MOMENTUM[s]
             named = f", naming {join_names(f.figures[s][:3])}" if f.figures[s] else ""
-            lead = (
-                f"{STAGE_TITLES[s]} drew {len(f.by_stage[s])} customer remarks on {terms}{named}, "
-                "positive on balance. "
-            )
+            lead = f"{STAGE_TITLES[s]} drew positive customer remarks on {terms}{named}. "
             found.append(
                 (
-                    2.0 + len(f.by_stage[s]) / 10,
+                    2.0 + len(f.by_stage[s]) / 20,
                     Recommendation(title=title, narrative=lead + body.format(p=p), stages=[s]),
                 )
             )
-    if discussed:
-        last = list(Stage).index(discussed[-1])
-        for s in Stage:
-            if f.discussed(s):
-                continue
-            i = list(Stage).index(s)
-            weight = 2.5 if i == last + 1 else 2.2 if i < last else 1.0
+    for s in Stage:
+        if not f.discussed(s) and _ahead(f, s) and s is not f.current_stage:
             title, body = _GAP[s]
-            found.append((weight, Recommendation(title=title, narrative=body.format(p=p), stages=[s])))
+            found.append((1.5, Recommendation(title=title, narrative=body.format(p=p), stages=[s])))
     figures = [(s, x) for s in Stage for x in f.figures[s]]
     if figures:
         shown = ", ".join(x for _, x in figures[:4])
@@ -161,7 +157,7 @@ def recommendations(f: Findings) -> list[Recommendation]:
                         f"{f.company_label} put figures on the table ({shown}). Use them as the baseline "
                         "and targets in the success plan and report against them at each review."
                     ),
-                    stages=sorted({s for s, _ in figures}, key=list(Stage).index),
+                    stages=sorted({s for s, _ in figures if _ahead(f, s)}, key=list(Stage).index),
                 ),
             )
         )
@@ -172,37 +168,89 @@ def recommendations(f: Findings) -> list[Recommendation]:
                 Recommendation(
                     title="Address the customer's reservations about Microsoft",
                     narrative=(
-                        f"The tone toward Microsoft was {f.microsoft.label} across {f.microsoft.count} "
-                        f"{plural(f.microsoft.count, 'mention')}.{_sharpest(f)} "
-                        f"Name the concerns back to {p} "
-                        "and agree one visible fix before asking for the next commitment."
+                        f"The tone toward Microsoft was {f.microsoft.label}.{_sharpest(f)} "
+                        f"Name the concerns back to {p} and agree one visible fix before asking for the next "
+                        "commitment."
                     ),
                 ),
             )
         )
-    for name, t in f.others.items():
-        if t.label in ("positive", "mixed") or len(f.others) <= 2:
-            found.append(
-                (
-                    2.3 if t.label == "positive" else 1.8,
-                    Recommendation(
-                        title=f"Prepare a clear comparison with {name}",
-                        narrative=(
-                            f"{name} came up {t.count} {plural(t.count, 'time')} with a {t.label} tone. "
-                            f"Be ready to show {p} where the Microsoft approach differs "
-                            "and what moving would involve."
-                        ),
-                    ),
-                )
-            )
     found.sort(key=lambda pr: -pr[0])
     picked = _dedupe([r for _, r in found])[:5]
     for fallback in _fallbacks(f, p):
         if len(picked) >= 3:
             break
+        if any(not _ahead(f, s) for s in fallback.stages):
+            continue
         if all(fallback.title != r.title for r in picked):
             picked.append(fallback)
     return picked
+
+
+_EXEC = re.compile(r"\b(?:executive|sponsor|vice president|VP|CEO|CIO|CFO|leadership)\b", re.IGNORECASE)
+
+
+def _from_records(f: Findings, p: str) -> list[tuple[float, Recommendation]]:
+    """Recommendations that follow from what was decided, asked for and feared in the call."""
+    out: list[tuple[float, Recommendation]] = []
+    stage = [f.current_stage] if f.current_stage else []
+    for d in f.records.decisions:
+        m = re.match(r"^([A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?) decides\b(.*)", d.text)
+        if m:
+            who, rest = m.group(1), m.group(2).strip(" ,.")
+            out.append(
+                (
+                    4.0,
+                    Recommendation(
+                        title=f"Prepare the evidence for {who}'s decision",
+                        narrative=(
+                            f"{who} decides {rest}. Agree with {p} exactly what that evidence must show, who "
+                            "gathers it and when, so the decision meets a prepared case rather than a slide."
+                        ),
+                        stages=stage,
+                    ),
+                )
+            )
+            break
+    for step in f.records.steps:
+        if step.kind == "request" and _EXEC.search(step.action):
+            when = f" {step.due}" if step.due else ""
+            out.append(
+                (
+                    3.8,
+                    Recommendation(
+                        title="Bring a Microsoft executive to the table",
+                        narrative=(
+                            f"{step.sentence.speaker} asked for this directly ({step.action[0].lower()}"
+                            f"{step.action[1:]}{when}). Confirm who attends, and brief them beforehand on "
+                            "the results so far, the open commercial questions and what the customer needs "
+                            "to hear."
+                        ),
+                        stages=stage,
+                    ),
+                )
+            )
+            break
+    for r in f.records.risks:
+        if r.competitor:
+            out.append(
+                (
+                    3.6,
+                    Recommendation(
+                        title=f"Answer the {r.competitor} challenge with evidence",
+                        narrative=(
+                            f"The customer side rates {r.competitor} well ({r.sentence.speaker} made"
+                            f" the point). "
+                            f"Show, on the customer's own workloads, where Microsoft matches or beats "
+                            f"{r.competitor}, and name who on the account team owns that comparison before "
+                            "the next decision point."
+                        ),
+                        stages=stage,
+                    ),
+                )
+            )
+            break
+    return out
 
 
 def _not_an_engagement(f: Findings) -> list[Recommendation]:
@@ -254,13 +302,12 @@ def _dedupe(recs: list[Recommendation]) -> list[Recommendation]:
 
 
 def _fallbacks(f: Findings, p: str) -> list[Recommendation]:
-    n = sum(len(v) for v in f.by_stage.values())
     return [
         Recommendation(
             title=f"Walk through this draft with {p}",
             narrative=(
-                f"Only {n} customer {plural(n, 'sentence')} could be tied to MCEM stages. Confirm the "
-                "reading with the customer and add what the transcript did not capture."
+                "Little of the conversation could be tied to MCEM stages. Confirm the reading with the "
+                "customer and add what the transcript did not capture."
             ),
         ),
         Recommendation(

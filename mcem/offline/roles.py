@@ -120,6 +120,42 @@ def specifics(text: str, limit: int = 3) -> list[str]:
     return list(dict.fromkeys(found))[:limit]
 
 
+# Job titles said in the call -> the template's role they hold.
+_TITLE_ROLE = (
+    (re.compile(r"customer success account manager|success account manager|\bCSAM\b", re.I), Role.csam),
+    (re.compile(r"account executive|account manager|\bAE\b", re.I), Role.account_executive),
+    (re.compile(r"solution specialist|technical specialist|\bSS\b", re.I), Role.solution_specialist),
+    (re.compile(r"architect|\bCSA\b", re.I), Role.csa),
+)
+_EXECUTIVE = re.compile(r"\b(?:executive|sponsor|vice president|VP)\b", re.I)
+
+
+def owned_steps(f: Findings, role: Role) -> list[str]:
+    """The next steps this role owns, as actions: who holds the role comes from titles said in the call,
+    the partner from the partner's introduction, the executive from executive asks, the customer's
+    sponsor from steps the customer's own people took on."""
+    holders: set[str] = set()
+    for speaker, title in f.titles.items():
+        for pattern, r in _TITLE_ROLE:
+            if pattern.search(title):
+                if r is role:
+                    holders.add(speaker)
+                break
+    if role is Role.partner:
+        holders |= set(f.people.partners)
+    out = []
+    for step in f.records.steps:
+        person = step.owner.split(" (")[-1].rstrip(")")
+        mine = person in holders or step.owner.split(" (")[0] in holders
+        if role is Role.microsoft_executive_sponsor:
+            mine = bool(_EXECUTIVE.search(step.action))
+        if role is Role.customer_account_sponsor:
+            mine = bool(f.company) and step.side == f.company
+        if mine:
+            out.append(step.action + (f" ({step.due})" if step.due else ""))
+    return out
+
+
 def role_rows(f: Findings) -> list[RoleSummary]:
     p = f.participant or "the customer"
     rows = []
@@ -151,6 +187,7 @@ def role_rows(f: Findings) -> list[RoleSummary]:
             continue
         text = sc.sentence.text
         terms = [h.term for h in sc.role_hits[role]] or [h.term for s in Stage for h in sc.stage_hits[s]]
+        terms = [t for t in terms if not any(t != o and t in o for o in terms)]
         t = join_names(terms[:2]) or "their priorities"
         named_orgs = [name for name in f.others if name.split()[0] in text]
         if role is Role.partner and named_orgs:
@@ -201,9 +238,13 @@ def role_rows(f: Findings) -> list[RoleSummary]:
             if all_figures
             else "",
         }
-        actions = [first.format(**fill), second.format(**fill)]
+        owned = owned_steps(f, role)
+        actions = owned[:2] + [first.format(**fill), second.format(**fill)][: 3 - min(len(owned), 2)]
         step = _STAGE_STEP[stage].format(**fill)
-        if step not in used_steps:  # each stage's next step is proposed once, by the first role to need it
+        behind = f.current_stage is not None and list(Stage).index(stage) < list(Stage).index(f.current_stage)
+        if (
+            not behind and step not in used_steps
+        ):  # each stage's next step is proposed once, by the first role to need it
             used_steps.add(step)
             actions.append(step)
         rows.append(RoleSummary(role=role, excerpt=quote_from(sc), insight=insight, actions=actions))

@@ -59,6 +59,8 @@ VENDORS: dict[str, re.Pattern[str]] = {
         "Apple": r"\bApple\b",
     }.items()
 }
+# Consultancies and integrators: partners more often than competitors.
+SERVICE_FIRMS = frozenset(("Accenture", "Deloitte", "Avanade", "KPMG", "PwC", "Capgemini", "IBM"))
 _SUFFIXED = re.compile(
     r"\b((?:[A-Z][\w&-]+\s+){0,2}?[A-Z][\w&-]+)\s+(Inc|Corp|Corporation|Ltd|LLC|GmbH|plc|PLC|AG"
     r"|Technologies|Systems|Consulting|Software|Labs|Components|Manufacturing|Logistics|Industries|Group"

@@ -34,10 +34,11 @@ def _people(f: Findings, names: list[str]) -> str:
 
 
 def not_engagement_reason(f: Findings) -> str:
-    n = sum(len(v) for v in f.by_stage.values())
+    if f.people.internal and not f.people.customer:
+        return "everyone in it speaks for Microsoft or its partner, and no customer took part"
     return (
-        "nobody in it speaks for Microsoft, Microsoft is never mentioned, and only "
-        f"{n} of {len(f.scored)} {plural(len(f.scored), 'sentence')} touched on MCEM topics"
+        "nobody in it says they speak for Microsoft or a Microsoft partner, and no attendee list names "
+        "a Microsoft side; mentioning a Microsoft product or asking questions does not make a meeting one"
     )
 
 
@@ -118,7 +119,7 @@ def executive_summary(f: Findings, recs: list[Recommendation]) -> list[str]:
         scope = (
             "all five stages"
             if len(covered) == len(Stage)
-            else f"{len(covered)} of the five stages"
+            else join_names([STAGE_TITLES[s] for s in covered])
             if covered
             else "none of the five stages"
         )
@@ -133,7 +134,30 @@ def executive_summary(f: Findings, recs: list[Recommendation]) -> list[str]:
             if len(covered) > 1
             else "."
         )
-    return [first, _themes(f), _preview(recs)]
+    return [first + _stage_line(f), _themes(f), _steps_line(f) + _preview(recs)]
+
+
+def _stage_line(f: Findings) -> str:
+    stage = f.current_stage
+    if stage is None:
+        return ""
+    shows = f.reached.get(stage)
+    line = f" The engagement has reached {STAGE_TITLES[stage]}"
+    if shows is not None and evidence.quotable(shows.text, 40):
+        return line + f", as {shows.speaker} put it: {said(shows)}"
+    return line + "."
+
+
+def _steps_line(f: Findings) -> str:
+    steps = sorted((s for s in f.records.steps if s.owner), key=lambda s: (-s.weight, s.sentence.start))[:4]
+    if not steps:
+        return ""
+    items = [
+        f"{s.owner.split(' (')[-1].rstrip(')')}: {s.action[0].lower() + s.action[1:]}"
+        + (f" ({s.due})" if s.due else "")
+        for s in steps
+    ]
+    return "Agreed next steps include " + "; ".join(items) + ". "
 
 
 def _themes(f: Findings) -> str:
@@ -145,8 +169,7 @@ def _themes(f: Findings) -> str:
     lines = [f"{('One theme', 'Two themes', 'Three themes')[len(top) - 1]} stood out."]
     for i, s in enumerate(top):
         tone = f.stage_tone[s].label
-        n = len(f.by_stage[s])
-        label = f"{STAGE_FOCUS[s]} ({STAGE_TITLES[s]}, {n} customer {plural(n, 'remark')})"
+        label = f"{STAGE_FOCUS[s]} ({STAGE_TITLES[s]})"
         concern = evidence.concern_of(f, s) if tone in ("mixed", "negative") else None
         fact = concern or evidence.fact_of(f, s)
         opener = f"{_ORDINALS[i]}, {label}" if len(top) > 1 else label[0].upper() + label[1:]
@@ -169,9 +192,8 @@ def _themes(f: Findings) -> str:
 def _incidental(f: Findings, top: list[Stage]) -> str:
     """The themes paragraph for a meeting that is not an engagement: what little maps, said plainly."""
     main = top[0]
-    n = len(f.by_stage[main])
     text = (
-        f"Read against MCEM, the meeting offers little: {n} {plural(n, 'remark')} used the vocabulary of "
+        "Read against MCEM, the meeting offers little: a few remarks used the vocabulary of "
         f"{STAGE_TITLES[main]} ({STAGE_FOCUS[main]})"
     )
     fact = evidence.fact_of(f, main)
@@ -248,9 +270,9 @@ def _continuity(f: Findings, discussed: list[Stage]) -> str:
             "that has not reached those steps."
         )
     if not parts:
-        counts = ", ".join(f"{STAGE_TITLES[s]} ({len(f.by_stage[s])})" for s in discussed)
+        spread = join_names([STAGE_TITLES[s] for s in discussed])
         parts.append(
-            f"The customer's remarks spread across {counts} without one subject running through them."
+            f"The customer's remarks spread across {spread} without one subject running through them."
         )
     return " ".join(parts)
 
@@ -264,13 +286,10 @@ def _momentum(f: Findings, discussed: list[Stage]) -> str:
     w, c = f.stage_tone[warm].score or 0.0, f.stage_tone[cool].score or 0.0
     if w - c < 0.1:
         return (
-            f"The customer's tone was even across stages (from {c:+.2f} to {w:+.2f} on a -1 to +1 scale), "
-            "so no stage stands out as a source of momentum or of hesitation."
+            "The customer's tone was even across stages, so no stage stands out as a source of momentum "
+            "or of hesitation."
         )
-    text = (
-        f"Momentum is clearest in {STAGE_TITLES[warm]} (average tone {w:+.2f}) and hesitation greatest in "
-        f"{STAGE_TITLES[cool]} ({c:+.2f})."
-    )
+    text = f"Momentum is clearest in {STAGE_TITLES[warm]} and hesitation greatest in {STAGE_TITLES[cool]}."
     best = evidence.strongest((sc.sentence for sc in f.by_stage[warm]), positive=True)
     worry = evidence.concern_of(f, cool)
     if best is not None:
@@ -299,13 +318,12 @@ def _voices(f: Findings) -> str:
     focus = [f"{join_names(names)} mostly on {STAGE_TITLES[s]}" for s, names in groups.items()]
     lead = voices[0]
     if not f.engagement:
-        n = sum(by_voice[lead].values())
         return (
-            f"{len(voices)} speakers used stage vocabulary: {'; '.join(focus)}. {lead} did so most "
-            f"({n} remarks), about their own work rather than a Microsoft engagement."
+            f"The speakers who used stage vocabulary: {'; '.join(focus)}. {lead} did so most, about their "
+            "own work rather than a Microsoft engagement."
         )
     return (
-        f"{len(voices)} customer voices shaped this picture: {'; '.join(focus)}. {lead} carried the most "
-        f"({sum(by_voice[lead].values())} stage-related remarks); where the others stress different stages, "
-        "hearing them separately before the next step avoids a split view later."
+        f"Several customer voices shaped this picture: {'; '.join(focus)}. {lead} carried the most; where "
+        "the others stress different stages, hearing them separately before the next step avoids a split "
+        "view later."
     )

@@ -136,7 +136,7 @@ def _label(run: list[Scored], keywords: list[str]) -> str:
         if not any(piece in p for p in pieces):
             pieces = [p for p in pieces if p not in piece] + [piece]
     if not pieces:
-        pieces = keywords[:2]
+        return ""  # "Zero and after" names nothing: the line then leads with who raised it
     text = join_names(pieces[:3])
     return text[:1].upper() + text[1:]
 

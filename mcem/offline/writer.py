@@ -6,6 +6,8 @@ found: speakers, counts, the terms heard, figures. A stage without evidence says
 
 from __future__ import annotations
 
+import re
+
 from mcem.model import (
     STAGE_DESCRIPTIONS,
     STAGE_TITLES,
@@ -15,6 +17,7 @@ from mcem.model import (
     StageFeedback,
 )
 from mcem.offline import evidence
+from mcem.offline.figures import figures_in
 from mcem.offline.findings import Findings
 from mcem.offline.people import join_names
 from mcem.offline.scoring import Scored, Sentence
@@ -68,55 +71,31 @@ def stage_feedback(f: Findings, stage: Stage) -> StageFeedback:
             f"(to {focus}), so this draft records nothing for it rather than guess."
         )
         return StageFeedback(stage=stage, discussed=False, paragraphs=[text], quotes=[])
-    order = list(Stage).index(stage)
     speakers: dict[str, int] = {}
     for sc in found:
         speakers[sc.sentence.speaker] = speakers.get(sc.sentence.speaker, 0) + 1
     ranked = sorted(speakers, key=lambda k: (-speakers[k], k))
-    who = join_names(ranked[:2]) if len(ranked) <= 2 else f"{ranked[0]} and {len(ranked) - 1} others"
-    n = len(found)
-    if n == 1:
-        first = f"{who} touched on {title} once in this call."
-    else:
-        first = _OPENERS[order % len(_OPENERS)].format(
-            n=n, sentences=plural(n, "sentence"), title=title, who=who
-        )
-
-    first = first[0].upper() + first[1:]
+    who = join_names(ranked[:3])
+    first = f"On {title}, the customer's view came mainly from {who}."
     # Words like "frustration" say how it felt, not what it was about; the tone sentence covers feeling.
     terms = [t for t in f.terms(stage, 4) if t not in GENERIC][:3]
     parts = [first]
     if terms:
         parts.append(f"The conversation turned on {join_names(terms)}.")
-    figures = f.figures[stage]
-    if figures:
-        parts.append(f"The figures put on the table here: {join_names(figures)}.")
-    span = (found[0].sentence.start, found[-1].sentence.start)
-    if span[1] > span[0]:
-        parts.append(f"It came up between {format_timestamp(span[0])} and {format_timestamp(span[1])}.")
+    parts += figure_sentences(f, stage)
+    if f.current_stage is stage and stage in f.reached:
+        parts.append("This is the stage the engagement has reached now.")
     tone = f.stage_tone[stage]
     second = [f"The customer's tone on {STAGE_FOCUS[stage]} was {TONE_WORDS[tone.label]}."]
-    concerns = f.concerns(stage)
     shown = {sc.sentence for sc in f.quotes[stage]}
-    if concerns:
-        names = join_names(sorted({c.sentence.speaker for c in concerns}))
+    worst = evidence.concern_of(f, stage)
+    if worst is not None and worst.sentence not in shown:
         second.append(
-            f"{len(concerns)} {plural(len(concerns), 'remark')} by {names} voiced a concern or "
-            "frustration, which the recommendations below pick up."
+            f"The sharpest concern came from {worst.sentence.speaker}: {evidence.said(worst.sentence)}"
         )
-        worst = evidence.concern_of(f, stage)
-        if worst is not None and worst.sentence not in shown:
-            second.append(f"The sharpest came from {worst.sentence.speaker}: {evidence.said(worst.sentence)}")
-    elif tone.positive:
-        second.append(f"{tone.positive} {plural(tone.positive, 'remark')} sounded clearly positive.")
     praise = evidence.strongest((sc.sentence for sc in found), positive=True)
     if praise is not None and praise not in shown:
         second.append(f"On the positive side, {praise.speaker} said {evidence.said(praise)}")
-    if len(f.quotes[stage]) < n:
-        shown = len(f.quotes[stage])
-        second.append(
-            f"The {shown} strongest {plural(shown, 'sentence')} {plural(shown, 'is', 'are')} quoted below."
-        )
     if not f.engagement:
         second.append(
             "As this meeting was not a customer engagement with Microsoft, these remarks concern the "
@@ -127,20 +106,90 @@ def stage_feedback(f: Findings, stage: Stage) -> StageFeedback:
     )
 
 
+_CLAUSE = re.compile(r",\s+|;\s+|:\s+|\s+(?:and|but|so|while|which)\s+(?=\w)")
+_LEAD_IN = re.compile(
+    r"^(?:and |so |but |then |yes,? |well,? )*(?:the results were |that's |it's |it was |we have )?", re.I
+)
+
+
+def figure_clauses(text: str) -> list[str]:
+    """The parts of a sentence that carry a figure and what it measures ("eighty-four percent on the
+    question set"), as a reader would list them; a clause that is the whole sentence is cut short."""
+    out = []
+    for piece in _CLAUSE.split(text.strip().rstrip(".!?")):
+        piece = _LEAD_IN.sub("", piece.strip())
+        if not figures_in(piece) or len(piece.split()) < 3:
+            continue
+        words = piece.split()
+        if len(piece) >= 0.85 * len(text):
+            words = words[:12]
+        clause = " ".join(words).rstrip(",;:")
+        out.append(clause[:1].lower() + clause[1:] if not clause[:2].isupper() else clause)
+    return out
+
+
+def figure_sentences(f: Findings, stage: Stage, limit: int = 3) -> list[str]:
+    """Who put figures on this stage and what they measure, from any speaker (results are often the
+    Microsoft side's to report)."""
+    by_speaker: dict[str, list[str]] = {}
+    for sc in f.everyone:
+        if sc.stage is not stage or sc.sentence.text.rstrip().endswith("?"):
+            continue
+        for clause in figure_clauses(sc.sentence.text):
+            got = by_speaker.setdefault(sc.sentence.speaker, [])
+            if len(got) < 5 and clause not in got:
+                got.append(clause)
+    ranked = sorted(by_speaker, key=lambda k: -len(by_speaker[k]))[:limit]
+    return [f"{who} put figures on it: {'; '.join(by_speaker[who])}." for who in ranked]
+
+
+_RISK_LABELS = (
+    (r"\bfreeze\b", "A freeze limits what can be funded or staffed"),
+    (r"\bnot (?:yet )?approved\b", "The budget is not approved yet"),
+    (r"\b(?:not convinced|sceptic\w*|skeptic\w*)\b", "A sceptic still has to be won over"),
+    (r"\b(?:confus\w*|unclear|not clear)\b", "Confusion that needs one clear answer"),
+    (r"\bsafety\b", "A safety concern"),
+    (r"\b(?:cost|expensive|justify|price)\b", "Doubts about cost"),
+    (r"\b(?:worr(?:y|ied)|risk\w*)\b", "A worry to answer"),
+    (r"\b(?:slow\w*|delay\w*|sat for|nine days|painful|frustrat\w*)\b", "Frustration to fix"),
+)
+
+
+def top_risks(f: Findings, limit: int = 5) -> list:
+    """The strongest threats, a competitor rated well first, one per sentence and per competitor."""
+    seen_competitors: set[str] = set()
+    out = []
+    for r in sorted(f.records.risks, key=lambda r: (-r.weight, r.sentence.start)):
+        if r.competitor and r.competitor in seen_competitors:
+            continue
+        seen_competitors.add(r.competitor)
+        out.append(r)
+        if len(out) >= limit:
+            break
+    return sorted(out, key=lambda r: r.sentence.start)
+
+
+def risk_text(r) -> str:
+    s = r.sentence
+    if r.competitor:
+        lead = f"Competitive risk: the customer side rates {r.competitor} well"
+    else:
+        lead = next(
+            (label for pattern, label in _RISK_LABELS if re.search(pattern, s.text, re.I)), "A concern"
+        )
+    return f"{lead}: {evidence.said(s)}"
+
+
 def mood(f: Findings) -> str:
     t = f.overall
     if t.count == 0:
         return "The customer side said too little in this transcript to judge their mood."
-    share_pos = round(100 * t.positive / t.count)
-    share_neg = round(100 * t.negative / t.count)
-    return (
-        f"Overall the customer side sounded {TONE_WORDS[t.label]}: of {t.count} substantive sentences, "
-        f"{share_pos}% read as clearly positive and {share_neg}% as clearly negative "
-        f"(average tone {t.score:+.2f} on a -1 to +1 scale)."
-    )
+    return f"Overall the customer side sounded {TONE_WORDS[t.label]}."
 
 
-def company_sentiment(name: str, t: Tone, said_here: list[Sentence] | None = None) -> CompanySentiment:
+def company_sentiment(
+    name: str, t: Tone, said_here: list[Sentence] | None = None, competitor: bool = False
+) -> CompanySentiment:
     if t.count == 0:
         return CompanySentiment(
             company=name,
@@ -152,10 +201,12 @@ def company_sentiment(name: str, t: Tone, said_here: list[Sentence] | None = Non
     label = TONE_WORDS[t.label].split(",")[0]
     if t.label == "positive" and t.negative:
         label += ", with reservations"
-    parts = [
-        f"The tone was {label}: {t.count} customer {plural(t.count, 'mention')} (by {who}), "
-        f"{t.positive} clearly positive and {t.negative} critical (average {t.score:+.2f})."
-    ]
+    parts = [f"The tone was {label} (raised by {who})."]
+    label_out = t.label
+    if competitor and t.label in ("positive", "mixed"):
+        # Praise of a competitor is a threat to Microsoft, which is what this list reports on.
+        parts.insert(0, f"A competitive threat to Microsoft: the customer side speaks well of {name}.")
+        label_out = "negative"
     praise = evidence.strongest(said_here or [], positive=True, name=name)
     blame = evidence.strongest(said_here or [], positive=False, name=name)
     if praise is not None:
@@ -167,7 +218,7 @@ def company_sentiment(name: str, t: Tone, said_here: list[Sentence] | None = Non
         plain = [s for s in said_here if evidence.quotable(s.text, 30)]
         if plain:
             parts.append(f"For example, {plain[0].speaker} said {evidence.said(plain[0])}")
-    return CompanySentiment(company=name, label=t.label, score=t.score, summary=" ".join(parts))  # type: ignore[arg-type]
+    return CompanySentiment(company=name, label=label_out, score=t.score, summary=" ".join(parts))  # type: ignore[arg-type]
 
 
 def topics(f: Findings) -> list[str]:
@@ -175,8 +226,9 @@ def topics(f: Findings) -> list[str]:
 
 
 def _topic_line(t: Topic) -> str:
-    head = f"{t.label} (raised by {t.speaker} at {format_timestamp(t.start)})"
+    raised = f"raised by {t.speaker} at {format_timestamp(t.start)}"
+    head = f"{t.label} ({raised})" if t.label else raised[0].upper() + raised[1:]
     lead = t.lead.rstrip(",;: ")  # a clause cut at a comma: the quotation ends at the last word
     if lead:
         return f"{head}: “{lead}”" + ("" if lead.endswith((".", "!", "?")) else ".")
-    return f"{head}, over {t.remarks} {plural(t.remarks, 'remark')} outside the MCEM stages."
+    return f"{head}, outside the MCEM stages."

@@ -1,0 +1,502 @@
+"""What was agreed, asked for, decided and feared: read from every speaker's sentences, before any prose.
+
+Commitments ("I'll bring our licensing specialist to a call next week", "We'll have it to you by the
+twelfth of December"), requests ("I'd like Marcus to send a proposal before Christmas", "can you ...",
+"show us ..."), the wrap-up list ("Next steps from our side: Marcus sends ..., Daniel sets up ...") and
+third-person plans ("Karen will join") become next steps with the owner and the due date as said.
+Decisions are what was agreed, decided or is pending ("Robert will make a decision in January").
+Risks are what threatens the engagement: a competitor the customer rates well, a blocker (a freeze, a
+budget not approved, a sceptic), a sharp complaint about Microsoft.
+
+Everything keeps the sentence it rests on (``Sentence``), so verification checks it like any quote.
+Owners are resolved to the speaker's full name when a first name matches a speaker ("Marcus" ->
+"Marcus Lee"); "I" is the speaker and "we" the speaker's side ("Microsoft (Priya Raman)").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from mcem.offline.scoring import Sentence
+
+# --- due dates, as said --------------------------------------------------------------------------
+
+_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)"
+)
+_DAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_ORDINAL = (
+    r"(?:\d{1,2}(?:st|nd|rd|th)?|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth"
+    r"|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth"
+    r"|twentieth|twenty-\w+|thirtieth|thirty-first)"
+)
+_COUNT = r"(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|a couple of|a few)"
+_WHEN = (
+    rf"the {_MONTH} (?:review|meeting|board|steering committee|QBR)"
+    r"|the next (?:budget cycle|review|meeting|call|steering committee|board meeting|QBR|sprint)|"
+    rf"(?:the )?(?:end of (?:the )?)?(?:(?:next|this|the coming|the following) )?(?:{_DAY}|week|month|quarter"
+    rf"|year|sprint|weekend)"
+    rf"|(?:the )?{_ORDINAL} of {_MONTH}|{_MONTH} {_ORDINAL}|{_ORDINAL} {_MONTH}"
+    rf"|(?:the )?(?:end of |early |mid-?|late |the middle of )?{_MONTH}(?: \d{{4}})?"
+    r"|(?:the )?end of (?:the )?(?:day|week|month|quarter|year|Q[1-4])|Q[1-4](?: next year)?|Christmas"
+    r"|the (?:spring|summer|autumn|fall|winter)|tomorrow|today|tonight|(?:the )?next (?:few )?days"
+    rf"|{_COUNT} (?:days?|weeks?|months?)(?: from now)?"
+)
+DUE = re.compile(
+    rf"\b(?:(?:by|before|until|no later than|in|on|at|within|for|after|from|during|over) )?(?:{_WHEN})\b"
+    r"|\bnext (?:week|month|quarter|year|Monday|Tuesday|Wednesday|Thursday|Friday)\b",
+    re.IGNORECASE,
+)
+# "next year" as a horizon ("the rollout for next year") is no due date for a step; a preposition is.
+_WEAK_DUE = re.compile(r"^(?:next|this) (?:year)$|^(?:the )?(?:week|month|quarter|year)$|^today$", re.I)
+
+
+def due_in(text: str) -> str | None:
+    """The first due-date phrase, with its preposition ("by the twelfth of December"), or None."""
+    for m in DUE.finditer(text):
+        phrase = m.group(0).strip()
+        if _WEAK_DUE.match(phrase):
+            continue
+        return phrase
+    return None
+
+
+# --- the people a step can belong to -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cast:
+    """Who is who, for naming owners: speakers, their sides and the partner's company."""
+
+    speakers: list[str]
+    internal: frozenset[str]  # Microsoft and partner speakers
+    partners: dict[str, str]  # partner speaker -> their company
+    customer_org: str
+
+    def full(self, name: str) -> str:
+        """'Marcus' -> 'Marcus Lee' when a speaker has that first name; otherwise as said."""
+        first = name.split()[0]
+        matches = [s for s in self.speakers if s.split()[0] == first]
+        return matches[0] if len(matches) == 1 and len(name.split()) == 1 else name
+
+    def side_name(self, speaker: str) -> str:
+        if speaker in self.partners:
+            return self.partners[speaker]
+        if speaker in self.internal:
+            return "Microsoft"
+        return self.customer_org or "the customer"
+
+    def we(self, speaker: str) -> str:
+        return f"{self.side_name(speaker)} ({speaker})"
+
+    def other_side(self, speaker: str) -> str:
+        """Who a request is addressed to when it names nobody: the other side of the table."""
+        return "Microsoft" if speaker not in self.internal else (self.customer_org or "the customer")
+
+
+# --- records -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Step:
+    action: str
+    owner: str
+    due: str | None
+    sentence: Sentence
+    kind: str  # "commitment", "request", "wrap-up", "plan"
+    weight: float = 1.0
+    side: str = ""  # whose side owns it: "Microsoft", the partner's company or the customer's
+
+
+@dataclass
+class Decided:
+    text: str
+    sentence: Sentence
+
+
+@dataclass
+class Threat:
+    text: str
+    sentence: Sentence
+    weight: float
+    competitor: str = ""
+
+
+@dataclass
+class Records:
+    steps: list[Step] = field(default_factory=list)
+    decisions: list[Decided] = field(default_factory=list)
+    risks: list[Threat] = field(default_factory=list)
+
+
+# Verbs that make a step ("send", "set up"); a sentence without one is talk, not an action.
+_VERBS = (
+    "send|share|set up|setup|schedule|book|bring|ask|review|build|prepare|deliver|provide|follow up|check"
+    "|confirm|arrange|scope|draft|write|organise|organize|run|show|demo|demonstrate|connect|introduce|invite"
+    "|add|update|look into|get back|come back|put|make sure|fix|escalate|deploy|move|start|finish|test"
+    "|validate|publish|present|plan|map|document|help|join|talk|call|meet|sign|approve|circulate|loop in"
+    "|email|have it|get you|get it|give|walk|train|extend|open|create|set|compare|price|quote|reach out"
+    "|find|send over|take|recommend|propose|benchmark|pilot|migrate|run through|submit|raise|clarify"
+)
+_VERB = rf"(?:{_VERBS})"
+_THIRD = {"sends": "send", "sets": "set", "builds": "build", "brings": "bring", "shares": "share",
+          "reviews": "review", "prepares": "prepare", "runs": "run", "books": "book", "schedules": "schedule",
+          "asks": "ask", "writes": "write", "drafts": "draft", "delivers": "deliver", "provides": "provide",
+          "checks": "check", "confirms": "confirm", "arranges": "arrange", "scopes": "scope",
+          "organises": "organise", "organizes": "organize", "shows": "show", "adds": "add",
+          "updates": "update",
+          "follows": "follow", "puts": "put", "makes": "make", "fixes": "fix", "joins": "join",
+          "talks": "talk", "calls": "call", "meets": "meet", "starts": "start", "creates": "create",
+          "gets": "get", "takes": "take", "walks": "walk", "invites": "invite", "introduces": "introduce",
+          "sends over": "send over", "loops": "loop", "looks": "look", "comes": "come",
+          "proposes": "propose", "plans": "plan", "tests": "test", "presents": "present"}  # fmt: skip
+_THIRD_VERB = "|".join(sorted(_THIRD, key=len, reverse=True))
+
+_COMMIT = re.compile(
+    rf"\b(?P<who>I|we)(?:'ll| will|'re going to| are going to|'m going to| am going to| can| shall"
+    r"| committed to| promised to| owe you| need to)"
+    rf"(?: (?:also|then|personally|definitely|quickly|first))? (?P<act>{_VERB}\b.*)",
+    re.IGNORECASE,
+)
+_LET_ME = re.compile(rf"\blet me (?P<act>{_VERB}\b.*)", re.IGNORECASE)
+_BUSY = re.compile(
+    r"\b(?P<who>we|I)(?:'re| are|'m| am) (?P<act>(?:adding|building|preparing|sending|setting up|scheduling"
+    r"|drafting|writing|organising|organizing|finishing|updating|moving|testing|rolling out|arranging)\b.*)",
+    re.IGNORECASE,
+)
+_ASK_NAMED = re.compile(
+    rf"\b(?:I'd|I would|we'd|we would) (?:like|love|want) (?P<who>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?"
+    rf"|you|Microsoft"
+    rf"|your team|the partner) to (?P<act>{_VERB}\b.*)"
+)
+_ASK_THING = re.compile(
+    r"\b(?:I'd|I would|we'd|we would) (?:like|love) (?P<act>(?:a|an|the|some|our|your) [\w' -]*?"
+    r"(?:sponsor|specialist|proposal|session|workshop|review|demo|call|meeting|plan|estimate|quote|offer"
+    r"|roadmap|dashboard|report|answer|contact|owner|architect|engineer|vice president|executive)\b.*)",
+    re.IGNORECASE,
+)
+_ASK_YOU = re.compile(
+    rf"\b(?:can|could|would|will) you (?:please )?(?P<act>{_VERB}\b[^?]*)\??", re.IGNORECASE
+)
+_PLEASE = re.compile(rf"(?:^|, )please (?P<act>{_VERB}\b.*)", re.IGNORECASE)
+_SHOW_US = re.compile(r"(?:^|, )(?P<act>(?:show|send|give|tell) us\b.*)", re.IGNORECASE)
+_WANT_SEE = re.compile(r"\bI (?:want|need) to see (?P<act>.+)", re.IGNORECASE)
+_NAMED_WILL = re.compile(
+    rf"\b(?P<who>[A-Z][a-z]+(?: [A-Z][\w'’-]+)?) (?:will|is going to|is to) (?P<act>{_VERB}\b.*)"
+)
+_WRAP = re.compile(r"\b(?:next steps?|action items?|to recap|to sum up|to"
+    r" summari[sz]e)\b[^:]*:\s*(?P<list>.+)",
+                   re.IGNORECASE)  # fmt: skip
+_WRAP_ITEM = re.compile(
+    rf"^(?:and )?(?P<who>[A-Z][a-z]+(?: [A-Z][\w'’-]+)?) (?P<verb>{_THIRD_VERB})\b(?P<rest>.*)"
+)
+_NOT_OWNERS = frozenset(
+    [
+        "I",
+        "We",
+        "It",
+        "This",
+        "That",
+        "The",
+        "There",
+        "He",
+        "She",
+        "They",
+        "You",
+        "If",
+        "And",
+        "But",
+        "So",
+        "Then",
+        "Today",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Microsoft",
+        "Which",
+        "When",
+        "What",
+        "Nobody",
+        "Everyone",
+        "Somebody",
+        "Someone",
+        "One",
+    ]
+)
+# Commitments that are talk, not action: "I'll say", "I'll be honest", "we'll see".
+_TALK = re.compile(
+    r"^(?:say|tell you|be honest|repeat|admit|see|need|never|always|probably|just say|also say|keep it short"
+    r"|put it|get there|have to)\b",
+    re.IGNORECASE,
+)
+_CUT = re.compile(
+    r"\s*(?:,\s*(?:so|because|which|but|as|since|and then|if)\b|\s(?:so that|because)\s).*$", re.I
+)
+
+
+def _action(text: str, due: str | None) -> str:
+    """The clause as an action: cut at a reason or aside, without the due phrase, capitalised."""
+    act = _CUT.sub("", text).strip(" ,.;:!?")
+    if due:
+        act = re.sub(rf"\s*,?\s*{re.escape(due)}\b", "", act, flags=re.IGNORECASE).strip(" ,.;:")
+    act = re.sub(r"\byour\b", "the customer's", act) if False else act
+    return act[:1].upper() + act[1:] if act else ""
+
+
+def _add(out: list[Step], raw: str, owner: str, s: Sentence, kind: str, weight: float, due_from: str) -> None:
+    due = due_in(due_from)
+    action = _action(raw, due)
+    if len(action.split()) < 2 or _TALK.match(raw):
+        return
+    out.append(Step(action, owner, due, s, kind, weight))
+
+
+_COUNTED = re.compile(
+    r"\b(?:two|three|four|five|a few|some) (?:things|conditions|points|requirements)\b", re.I
+)
+
+
+def steps_of(sentences: list[Sentence], cast: Cast) -> list[Step]:
+    """Every step in a run of sentences, owners' sides set; "I want three things in writing" takes the
+    sentence that lists them."""
+    out: list[Step] = []
+    for k, s in enumerate(sentences):
+        found = steps_in(s, cast)
+        nxt = sentences[k + 1] if k + 1 < len(sentences) else None
+        for step in found:
+            if _COUNTED.search(step.action) and nxt is not None and nxt.utterance == s.utterance:
+                step.action = f"{step.action.rstrip('.')}: {nxt.text.rstrip('.')}"
+            person = step.owner.split(" (")[0]
+            step.side = cast.side_name(person) if person in cast.speakers else person
+        listed = not found and _COUNTED.search(s.text) and nxt is not None and nxt.utterance == s.utterance
+        if listed and nxt is not None and re.search(r"\b(?:I|we) (?:want|need|expect)\b", s.text):
+            to = cast.other_side(s.speaker)
+            action = f"Put in writing: {nxt.text.rstrip('.')}"
+            out.append(Step(action, to, due_in(s.text), s, "request", 2.0, to))
+        out += found
+    return out
+
+
+def steps_in(s: Sentence, cast: Cast) -> list[Step]:
+    """The next steps one sentence holds (most hold none)."""
+    text = s.text
+    if text.rstrip().endswith("?") and not _ASK_YOU.search(text):
+        return []
+    out: list[Step] = []
+    wrap = _WRAP.search(text)
+    if wrap:
+        for part in re.split(r",\s*(?:and\s+)?|\s+and\s+(?=[A-Z]|I\b)", wrap.group("list")):
+            m = _WRAP_ITEM.match(part.strip())
+            if m and m.group("who") not in _NOT_OWNERS:
+                verb = _THIRD[m.group("verb")]
+                _add(out, verb + m.group("rest"), cast.full(m.group("who")), s, "wrap-up", 3.0, part)
+                continue
+            c = _COMMIT.search(part)
+            if c:
+                owner = s.speaker if c.group("who").lower() == "i" else cast.we(s.speaker)
+                _add(out, c.group("act"), owner, s, "wrap-up", 3.0, part)
+        if out:
+            return out
+    for pattern, kind, weight in ((_ASK_NAMED, "request", 2.5),):
+        m = pattern.search(text)
+        if m:
+            who = m.group("who")
+            owner = cast.other_side(s.speaker) if who.lower() in ("you", "your team") else cast.full(who)
+            _add(out, m.group("act"), owner, s, kind, weight, text)
+            return out
+    m = _COMMIT.search(text) or _BUSY.search(text)
+    if m:
+        owner = s.speaker if m.group("who").lower() == "i" else cast.we(s.speaker)
+        if m.re is _COMMIT and re.search(r"\bcan\b", m.group(0), re.I) and s.speaker not in cast.internal:
+            return out  # "we can do that ourselves": a customer's ability, not a promise
+        _add(out, m.group("act"), owner, s, "commitment", 2.0 if m.re is _COMMIT else 1.5, text)
+        return out
+    m = _LET_ME.search(text)
+    if m:
+        _add(out, m.group("act"), s.speaker, s, "commitment", 2.0, text)
+        return out
+    m = _ASK_THING.search(text)
+    if m:
+        act = m.group("act")
+        owner = "Microsoft" if re.search(r"\bMicrosoft\b", act) else cast.other_side(s.speaker)
+        _add(out, "Provide " + act, owner, s, "request", 2.0, text)
+        return out
+    for pattern in (_ASK_YOU, _PLEASE, _SHOW_US, _WANT_SEE):
+        m = pattern.search(text)
+        if m:
+            act = m.group("act")
+            if pattern is _WANT_SEE:
+                act = "Show " + act
+            _add(out, act, cast.other_side(s.speaker), s, "request", 1.5, text)
+            return out
+    m = _NAMED_WILL.search(text)
+    if m and m.group("who").split()[0] not in _NOT_OWNERS and not _DECIDE.search(text):
+        _add(out, m.group("act"), cast.full(m.group("who")), s, "plan", 1.5, text)
+    return out
+
+
+# --- decisions -----------------------------------------------------------------------------------
+
+_DECIDE = re.compile(
+    r"\b(?:will|is going to|has to|must) (?:make (?:a|the) decision|decide)\b", re.IGNORECASE
+)
+_DECISIONS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(?:^|[,;] |\band |\bso |\bI think )we (?:all )?agreed (?:early |together |then"
+        r" )?(?:on |that |to )?"
+                r"(?P<rest>.+)", re.I), "Agreed: {rest}"),
+    (re.compile(r"\bwe(?:'ve| have)? decided (?:to |that |on )?(?P<rest>.+)", re.I), "Decided: {rest}"),
+    (re.compile(r"\b(?:we(?:'re| are) going with|we chose|we(?:'ve| have) chosen) (?P<rest>.+)", re.I),
+     "Chosen: {rest}"),
+    (re.compile(r"\b(?P<who>[A-Z][a-z]+(?: [A-Z][\w'’-]+)?) (?:will|is going to|has to|must) (?:make"
+        r" (?:a|the) "
+                r"decision|decide)(?P<rest>.*)"), "{who} decides{rest}"),
+    (re.compile(r"\b(?:the|that|our) decision (?:will )?depends? on (?P<rest>.+)", re.I),
+     "The decision depends on {rest}"),
+    (re.compile(r"^(?:(?:so|then|okay|ok|right),? )?let's (?P<rest>(?!talk|move|start|go|look|walk"
+        r"|see|wrap|get)\w.+)",
+                re.I), "Agreed: {rest}"),
+)  # fmt: skip
+
+
+def decision_in(s: Sentence, cast: Cast) -> Decided | None:
+    if s.text.rstrip().endswith("?"):
+        return None
+    for pattern, form in _DECISIONS:
+        m = pattern.search(s.text)
+        if m is None:
+            continue
+        parts = {k: (v or "").strip(" ,.;:!?") for k, v in m.groupdict().items()}
+        if "who" in parts:
+            if parts["who"].split()[0] in _NOT_OWNERS:
+                continue
+            parts["who"] = cast.full(parts["who"])
+            if parts["rest"] and not parts["rest"].startswith((",", " ")):
+                parts["rest"] = " " + parts["rest"]
+            parts["rest"] = " " + parts["rest"].lstrip(" ,") if parts["rest"] else ""
+        if len(s.text.split()) < 5:
+            continue
+        text = form.format(**parts).replace(" we ", f" {cast.customer_org or 'they'} " if False else " we ")
+        return Decided(text[:1].upper() + text[1:], s)
+    return None
+
+
+# --- risks ---------------------------------------------------------------------------------------
+
+_BLOCKER = re.compile(
+    r"\b(?:freeze|not (?:yet )?approved|not convinced|sceptic\w*|skeptic\w*|worr(?:y|ied)|risk\w*|blocker"
+    r"|can't justify|cannot justify|too expensive|over budget|no budget|delay\w*|slower|slipp\w*"
+    r"|confus\w*|painful|frustrat\w*|unclear|not clear|safety issue|earn it|lose (?:it|them|trust)"
+    r"|cheaper|discount|free (?:of charge|for)|better (?:tooling|price|offer|deal)|walk away|cancel\w*)\b",
+    re.IGNORECASE,
+)
+_PRAISE = re.compile(
+    r"\b(?:better|best|prefer\w*|like|likes|love\w*|cheaper|faster|stronger|ahead|offer\w*|discount\w*"
+    r"|impress\w*|good|great)\b",
+    re.IGNORECASE,
+)
+
+
+def risk_in(
+    s: Sentence, competitors: dict[str, re.Pattern[str]], is_customer: bool, tone: Callable[[str], float]
+) -> Threat | None:
+    """A threat in one sentence: a competitor rated well, a blocker, or sharp criticism."""
+    text = s.text
+    if text.rstrip().endswith("?") or len(text.split()) < 6:
+        return None
+    for name, pattern in competitors.items():
+        if pattern.search(text) and _PRAISE.search(text) and not re.search(r"\bnot (?:better|good)\b", text):
+            compared = re.search(
+                r"\b(?:better|cheaper|faster|prefer\w*|ahead|stronger|offer\w*|discount\w*)\b", text, re.I
+            )
+            return Threat(f"{name} is rated well on the customer side", s, 3.5 if compared else 3.0, name)
+    if not is_customer:
+        return None
+    value = tone(text)
+    blocker = _BLOCKER.search(text)
+    if blocker and value < 0.3:
+        return Threat("", s, 2.0 - value)
+    if value <= -0.5:
+        return Threat("", s, 1.5 - value)
+    return None
+
+
+# --- merging -------------------------------------------------------------------------------------
+
+
+def _person(owner: str) -> str:
+    """'Adatum Consulting (Marcus Lee)' -> 'Marcus Lee'; 'Marcus' stays 'Marcus'."""
+    m = re.search(r"\(([^()]+)\)$", owner)
+    return (m.group(1) if m else owner).split()[0] if owner else ""
+
+
+def _side(owner: str) -> str:
+    return owner.split(" (")[0]
+
+
+def _content(action: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"[A-Za-z]{6,}", action)} - {"should", "through", "before"}
+
+
+def _same_step(a: Step, b: Step) -> bool:
+    bare = {_side(a.owner), _side(b.owner)} if "(" in a.owner + b.owner else set()
+    same_side = len(bare) == 1 and ("(" not in a.owner or "(" not in b.owner)
+    req, com = (a, b) if a.kind == "request" else (b, a)
+    answered = (
+        req.kind == "request"
+        and com.kind in ("commitment", "wrap-up")
+        and com.sentence.utterance - req.sentence.utterance == 1
+        and a.side == b.side
+        and a.side != ""
+        and req.owner == req.side
+    )
+    if answered:
+        return True
+    if _person(a.owner) != _person(b.owner) and not same_side:
+        return False
+    if _content(a.action) & _content(b.action) and fuzz.token_set_ratio(a.action, b.action) >= 60:
+        return True
+    close = abs(a.sentence.utterance - b.sentence.utterance) <= 2
+    vague = any(
+        re.search(r"\b(?:it|that|this|them)\b", x.action) and len(x.action.split()) <= 5 for x in (a, b)
+    )
+    short = min(len(a.action.split()), len(b.action.split())) < 4
+    similar = fuzz.ratio(a.action.lower(), b.action.lower()) >= 75 or (
+        not short and fuzz.token_set_ratio(a.action, b.action) >= 75
+    )
+    adjacent = abs(a.sentence.utterance - b.sentence.utterance) <= 1
+    return similar or (
+        vague and ((close and _person(a.owner) == _person(b.owner)) or (adjacent and same_side))
+    )
+
+
+def merge_steps(steps: list[Step]) -> list[Step]:
+    """One step per thing to do: the clearest wording, the most precise due date, the strongest source."""
+    kept: list[Step] = []
+    for s in steps:
+        twin = next((k for k in kept if _same_step(k, s)), None)
+        if twin is None:
+            kept.append(s)
+            continue
+        better = s if (s.weight, len(s.action)) > (twin.weight, len(twin.action)) else twin
+        other = twin if better is s else s
+        if better.owner == better.side and other.owner != other.side:
+            better, other = other, better  # a person who took it on owns it, not the side it was asked of
+        due = better.due or other.due
+        if better.due and other.due and re.search(r"\d|\b(?:of|the) \w+ of\b", other.due):
+            due = other.due  # "by the twelfth of December" is more precise than "before Christmas"
+        owner = better.owner if other.owner == other.side else _richer(better.owner, other.owner)
+        weight = max(better.weight, other.weight)
+        merged = Step(better.action, owner, due, better.sentence, better.kind, weight, better.side)
+        kept[kept.index(twin)] = merged
+    return kept
+
+
+def _richer(a: str, b: str) -> str:
+    return a if len(a) >= len(b) else b
