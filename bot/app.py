@@ -27,6 +27,7 @@ from microsoft_agents.hosting.core import (
     TurnState,
 )
 
+from bot.auth import ChannelPolicy, policy_of, verify_request
 from bot.handlers import register_handlers
 from bot.jobs import JobRunner
 from bot.notifications import NOTIFICATIONS, SubscriptionKeeper, TranscriptNotifications
@@ -43,6 +44,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 AGENT_APP = web.AppKey("agent_app", AgentApplication)
+POLICY = web.AppKey("channel_policy", ChannelPolicy)
 ADAPTER = web.AppKey("adapter", CloudAdapter)
 RUNNER = web.AppKey("runner", JobRunner)
 STATE = web.AppKey("state", BotState)
@@ -68,7 +70,8 @@ def create_app(
         state=store,
     )
     register_handlers(agent_app, settings, services, runner)
-    register_state_hooks(agent_app, store)  # after the handlers' tenant check
+    policy = policy_of(settings)
+    register_state_hooks(agent_app, store, policy)  # after the handlers' tenant check
 
     @agent_app.error
     async def on_error(context: TurnContext, err: Exception) -> None:
@@ -86,6 +89,7 @@ def create_app(
     warnings.filterwarnings("ignore", category=web.NotAppKeyWarning, module=r"bot\.app$")
     app["agent_configuration"] = connections.get_default_connection_configuration()
     app[AGENT_APP] = agent_app
+    app[POLICY] = policy
     app[ADAPTER] = adapter
     app[RUNNER] = runner
     app[STATE] = store
@@ -141,7 +145,12 @@ _NOT_BOT_FRAMEWORK = frozenset({"/api/notifications", "/api/health"})
 async def _bot_framework_auth(request: web.Request, handler: Handler) -> web.StreamResponse:
     if request.path in _NOT_BOT_FRAMEWORK:
         return await handler(request)
-    response: web.StreamResponse = await jwt_authorization_middleware(request, handler)
+    policy = request.app[POLICY]
+
+    async def verified(checked: web.Request) -> web.StreamResponse:
+        return await verify_request(checked, handler, policy)  # bot/auth.py: issuer, tenant, serviceUrl
+
+    response: web.StreamResponse = await jwt_authorization_middleware(request, verified)
     return response
 
 

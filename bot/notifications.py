@@ -35,6 +35,7 @@ from typing import Any
 from aiohttp import web
 from microsoft_agents.hosting.core import ChannelAdapter
 
+from bot.auth import policy_of, service_url_refusal
 from bot.background import BackgroundTasks
 from bot.handlers import card_activity
 from bot.jobs import AnalysisJob, JobRunner, NotifiedTranscript
@@ -197,6 +198,12 @@ class TranscriptNotifications:
         if allowed and chat.tenant_id not in allowed:
             log.warning("automatic analysis not delivered: the organizer's tenant is not on the allow-list")
             return "tenant_not_allowed"
+        # A chat stored before serviceUrls were checked could name any host: never post there.
+        if service_url_refusal(chat.reference.get("serviceUrl"), policy_of(self._settings)):
+            log.warning(
+                "automatic analysis not delivered: the organizer's stored chat is not on a channel host"
+            )
+            return "service_url_refused"
         run_id = uuid.uuid4().hex[:12]
         target = NotifiedTranscript(announced.organizer_id, announced.meeting_id, tid)
         sink = LastCard()

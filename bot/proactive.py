@@ -21,6 +21,7 @@ from microsoft_agents.activity import Activity, ActivityTypes, ConversationRefer
 from microsoft_agents.hosting.core import AgentApplication, ChannelAdapter, TurnContext, TurnState
 from microsoft_agents.hosting.core.app.proactive import Conversation
 
+from bot.auth import ChannelPolicy, refusal
 from bot.handlers import conversation_is_internal, tenant_of
 from bot.state import BotState, PersonalChat
 
@@ -36,14 +37,19 @@ DELIVERED = "delivered"
 NOT_INTERNAL = "not_internal"
 
 
-def register_state_hooks(app: AgentApplication[TurnState], state: BotState) -> None:
-    """Register after the tenant check (before_turn handlers run in order; a refusal stops them)."""
+def register_state_hooks(app: AgentApplication[TurnState], state: BotState, policy: ChannelPolicy) -> None:
+    """Register after the tenant check (before_turn handlers run in order; a refusal stops them).
+
+    A personal chat is stored only from an activity whose serviceUrl and tenant were verified
+    against its token (bot/auth.py): the middleware did that already, and it is checked again
+    here so no other path can write a reference that later deliveries would trust.
+    """
 
     @app.before_turn
     async def remember(context: TurnContext, _state: TurnState) -> bool:
         activity = context.activity
         try:
-            if _is_personal(activity):
+            if _is_personal(activity) and _verified(context, policy):
                 await _save_personal_chat(context, state)
             meeting_key = _ended_meeting(activity)
             if meeting_key:
@@ -64,6 +70,14 @@ def _is_personal(activity: Activity) -> bool:
         and bool(sender.aad_object_id)
         and activity.type in _REMEMBERED
     )
+
+
+def _verified(context: TurnContext, policy: ChannelPolicy) -> bool:
+    claims = context.identity.claims if context.identity else {}
+    problem = refusal(context.activity, claims, policy)
+    if problem:
+        log.warning("personal chat not stored: %s", problem)
+    return problem is None
 
 
 async def _save_personal_chat(context: TurnContext, state: BotState) -> None:

@@ -53,6 +53,10 @@ class BotSettings:
     auto_analyze: bool = False
     public_url: str = ""
     notification_client_state: str = field(default="", repr=False)
+    # Who may speak for a user (bot/auth.py): the token issuers of the channel and the hosts its
+    # serviceUrl may name. The defaults are the public cloud's; other clouds list their own.
+    token_issuers: frozenset[str] = frozenset({"https://api.botframework.com"})
+    channel_hosts: frozenset[str] = frozenset({"smba.trafficmanager.net"})
 
     @property
     def notification_url(self) -> str:
@@ -82,6 +86,12 @@ def settings_from_env(environ: Mapping[str, str]) -> BotSettings:
         raise ConfigError(
             "MCEM_ALLOWED_TENANTS is empty: list the tenant ids the bot may serve (comma-separated)."
         )
+    if client_id and _truthy(service.get("ANONYMOUS_ALLOWED")):
+        raise ConfigError(
+            "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__ANONYMOUS_ALLOWED is on while a bot app id is "
+            "set: requests without a token would be served. Remove it (anonymous mode is for local use, "
+            "without an app id)."
+        )
     auto = _auto_analyze(environ)
     return BotSettings(
         state_path=environ.get("MCEM_STATE_PATH", "").strip() or DEFAULT_STATE_PATH,
@@ -96,7 +106,40 @@ def settings_from_env(environ: Mapping[str, str]) -> BotSettings:
         allowed_tenants=tenants,
         transcript_grace_minutes=_int(environ, "MCEM_TRANSCRIPT_GRACE_MINUTES", 60, minimum=0),
         max_jobs=_int(environ, "MCEM_MAX_JOBS", 4, minimum=1),
+        **_channel(environ, authenticated=bool(client_id)),
     )
+
+
+def _truthy(value: object) -> bool:
+    return str(value or "").strip().lower() in _ON
+
+
+def _channel(environ: Mapping[str, str], *, authenticated: bool) -> dict[str, frozenset[str]]:
+    """MCEM_BOT_TOKEN_ISSUERS and MCEM_CHANNEL_HOSTS: only for clouds other than the public one."""
+    chosen: dict[str, frozenset[str]] = {}
+    issuers = frozenset(
+        i.strip().rstrip("/") for i in environ.get("MCEM_BOT_TOKEN_ISSUERS", "").split(",") if i.strip()
+    )
+    for issuer in issuers:
+        if urlsplit(issuer).scheme != "https":
+            raise ConfigError(
+                f"MCEM_BOT_TOKEN_ISSUERS has {issuer!r}, which is not an https issuer: list the channel's "
+                "token issuers, e.g. https://api.botframework.us (empty: https://api.botframework.com)."
+            )
+    if issuers:
+        chosen["token_issuers"] = issuers
+    hosts = frozenset(
+        h.strip().lower().rstrip(".") for h in environ.get("MCEM_CHANNEL_HOSTS", "").split(",") if h.strip()
+    )
+    for host in hosts:
+        if "/" in host or ":" in host or "." not in host or (authenticated and is_loopback_host(host)):
+            raise ConfigError(
+                f"MCEM_CHANNEL_HOSTS has {host!r}, which is not a channel host name: list host names only, "
+                "e.g. smba.infra.gcc.teams.microsoft.com (empty: smba.trafficmanager.net)."
+            )
+    if hosts:
+        chosen["channel_hosts"] = hosts
+    return chosen
 
 
 def _auto_analyze(environ: Mapping[str, str]) -> tuple[str, str] | None:
