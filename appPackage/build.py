@@ -2,7 +2,7 @@
 
 Fills the ``${{...}}`` placeholders of manifest.template.json, validates the result against the
 Teams manifest schema v1.24 (Microsoft's published MicrosoftTeams.schema.v1.24.json: by default the
-copy in ../shared/specs beside the repo, or the file given with ``--schema``), checks the icons,
+copy in appPackage/schema/, or the file given with ``--schema``), checks the icons,
 and writes ``mcem-analyst.zip`` with manifest.json, color.png and outline.png at the zip's root —
 the layout Teams' "Upload an app" and the admin centre expect.
 
@@ -42,7 +42,7 @@ __all__ = [
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 TEMPLATE = HERE / "manifest.template.json"
-SCHEMA = ROOT.parent / "shared" / "specs" / "MicrosoftTeams.schema.v1.24.json"
+SCHEMA = HERE / "schema" / "MicrosoftTeams.schema.v1.24.json"
 PACKAGE_NAME = "mcem-analyst.zip"
 ICON_SIZES = {"color": 192, "outline": 32}  # Teams' required sizes, in pixels
 DEFAULT_PUBLISHER_URL = "https://mcem-analyst.example.com"
@@ -240,7 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--publisher-url", default=DEFAULT_PUBLISHER_URL, help="https base of privacy/terms")
     parser.add_argument("--app-id", help="Teams app id (a GUID) [derived from the bot id]")
     parser.add_argument(
-        "--schema", type=Path, default=SCHEMA, help="MicrosoftTeams.schema.v1.24.json [../shared/specs]"
+        "--schema", type=Path, default=SCHEMA, help="MicrosoftTeams.schema.v1.24.json [appPackage/schema]"
     )
     args = parser.parse_args(argv)
     try:

@@ -1,6 +1,6 @@
 """LLM analyzer: tokens sent vs raw VTT, and end-to-end time vs the model's own latency.
 
-For each transcript in ../shared/transcripts and samples/, plus a ~3-hour meeting made by joining
+For each transcript in samples/ami/ and samples/, plus a ~3-hour meeting made by joining
 them, run the real LLMAnalyzer (real openai client, real HTTP) against the local stand-in answering
 after a fixed latency, and print:
 
@@ -37,12 +37,12 @@ from mcem.parsing import load_transcript  # noqa: E402
 from mcem.transcript import Transcript, Utterance  # noqa: E402
 from tests.stubs.openai_stub import API_KEY  # noqa: E402
 
-SHARED = ROOT.parent / "shared" / "transcripts"
+AMI = ROOT / "samples" / "ami"
 THREE_HOURS = 3 * 3600
 
 
 def sources() -> list[Path]:
-    return sorted(SHARED.glob("*.vtt")) + sorted((ROOT / "samples").glob("*.vtt"))
+    return sorted(AMI.glob("*.vtt")) + sorted((ROOT / "samples").glob("*.vtt"))
 
 
 def joined(paths: list[Path]) -> tuple[Transcript, int]:

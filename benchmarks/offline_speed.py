@@ -1,6 +1,6 @@
 """How long the offline analyzer and the verifier take, per transcript.
 
-Runs each file in ../shared/transcripts, the bundled sample call, and synthetic one-hour and
+Runs each AMI meeting in samples/ami/, the bundled sample call, and synthetic one-hour and
 three-hour meetings (the sample and the AMI files repeated with shifted times). Prints the median
 of several runs. Usage: .venv/bin/python benchmarks/offline_speed.py [--runs N]
 """
@@ -22,7 +22,7 @@ from mcem.transcript import Transcript, Utterance
 from mcem.verify import verify
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+AMI = ROOT / "samples" / "ami"
 
 
 def stretched(parts: list[Transcript], seconds: float, name: str) -> Transcript:
@@ -53,7 +53,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    files = sorted((SHARED / "transcripts").glob("*.vtt")) + sorted((ROOT / "samples").glob("*.vtt"))
+    files = sorted(AMI.glob("*.vtt")) + sorted((ROOT / "samples").glob("*.vtt"))
     loaded = {p.name: load_transcript(p) for p in files}
     cases = dict(loaded)
     parts = list(loaded.values())

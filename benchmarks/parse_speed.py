@@ -1,6 +1,6 @@
 """How fast a three-hour Teams meeting is parsed.
 
-Builds a ~3 h Teams WebVTT by repeating the transcripts in ../shared/transcripts with shifted
+Builds a ~3 h Teams WebVTT by repeating the AMI meetings in samples/ami/ with shifted
 times and fresh utterance ids, then times mcem.parsing.parse_transcript on it (and on the same
 meeting as a newer-layout Teams .docx). Prints size, best/median time and utterances per second.
 
@@ -24,7 +24,7 @@ from mcem.parsing import parse_transcript
 from mcem.transcript import Transcript, format_timestamp
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ROOT.parent / "shared" / "transcripts"
+SOURCES = ROOT / "samples" / "ami"
 
 _TIMING = re.compile(r"^(\d+):(\d\d):(\d\d)\.(\d{3}) --> (\d+):(\d\d):(\d\d)\.(\d{3})", re.MULTILINE)
 _CUE_ID = re.compile(r"^[0-9a-f-]{36}(/\d+-\d+)$", re.MULTILINE)

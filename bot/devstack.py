@@ -2,7 +2,7 @@
 
 Each runs as its own process group on 127.0.0.1, with its log in a run directory; ``DevStack``
 starts them in order, waits until each answers, and stops all of them (and their children) on
-exit. Node programs run under ../shared/tools/loopback-only.cjs, and the Playground always with
+exit. Node programs run under devtools/loopback-only.cjs, and the Playground always with
 telemetry off. Only for development: nothing here is used when the bot serves Teams.
 """
 
@@ -58,9 +58,9 @@ def free_port() -> int:
 
 
 def loopback_guard() -> Path:
-    guard = (ROOT.parent / "shared" / "tools" / "loopback-only.cjs").resolve()
+    guard = ROOT / "devtools" / "loopback-only.cjs"
     if not guard.is_file():
-        raise DevStackError(f"{guard} is missing: the demo needs ../shared beside the repo")
+        raise DevStackError(f"{guard} is missing: restore it with `git checkout -- devtools`")
     return guard
 
 

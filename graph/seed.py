@@ -8,7 +8,7 @@ Alex's calendar, newest first:
 - "Weekly account team sync"           in progress now (not past: never picked)
 - the bundled sample call (samples/*.vtt), ended about two hours ago   -> transcript
 - "Litware – licensing follow-up"      3 days ago, transcription off   -> no transcript
-- the AMI meetings (../shared/transcripts/ami-*.vtt), 6 and 13 days ago -> transcripts
+- the AMI meetings (samples/ami/ami-*.vtt), 6 and 13 days ago  -> transcripts
 - "Executive briefing"                 9 days ago, organised by a user the app's Teams
                                        application access policy does not cover -> 403
 - a lunch (not online) and tomorrow's meeting (future): never picked
@@ -41,7 +41,7 @@ __all__ = [
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
-SHARED_TRANSCRIPTS = ROOT.parent / "shared" / "transcripts"
+AMI_TRANSCRIPTS = SAMPLES / "ami"
 
 # The Agents Playground (npm @microsoft/m365agentsplayground 0.2.28) default configuration:
 # tenantId, and currentUser "Alex Wilber" (from.id "user-id-0") with this aadObjectId.
@@ -246,7 +246,7 @@ def build_seed(now: datetime | None = None, *, tenant_id: str = PLAYGROUND_TENAN
         )
     )
 
-    ami = sorted(SHARED_TRANSCRIPTS.glob("ami-*.vtt")) if SHARED_TRANSCRIPTS.is_dir() else []
+    ami = sorted(AMI_TRANSCRIPTS.glob("ami-*.vtt"))
     ami_subjects = [
         ("Fabrikam – remote control kick-off", "fabrikam.com", 6),
         ("Wingtip Toys – product design kick-off", "wingtiptoys.com", 13),

@@ -1,7 +1,7 @@
 """Azurite's table service on 127.0.0.1 for the tests of the several-instance state (bot/state_azure.py).
 
 One Azurite per test session, shared by every module that imports the ``azurite`` fixture; it runs
-under ../shared/tools/loopback-only.cjs with telemetry off and keeps its data in a temporary folder.
+under devtools/loopback-only.cjs with telemetry off and keeps its data in a temporary folder.
 Each test gets its own table prefix, so tests never see each other's entities.
 """
 
@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.devstack import loopback_guard
 from bot.state_azure import AzureTableState
 from tests.conftest import ROOT
 
@@ -50,13 +51,9 @@ def _free_port() -> int:
 def start_azurite(location: Path) -> Azurite:
     """Azurite's table service with its data in ``location``; RuntimeError when it cannot start."""
     binary = ROOT / "node_modules" / ".bin" / "azurite-table"
-    guard = (ROOT.parent / "shared" / "tools" / "loopback-only.cjs").resolve()
     if not binary.exists():
         raise RuntimeError(f"{binary} is missing: run `npm ci` in {ROOT} (package.json lists azurite)")
-    if not guard.exists():
-        raise RuntimeError(
-            f"{guard} is missing: Node programs run only under it; put ../shared beside the repo"
-        )
+    guard = loopback_guard()
     port = _free_port()
     env = os.environ | {"NODE_OPTIONS": f"--require {guard}"}
     args = [str(binary), "--silent", "--disableTelemetry", "--skipApiVersionCheck"]

@@ -10,8 +10,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# The published specs the tests check against, each with its source in SOURCES.tsv beside it.
+SPECS = Path(__file__).resolve().parent / "specs"
+# Two AMI meetings made Teams-shaped (CC BY 4.0, see samples/ami/SOURCES.tsv); the demo seeds them too.
+AMI_DIR = ROOT / "samples" / "ami"
+AMI = sorted(AMI_DIR.glob("ami-*.vtt"))
+TEAMS_EXAMPLE = FIXTURES / "transcripts" / "teams-format-example.vtt"
 
 
 def _is_loopback(address: object) -> bool:
@@ -44,13 +49,6 @@ def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
     monkeypatch.setattr(socket.socket, "connect_ex", guarded_ex)
-
-
-@pytest.fixture
-def shared_dir() -> Path:
-    if not SHARED.is_dir():
-        pytest.fail(f"{SHARED} is missing: the tests need ../shared beside the repo")
-    return SHARED
 
 
 @pytest.fixture

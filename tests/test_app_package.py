@@ -42,8 +42,8 @@ make_icons = _load("make_icons")
 
 
 @pytest.fixture
-def published_schema(shared_dir: Path) -> dict[str, Any]:
-    return json.loads((shared_dir / "specs" / "MicrosoftTeams.schema.v1.24.json").read_text(encoding="utf-8"))
+def published_schema() -> dict[str, Any]:
+    return json.loads(build.SCHEMA.read_text(encoding="utf-8"))
 
 
 @pytest.fixture
@@ -96,8 +96,18 @@ def test_built_manifest_validates_against_the_published_schema(
     assert not re.search(r"\$\{\{", json.dumps(manifest)), "every placeholder is filled"
 
 
-def test_the_default_schema_is_the_published_one_beside_the_repo(shared_dir: Path) -> None:
-    assert build.SCHEMA.resolve() == (shared_dir / "specs" / "MicrosoftTeams.schema.v1.24.json").resolve()
+def test_the_default_schema_is_the_published_v1_24_kept_beside_the_build() -> None:
+    assert build.SCHEMA.parent == APP / "schema"
+    schema = json.loads(build.SCHEMA.read_text(encoding="utf-8"))
+    assert schema["properties"]["manifestVersion"]["const"] == "1.24"
+    # Where it came from, so anyone can compare it with Microsoft's published file.
+    [source] = [
+        line.split("\t")
+        for line in (APP / "schema" / "SOURCES.tsv").read_text(encoding="utf-8").splitlines()
+        if line.startswith(build.SCHEMA.name + "\t")
+    ]
+    assert source[1:3] == ["microsoft/json-schemas", "teams/v1.24/MicrosoftTeams.schema.json"]
+    assert re.fullmatch(r"[0-9a-f]{40}", source[3]) and source[4] == "MIT"
 
 
 def test_a_missing_schema_is_one_clear_line_and_nothing_is_written(tmp_path: Path) -> None:

@@ -11,12 +11,12 @@ from pydantic import ValidationError
 
 from cards import MeetingRow, meetings_card, schema_errors, teams_findings
 from cards.validate import iter_elements, visible_text
-from tests.conftest import SHARED
+from tests.conftest import SPECS
 
 
 @pytest.fixture(scope="module")
 def schema() -> dict[str, Any]:
-    return json.loads((SHARED / "specs" / "adaptive-card-1.5.0.schema.json").read_text("utf-8"))
+    return json.loads((SPECS / "adaptive-card-1.5.0.schema.json").read_text("utf-8"))
 
 
 ROWS = [

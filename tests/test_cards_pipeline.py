@@ -16,12 +16,12 @@ from mcem.model import ROLE_TITLES, Analysis
 from mcem.offline import OfflineAnalyzer
 from mcem.parsing import load_transcript
 from mcem.pipeline import analyze
-from tests.conftest import ROOT, SHARED
+from tests.conftest import ROOT, SPECS
 
 
 @pytest.fixture(scope="module")
 def schema() -> dict[str, Any]:
-    return json.loads((SHARED / "specs" / "adaptive-card-1.5.0.schema.json").read_text("utf-8"))
+    return json.loads((SPECS / "adaptive-card-1.5.0.schema.json").read_text("utf-8"))
 
 
 async def test_card_for_the_offline_analysis_of_the_sample_call(schema: dict[str, Any]) -> None:

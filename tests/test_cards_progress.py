@@ -9,12 +9,12 @@ import pytest
 
 from cards import DEFAULT_STEPS, progress_card, schema_errors, teams_findings
 from cards.validate import iter_elements, visible_text
-from tests.conftest import SHARED
+from tests.conftest import SPECS
 
 
 @pytest.fixture(scope="module")
 def schema() -> dict[str, Any]:
-    return json.loads((SHARED / "specs" / "adaptive-card-1.5.0.schema.json").read_text("utf-8"))
+    return json.loads((SPECS / "adaptive-card-1.5.0.schema.json").read_text("utf-8"))
 
 
 def step_lines(card: dict[str, Any]) -> list[tuple[str, str]]:

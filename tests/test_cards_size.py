@@ -21,7 +21,7 @@ from cards.size import LADDER, Limits
 from cards.text import ELLIPSIS, shorten
 from cards.validate import iter_elements, visible_text
 from mcem.model import ROLE_TITLES, Analysis
-from tests.conftest import FIXTURES, SHARED
+from tests.conftest import FIXTURES, SPECS
 
 URL = "https://fabrikam.sharepoint.com/sites/accounts/Shared%20Documents/Fabrikam/analysis.docx"
 UNLIMITED = 10**9
@@ -29,7 +29,7 @@ UNLIMITED = 10**9
 
 @pytest.fixture(scope="module")
 def schema() -> dict[str, Any]:
-    return json.loads((SHARED / "specs" / "adaptive-card-1.5.0.schema.json").read_text("utf-8"))
+    return json.loads((SPECS / "adaptive-card-1.5.0.schema.json").read_text("utf-8"))
 
 
 @pytest.fixture

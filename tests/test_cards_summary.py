@@ -16,14 +16,14 @@ from cards.text import leaks_internal
 from cards.validate import iter_elements, visible_text
 from mcem.model import ROLE_TITLES, Analysis
 from mcem.template import internal_sentences
-from tests.conftest import FIXTURES, SHARED
+from tests.conftest import FIXTURES, SPECS
 
 URL = "https://fabrikam.sharepoint.com/sites/accounts/Shared%20Documents/Fabrikam/analysis.docx"
 
 
 @pytest.fixture(scope="module")
 def schema() -> dict[str, Any]:
-    return json.loads((SHARED / "specs" / "adaptive-card-1.5.0.schema.json").read_text("utf-8"))
+    return json.loads((SPECS / "adaptive-card-1.5.0.schema.json").read_text("utf-8"))
 
 
 @pytest.fixture

@@ -24,12 +24,12 @@ from cards.text import leaks_internal, scrub_internal
 from cards.validate import bundled_schema, iter_elements, visible_text
 from mcem.model import Analysis
 from mcem.template import internal_sentences
-from tests.conftest import FIXTURES, SHARED
+from tests.conftest import FIXTURES, SPECS
 
 
 @pytest.fixture(scope="module")
 def schema() -> dict[str, Any]:
-    return json.loads((SHARED / "specs" / "adaptive-card-1.5.0.schema.json").read_text("utf-8"))
+    return json.loads((SPECS / "adaptive-card-1.5.0.schema.json").read_text("utf-8"))
 
 
 def card(*body: dict[str, Any], version: str = "1.5", **extra: Any) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from docx import Document
 
 from mcem.model import ROLE_TITLES, STAGE_TITLES, Analysis
 from mcem.template import internal_sentences
-from tests.conftest import ROOT
+from tests.conftest import AMI_DIR, ROOT, TEAMS_EXAMPLE
 
 _LLM_VARS = (
     "AZURE_OPENAI_ENDPOINT",
@@ -78,11 +78,9 @@ def test_no_command_prints_help_and_fails() -> None:
     assert "analyze" in result.stderr
 
 
-def test_analyze_ami_meeting_writes_four_outputs_that_keep_the_contract(
-    shared_dir: Path, tmp_path: Path
-) -> None:
+def test_analyze_ami_meeting_writes_four_outputs_that_keep_the_contract(tmp_path: Path) -> None:
     out = tmp_path / "x"
-    result = run_cli("analyze", str(shared_dir / "transcripts" / "ami-IS1000a.vtt"), "--out", str(out))
+    result = run_cli("analyze", str(AMI_DIR / "ami-IS1000a.vtt"), "--out", str(out))
     assert result.returncode == 0, result.stderr
     names = {"analysis.md", "analysis.docx", "analysis.json", "card.json"}
     assert {p.name for p in out.iterdir()} == names
@@ -165,10 +163,10 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_llm_engine_without_configuration_says_what_to_set(shared_dir: Path, tmp_path: Path) -> None:
+def test_llm_engine_without_configuration_says_what_to_set(tmp_path: Path) -> None:
     result = run_cli(
         "analyze",
-        str(shared_dir / "transcripts" / "teams-format-example.vtt"),
+        str(TEAMS_EXAMPLE),
         "--engine",
         "llm",
         "--out",
@@ -180,22 +178,20 @@ def test_llm_engine_without_configuration_says_what_to_set(shared_dir: Path, tmp
     assert not (tmp_path / "o").exists()
 
 
-def test_unwritable_output_directory_is_reported_without_traceback(shared_dir: Path, tmp_path: Path) -> None:
+def test_unwritable_output_directory_is_reported_without_traceback(tmp_path: Path) -> None:
     blocker = tmp_path / "file-not-dir"
     blocker.write_text("x")
-    result = run_cli(
-        "analyze", str(shared_dir / "transcripts" / "teams-format-example.vtt"), "--out", str(blocker / "sub")
-    )
+    result = run_cli("analyze", str(TEAMS_EXAMPLE), "--out", str(blocker / "sub"))
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "--out" in result.stderr
 
 
-def test_date_and_subject_fill_the_interview_details(shared_dir: Path, tmp_path: Path) -> None:
+def test_date_and_subject_fill_the_interview_details(tmp_path: Path) -> None:
     out = tmp_path / "dated"
     result = run_cli(
         "analyze",
-        str(shared_dir / "transcripts" / "teams-format-example.vtt"),
+        str(TEAMS_EXAMPLE),
         "--out",
         str(out),
         "--date",
@@ -210,10 +206,10 @@ def test_date_and_subject_fill_the_interview_details(shared_dir: Path, tmp_path:
     assert "24 November 2026" in (out / "analysis.md").read_text("utf-8")
 
 
-def test_unreadable_date_is_a_usage_error(shared_dir: Path, tmp_path: Path) -> None:
+def test_unreadable_date_is_a_usage_error(tmp_path: Path) -> None:
     result = run_cli(
         "analyze",
-        str(shared_dir / "transcripts" / "teams-format-example.vtt"),
+        str(TEAMS_EXAMPLE),
         "--out",
         str(tmp_path / "o"),
         "--date",
@@ -224,7 +220,7 @@ def test_unreadable_date_is_a_usage_error(shared_dir: Path, tmp_path: Path) -> N
     assert not (tmp_path / "o").exists()
 
 
-def test_a_closed_pipe_is_not_a_traceback(shared_dir: Path, tmp_path: Path) -> None:
+def test_a_closed_pipe_is_not_a_traceback(tmp_path: Path) -> None:
     """`mcem analyze ... | head -1`: the reader leaves early; the files are still all there."""
     env = {k: v for k, v in os.environ.items() if k not in _LLM_VARS}
     out = tmp_path / "piped"
@@ -234,7 +230,7 @@ def test_a_closed_pipe_is_not_a_traceback(shared_dir: Path, tmp_path: Path) -> N
             "-m",
             "mcem.cli",
             "analyze",
-            str(shared_dir / "transcripts" / "ami-IS1000a.vtt"),
+            str(AMI_DIR / "ami-IS1000a.vtt"),
             "--out",
             str(out),
         ],

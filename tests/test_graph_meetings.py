@@ -10,7 +10,7 @@ from msgraph import GraphServiceClient
 from graph.client import make_graph_client
 from graph.credentials import StaticTokenCredential
 from graph.meetings import GraphMeetings
-from graph.seed import DEMO_USER_ID, INTERNAL_DOMAIN, SAMPLES, SHARED_TRANSCRIPTS, build_seed
+from graph.seed import AMI_TRANSCRIPTS, DEMO_USER_ID, INTERNAL_DOMAIN, SAMPLES, build_seed
 from graph.service import (
     AccessDenied,
     Attendee,
@@ -119,12 +119,11 @@ async def test_transcript_content_is_the_seeded_vtt(meetings: GraphMeetings, emu
     assert calls[-1]["query"] == "$format=text/vtt"
 
 
-@pytest.mark.skipif(not SHARED_TRANSCRIPTS.is_dir(), reason="needs ../shared/transcripts")
-async def test_older_meetings_carry_the_shared_ami_transcripts(meetings: GraphMeetings) -> None:
+async def test_older_meetings_carry_the_ami_transcripts(meetings: GraphMeetings) -> None:
     [ami] = await meetings.recent_meetings(DEMO_USER_ID, query="fabrikam kick-off")
     [ref] = await meetings.transcripts(DEMO_USER_ID, ami)
     text = await meetings.transcript_vtt(DEMO_USER_ID, ref)
-    assert text == (SHARED_TRANSCRIPTS / "ami-ES2002a.vtt").read_text(encoding="utf-8")
+    assert text == (AMI_TRANSCRIPTS / "ami-ES2002a.vtt").read_text(encoding="utf-8")
 
 
 async def test_someone_elses_meeting_is_refused_before_any_transcript_is_fetched(

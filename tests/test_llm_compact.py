@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from mcem.context import MeetingContext
 from mcem.llm.compact import compact, context_block, defuse
@@ -11,7 +10,7 @@ from mcem.llm.tokens import count_tokens
 from mcem.model import Person, Side
 from mcem.parsing import load_transcript
 from mcem.transcript import Transcript, Utterance
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import AMI, FIXTURES, ROOT, TEAMS_EXAMPLE
 
 SAMPLE = ROOT / "samples" / "contoso-manufacturing-call.vtt"
 
@@ -69,11 +68,10 @@ def test_sample_has_no_cue_ids_timings_or_markup_and_is_a_fraction_of_the_vtt() 
     assert count_tokens(text) <= bare + 4 * len(view.lines) < count_tokens(raw)
 
 
-def test_meeting_transcripts_go_in_at_under_a_quarter_of_their_vtt_tokens(shared_dir: Path) -> None:
-    for name in ("ami-ES2002a.vtt", "ami-IS1000a.vtt", "teams-format-example.vtt"):
-        path = shared_dir / "transcripts" / name
+def test_meeting_transcripts_go_in_at_under_a_quarter_of_their_vtt_tokens() -> None:
+    for path in (*AMI, TEAMS_EXAMPLE):
         view = compact(load_transcript(path), MeetingContext())
-        assert count_tokens(view.render()) <= 0.25 * count_tokens(path.read_text("utf-8")), name
+        assert count_tokens(view.render()) <= 0.25 * count_tokens(path.read_text("utf-8")), path.name
 
 
 def test_context_block_states_known_facts_only() -> None:

@@ -10,7 +10,7 @@ from mcem.offline import evidence
 from mcem.offline.findings import Findings, gather
 from mcem.offline.scoring import Sentence
 from mcem.parsing import load_transcript
-from tests.conftest import ROOT, SHARED
+from tests.conftest import AMI, ROOT
 from tests.fixtures.offline.calls import AE, FULL, SMALL_TALK, chat
 
 
@@ -76,7 +76,7 @@ def test_engagement_is_seen_from_a_microsoft_side_or_a_mention() -> None:
     assert gather(chat(FULL), MeetingContext()).engagement
     assert gather(chat(FULL), MeetingContext(internal_names=frozenset({AE}))).engagement
     assert not gather(chat(SMALL_TALK), MeetingContext()).engagement
-    ami = load_transcript(sorted((SHARED / "transcripts").glob("ami-*.vtt"))[0])
+    ami = load_transcript(AMI[0])
     assert not gather(ami, MeetingContext()).engagement
 
 

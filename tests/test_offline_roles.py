@@ -9,7 +9,7 @@ from mcem.model import Analysis, Role
 from mcem.offline import OfflineAnalyzer
 from mcem.offline.roles import specifics
 from mcem.parsing import load_transcript
-from tests.conftest import ROOT, SHARED
+from tests.conftest import AMI, ROOT
 from tests.fixtures.offline.calls import SMALL_TALK, chat
 
 README = MeetingContext(
@@ -56,7 +56,7 @@ def test_a_remark_is_called_praise_only_when_it_is(sample: Analysis) -> None:
 
 
 def test_no_engagement_means_no_made_up_actions() -> None:
-    ami = load_transcript(sorted((SHARED / "transcripts").glob("ami-*.vtt"))[0])
+    ami = load_transcript(AMI[0])
     for t in (ami, chat(SMALL_TALK)):
         a = OfflineAnalyzer().analyze_sync(t, MeetingContext())
         for r in a.summary_table:

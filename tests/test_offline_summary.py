@@ -14,12 +14,11 @@ from mcem.offline import OfflineAnalyzer
 from mcem.parsing import load_transcript
 from mcem.transcript import Transcript
 from mcem.verify import verify
-from tests.conftest import ROOT, SHARED
+from tests.conftest import AMI, ROOT
 from tests.fixtures.offline.calls import AE, EARLY, FULL, chat
 
 NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
 SAMPLE = ROOT / "samples" / "contoso-manufacturing-call.vtt"
-AMI = sorted((SHARED / "transcripts").glob("ami-*.vtt"))
 README = MeetingContext(
     company="Contoso Manufacturing",
     participant="Helen Whitaker",

@@ -13,10 +13,9 @@ from mcem.parsing import load_transcript
 from mcem.template import internal_sentences
 from mcem.transcript import Transcript
 from mcem.verify import normalise, verify
-from tests.conftest import ROOT, SHARED
+from tests.conftest import AMI, ROOT
 
 SAMPLE = ROOT / "samples" / "contoso-manufacturing-call.vtt"
-AMI = sorted((SHARED / "transcripts").glob("ami-*.vtt"))
 README_INTERNAL = frozenset({"Priya Raman", "Daniel O'Neil", "Sofia Farías", "Marcus Lee"})
 CUSTOMER = {"Helen Whitaker", "Tomás Herrera", "Anika Schulz"}
 

@@ -16,7 +16,7 @@ import pytest
 import mcem.parsing
 from mcem.errors import TranscriptError
 from mcem.parsing import MAX_BYTES, load_transcript, parse_transcript
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, ROOT, TEAMS_EXAMPLE
 
 HERE = FIXTURES / "transcripts"
 
@@ -90,8 +90,8 @@ def test_encodings_read_the_same(tmp_path: Path, encode: Callable[[str], bytes])
     assert load_transcript(path).speakers == ["Ana Farías", "Ben Okafor"]
 
 
-def test_utf16_vtt_with_bom(shared_dir: Path) -> None:
-    original = shared_dir / "transcripts" / "teams-format-example.vtt"
+def test_utf16_vtt_with_bom() -> None:
+    original = TEAMS_EXAMPLE
     data = original.read_text("utf-8").encode("utf-16")  # with BOM
     assert parse_transcript(data, "x.vtt").utterances == load_transcript(original).utterances
 
@@ -174,9 +174,9 @@ def test_hostile_text_does_not_backtrack_for_minutes(tmp_path: Path, data: bytes
     assert result.stdout.strip() in {"refused", "2"}
 
 
-def test_content_type_wins_over_a_file_like_source_name(shared_dir: Path) -> None:
+def test_content_type_wins_over_a_file_like_source_name() -> None:
     # The bot passes the meeting subject as source; a subject ending in ".docx" must not matter.
-    data = (shared_dir / "transcripts" / "teams-format-example.vtt").read_bytes()
+    data = (TEAMS_EXAMPLE).read_bytes()
     t = parse_transcript(data, "Review of plan.docx", content_type="text/vtt")
     assert len(t.utterances) == 9
     assert t.source == "Review of plan.docx"

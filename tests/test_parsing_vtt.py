@@ -1,4 +1,4 @@
-"""Teams WebVTT: the real transcripts in ../shared and one fixture per Teams quirk."""
+"""Teams WebVTT: two AMI meetings (samples/ami), a published Teams example, one fixture per quirk."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from mcem.errors import TranscriptError
 from mcem.parsing import UNKNOWN_SPEAKER, load_transcript, parse_transcript
 from mcem.transcript import Transcript
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import AMI_DIR, FIXTURES, ROOT, TEAMS_EXAMPLE
 
 HERE = FIXTURES / "transcripts"
 _GROUP = re.compile(r"^(\S+/\d+)-\d+$", re.MULTILINE)
@@ -34,8 +34,8 @@ def _no_markup(transcript: Transcript) -> None:
 # --- the real files -------------------------------------------------------------------------
 
 
-def test_ami_es2002a(shared_dir: Path) -> None:
-    path = shared_dir / "transcripts" / "ami-ES2002a.vtt"
+def test_ami_es2002a() -> None:
+    path = AMI_DIR / "ami-ES2002a.vtt"
     t = load_transcript(path)
     assert t.source == "ami-ES2002a.vtt"
     assert len(t.utterances) == _groups(path) == 256
@@ -53,8 +53,8 @@ def test_ami_es2002a(shared_dir: Path) -> None:
     _no_markup(t)
 
 
-def test_ami_is1000a(shared_dir: Path) -> None:
-    path = shared_dir / "transcripts" / "ami-IS1000a.vtt"
+def test_ami_is1000a() -> None:
+    path = AMI_DIR / "ami-IS1000a.vtt"
     t = load_transcript(path)
     assert len(t.utterances) == _groups(path) == 372
     assert set(t.speakers) == {"Tomás Ferreira", "Ken O'Brien", "Dana Whitfield", "Priya Raman"}
@@ -69,8 +69,8 @@ def test_ami_is1000a(shared_dir: Path) -> None:
     _no_markup(t)
 
 
-def test_teams_format_example(shared_dir: Path) -> None:
-    path = shared_dir / "transcripts" / "teams-format-example.vtt"
+def test_teams_format_example() -> None:
+    path = TEAMS_EXAMPLE
     t = load_transcript(path)
     assert len(t.utterances) == _groups(path) == 9
     assert t.speakers == ["Sarah Chen", "Emily Watson", "James Kim", "Lisa Patel", "Mike Rodriguez"]
@@ -98,8 +98,8 @@ def test_repo_sample_call() -> None:
     _no_markup(t)
 
 
-def test_bytes_from_graph_equal_file(shared_dir: Path) -> None:
-    path = shared_dir / "transcripts" / "ami-IS1000a.vtt"
+def test_bytes_from_graph_equal_file() -> None:
+    path = AMI_DIR / "ami-IS1000a.vtt"
     from_bytes = parse_transcript(path.read_bytes(), "meeting-42", content_type="text/vtt")
     assert from_bytes.utterances == load_transcript(path).utterances
     assert from_bytes.source == "meeting-42"

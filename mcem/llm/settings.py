@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from mcem.errors import ConfigError
 
-# The newest generally-available data-plane version; also the one ../shared/specs describes.
+# The newest generally-available data-plane version; also the one tests/specs describes.
 DEFAULT_AZURE_API_VERSION = "2024-10-21"
 DEFAULT_OPENAI_MODEL = "gpt-4o"
 # Azure serves reasoning models (o1, o3-mini, ...) with structured outputs from this version on;

@@ -2,7 +2,7 @@
 
 It serves the Azure path ``/openai/deployments/{deployment}/chat/completions?api-version=...`` and
 the plain OpenAI path ``/v1/chat/completions``. Every request is checked against
-../shared/specs/azure-openai-inference-2024-10-21.json (query parameters, auth header, body schema)
+tests/specs/azure-openai-inference-2024-10-21.json (query parameters, auth header, body schema)
 and every reply it builds is checked against the same spec; anything wrong lands in ``violations``
 (tests assert it stays empty) and a bad request gets the 400/401 the real service would give.
 
