@@ -311,3 +311,17 @@ def test_the_llm_engine_without_a_model_is_one_line_and_exit_2() -> None:
     )
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.count("\n") == 1 and "--engine llm needs a model" in result.stderr
+
+
+def test_every_output_is_searched_as_the_reader_sees_it() -> None:
+    sample = SAMPLES / "contoso-manufacturing-call.vtt"
+    transcript = load_transcript(sample)
+    draft = verify(OfflineAnalyzer().analyze_sync(transcript, MeetingContext()), transcript)
+    planted = "Project Heron & Sons <starts> in May."
+    summary = [f"{draft.executive_summary[0]} {planted}", *draft.executive_summary[1:]]
+    texts = render(draft.model_copy(update={"executive_summary": summary})).texts
+    # HTML and JSON escapes are undone, so a key names text, not markup.
+    for output in ("markdown", "docx", "card", "email"):
+        assert contains(texts[output], "Project Heron & Sons <starts>"), output
+    assert contains(texts["json"], "Project Heron & Sons"), "json"
+    assert "&amp;" not in texts["email"] and "<p" not in texts["email"]

@@ -26,6 +26,7 @@ from mcem.render.email import to_email_html
 # The email links to the draft in SharePoint; any http(s) address renders the same text.
 DRAFT_URL = "https://sharepoint.invalid/sites/AccountTeam/draft.docx"
 _TAG = re.compile(r"<[^>]+>")
+_MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
 @dataclass(frozen=True)
@@ -37,13 +38,18 @@ class Rendered:
 def render(analysis: Analysis) -> Rendered:
     out = render_all(analysis)
     texts: dict[Output, str] = {
-        "markdown": out.markdown,
+        "markdown": markdown_text(out.markdown),
         "docx": docx_text(out.docx),
         "card": "\n".join(_strings(json.loads(out.card_json))),
         "email": html_text(to_email_html(analysis, DRAFT_URL)),
         "json": out.analysis_json,
     }
     return Rendered(dump=analysis.model_dump(mode="json"), texts=texts)
+
+
+def markdown_text(markup: str) -> str:
+    """The Markdown with its backslash escapes undone (``\\<starts\\>`` reads ``<starts>``)."""
+    return _MD_ESCAPE.sub(r"\1", markup)
 
 
 def docx_text(data: bytes) -> str:
