@@ -27,7 +27,7 @@ from mcem.transcript import Transcript
 # One pattern per phrase family; each names what kind of marker it is (tests cover every family).
 FAMILIES: dict[str, re.Pattern[str]] = {
     "within the group": re.compile(
-        r"\b(?:keep|kept|stays?|remain)\b[^.!?]{0,40}?\b(?:within|between|among|inside|in)\s+"
+        r"\b(?:keep|kept|stays?|remain)\b[^.!?]{0,40}?\b(?:within|between|among|inside|in|to)\s+"
         r"(?:this (?:group|room|team|meeting|call)|these (?:four )?walls|the (?:room|group|team)|us|ourselves"
         r"|you and me|the account team)\b"
         r"|\bbetween (?:us|you and me|ourselves)\b(?! and)"
@@ -64,6 +64,8 @@ _MOVE_ON = re.compile(
     r"^(?:the (?:second|other|next) (?:thing|one|point)|secondly|second,|on another note)\b", re.I
 )
 _MARKER_ONLY_WORDS = 12
+# A next turn that still talks about the aside ("That's about sixty more agents, ...").
+_GOES_ON = re.compile(r"^(?:that|that's|this|it|it's|and|so|which|they|they're|the deal|the plan)\b", re.I)
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w&'’-]+(?:\s+[A-Z][\w&'’-]+)*")
 _NOT_NAMES = frozenset(
     [
@@ -159,6 +161,19 @@ def find_asides(transcript: Transcript) -> list[Aside]:
             for j in covered:
                 b, e, t = parts[j]
                 found.setdefault((i, b), Aside(i, b, e, t, u.speaker, u.start, family))
+            if covered[-1] == len(parts) - 1 and covered[-1] >= k:
+                # Teams splits a long turn: the same speaker's very next turn carries on the aside.
+                for nxt in range(i + 1, min(i + 3, len(transcript.utterances))):
+                    v = transcript.utterances[nxt]
+                    if v.speaker != u.speaker:
+                        break
+                    more = _sentences(v.text)
+                    if not more or _MOVE_ON.search(more[0][2]) or not _GOES_ON.search(more[0][2]):
+                        break
+                    for b, e, t in more:
+                        if _MOVE_ON.search(t):
+                            break
+                        found.setdefault((nxt, b), Aside(nxt, b, e, t, v.speaker, v.start, family))
     return sorted(found.values(), key=lambda a: (a.utterance, a.begin))
 
 

@@ -58,7 +58,7 @@ class OfflineAnalyzer:
 
 def build(f: Findings, now: datetime) -> Analysis:
     recs = recommend.recommendations(f)
-    sentiments = [writer.company_sentiment("Microsoft", f.microsoft, f.mentions.get("Microsoft"))]
+    sentiments = [writer.microsoft_sentiment(f)]
     sentiments += [
         writer.company_sentiment(name, t, f.mentions.get(name), competitor=name in f.competitors)
         for name, t in f.others.items()
@@ -85,9 +85,7 @@ def build(f: Findings, now: datetime) -> Analysis:
             next_steps=[
                 NextStep(action=s.action, owner=s.owner, due=s.due, quote=_quote(s.sentence))
                 for s in f.records.steps
-            ]
-            if f.engagement
-            else [],
+            ],
             decisions=[Decision(text=d.text, quote=_quote(d.sentence)) for d in f.records.decisions],
             risks=[Risk(text=writer.risk_text(r), quote=_quote(r.sentence)) for r in writer.top_risks(f)]
             if f.engagement

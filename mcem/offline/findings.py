@@ -115,10 +115,10 @@ def gather(transcript: Transcript, context: MeetingContext) -> Findings:
     participant = context.participant.strip() or who.top(Side.customer)
     interviewer = context.interviewer.strip() or who.top(Side.internal)
     everyone = _everyone(transcript, public)
-    cast = Cast(list(transcript.speakers), frozenset(who.internal), dict(who.partners), company)
+    engagement = bool(who.internal) and bool(who.customer)
+    cast = Cast(list(transcript.speakers), frozenset(who.internal), dict(who.partners), company, engagement)
     competitors = _competitors(others, partner_orgs, company)
     found = _records(everyone, cast, who, competitors)
-    engagement = bool(who.internal) and bool(who.customer)
     current, reached = stage_mod.current_stage(everyone) if engagement else (None, {})
     return Findings(
         transcript=transcript,

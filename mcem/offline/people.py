@@ -43,11 +43,14 @@ _PARTNER_VOICE = re.compile(
     re.IGNORECASE,
 )
 _ORG = r"([A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*){0,3})"
+_FROM_ORG = re.compile(r"\bfrom ([A-Z][\w&'-]*(?: [A-Z][\w&'-]*){0,2})")
 _PARTNER_INTRO = re.compile(
     rf"\bfrom {_ORG},? (?:our|the|a|your|their) (?:\w+ )?partner\b|\bpartner,? {_ORG}\b"
 )
 _INTRO = re.compile(
-    r"\b(?:from microsoft|with me|joins us|joining us|our partner|my colleague|partner)", re.IGNORECASE
+    r"\b(?:from microsoft|with me|joins us|joining us|our partner|my colleague|partner|is our|are our"
+    r"|leading the build|building (?:it|this) (?:for|with) you)",
+    re.IGNORECASE,
 )
 _INTRO_UTTERANCES = 10
 
@@ -144,13 +147,21 @@ def _partners(transcript: Transcript, internal: list[str]) -> dict[str, str]:
     for u in transcript.utterances[: 2 * _INTRO_UTTERANCES]:
         for sentence in re.split(r"(?<=[.!?])\s+", u.text):
             m = _PARTNER_INTRO.search(sentence)
+            if m is None and u.speaker in internal:
+                # "Nadia Karimi from Proseware is leading the build": a colleague from another company.
+                m = _FROM_ORG.search(sentence)
             if m is None:
                 continue
-            org = (m.group(1) or m.group(2) or "").strip()
+            org = next((g for g in m.groups() if g), "").strip()
             if not org or org.split()[0] in ("Microsoft", "The", "Our"):
                 continue
+            from_org = m.re is _FROM_ORG
             for s in internal:
                 named = s.split()[0] in sentence.split() or s in sentence
+                if from_org:
+                    named = re.search(
+                        rf"\b{re.escape(s.split()[0])}(?: [\w'’-]+)? from {re.escape(org)}", sentence
+                    )
                 own = s == u.speaker and re.search(r"\b(?:I'm|I am|we're|we are)\b", sentence)
                 if (named and s != u.speaker) or own:
                     out.setdefault(s, org)

@@ -37,7 +37,9 @@ _ORDINAL = (
 )
 _COUNT = r"(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|a couple of|a few)"
 _WHEN = (
-    rf"the {_MONTH} (?:review|meeting|board|steering committee|QBR)"
+    rf"{_DAY} the {_ORDINAL}|the (?:first|second|third|last) week|"
+    rf"the {_ORDINAL}(?! of)(?!\s+(?:week|month|day|sprint|quarter|time|one|thing|wave|phase|half))"
+    rf"|the {_MONTH} (?:review|meeting|board|steering committee|QBR)"
     r"|the next (?:budget cycle|review|meeting|call|steering committee|board meeting|QBR|sprint)|"
     rf"(?:the )?(?:end of (?:the )?)?(?:(?:next|this|the coming|the following) )?(?:{_DAY}|week|month|quarter"
     rf"|year|sprint|weekend)"
@@ -53,7 +55,11 @@ DUE = re.compile(
     re.IGNORECASE,
 )
 # "next year" as a horizon ("the rollout for next year") is no due date for a step; a preposition is.
-_WEAK_DUE = re.compile(r"^(?:next|this) (?:year)$|^(?:the )?(?:week|month|quarter|year)$|^today$", re.I)
+_WEAK_DUE = re.compile(
+    r"^(?:next|this) (?:year)$|^(?:the )?(?:week|month|quarter|year|sprint|weekend|day)$"
+    r"|^the (?:first|second|third)$",
+    re.I,
+)
 
 
 def due_in(text: str) -> str | None:
@@ -77,6 +83,7 @@ class Cast:
     internal: frozenset[str]  # Microsoft and partner speakers
     partners: dict[str, str]  # partner speaker -> their company
     customer_org: str
+    engaged: bool = True  # False: nobody speaks for Microsoft, so no step is addressed to it
 
     def full(self, name: str) -> str:
         """'Marcus' -> 'Marcus Lee' when a speaker has that first name; otherwise as said."""
@@ -92,10 +99,12 @@ class Cast:
         return self.customer_org or "the customer"
 
     def we(self, speaker: str) -> str:
-        return f"{self.side_name(speaker)} ({speaker})"
+        return f"{self.side_name(speaker)} ({speaker})" if self.engaged else speaker
 
     def other_side(self, speaker: str) -> str:
         """Who a request is addressed to when it names nobody: the other side of the table."""
+        if not self.engaged:
+            return ""
         return "Microsoft" if speaker not in self.internal else (self.customer_org or "the customer")
 
 
@@ -142,6 +151,7 @@ _VERBS = (
     "|validate|publish|present|plan|map|document|help|join|talk|call|meet|sign|approve|circulate|loop in"
     "|email|have it|get you|get it|give|walk|train|extend|open|create|set|compare|price|quote|reach out"
     "|find|send over|take|recommend|propose|benchmark|pilot|migrate|run through|submit|raise|clarify"
+    "|look at|have|do|deploy|re-test|retest|archive|tag|sign off|export|tell|own|sort|split|quarantine"
 )
 _VERB = rf"(?:{_VERBS})"
 _THIRD = {"sends": "send", "sets": "set", "builds": "build", "brings": "bring", "shares": "share",
@@ -180,6 +190,11 @@ _ASK_THING = re.compile(
     r"|roadmap|dashboard|report|answer|contact|owner|architect|engineer|vice president|executive)\b.*)",
     re.IGNORECASE,
 )
+_VOCATIVE = re.compile(
+    rf"(?:^|\. )(?P<who>[A-Z][\w'’-]+), (?:can|could|would|will) (?:you|your (?P<team>[\w ]{{1,30}}?)) "
+    rf"(?:please )?(?P<act>{_VERB}\b[^?]*)\??"
+)
+_SELF_WISH = re.compile(rf"\bI(?:'d| would) like to (?P<act>{_VERB}\b.*)", re.IGNORECASE)
 _ASK_YOU = re.compile(
     rf"\b(?:can|could|would|will) you (?:please )?(?P<act>{_VERB}\b[^?]*)\??", re.IGNORECASE
 )
@@ -255,6 +270,8 @@ def _add(out: list[Step], raw: str, owner: str, s: Sentence, kind: str, weight: 
     action = _action(raw, due)
     if len(action.split()) < 2 or _TALK.match(raw):
         return
+    if re.match(r"(?:have|do|own|tell)\b", action, re.I) and due is None:
+        return  # "I'll have a lot of questions": only a date makes it a promise
     out.append(Step(action, owner, due, s, kind, weight))
 
 
@@ -263,22 +280,33 @@ _COUNTED = re.compile(
 )
 
 
+def _gist(text: str) -> str:
+    """The listed items in short: the sentence itself is quoted elsewhere, so its words are not repeated
+    whole — each item keeps its first few words."""
+    items = [i.strip(" .") for i in re.split(r",\s*(?:and\s+)?|\s+and\s+", text) if i.strip(" .")]
+    short = [" ".join(i.split()[:6]) + ("…" if len(i.split()) > 6 else "") for i in items]
+    return "; ".join(short)
+
+
 def steps_of(sentences: list[Sentence], cast: Cast) -> list[Step]:
     """Every step in a run of sentences, owners' sides set; "I want three things in writing" takes the
     sentence that lists them."""
     out: list[Step] = []
+    last = max((s.utterance for s in sentences), default=0)
     for k, s in enumerate(sentences):
         found = steps_in(s, cast)
+        if not found:
+            found = plans_in(s, cast, wrap_up=s.utterance >= 0.85 * last)
         nxt = sentences[k + 1] if k + 1 < len(sentences) else None
         for step in found:
             if _COUNTED.search(step.action) and nxt is not None and nxt.utterance == s.utterance:
-                step.action = f"{step.action.rstrip('.')}: {nxt.text.rstrip('.')}"
+                step.action = f"{step.action.rstrip('.')}: {_gist(nxt.text)}"
             person = step.owner.split(" (")[0]
             step.side = cast.side_name(person) if person in cast.speakers else person
         listed = not found and _COUNTED.search(s.text) and nxt is not None and nxt.utterance == s.utterance
         if listed and nxt is not None and re.search(r"\b(?:I|we) (?:want|need|expect)\b", s.text):
             to = cast.other_side(s.speaker)
-            action = f"Put in writing: {nxt.text.rstrip('.')}"
+            action = f"Put in writing: {_gist(nxt.text)}"
             out.append(Step(action, to, due_in(s.text), s, "request", 2.0, to))
         out += found
     return out
@@ -304,6 +332,12 @@ def steps_in(s: Sentence, cast: Cast) -> list[Step]:
                 _add(out, c.group("act"), owner, s, "wrap-up", 3.0, part)
         if out:
             return out
+    m = _VOCATIVE.search(text)
+    if m:
+        who = cast.full(m.group("who"))
+        owner = f"{who}'s {m.group('team')}" if m.group("team") else who
+        _add(out, m.group("act"), owner, s, "request", 2.5, text)
+        return out
     for pattern, kind, weight in ((_ASK_NAMED, "request", 2.5),):
         m = pattern.search(text)
         if m:
@@ -314,9 +348,14 @@ def steps_in(s: Sentence, cast: Cast) -> list[Step]:
     m = _COMMIT.search(text) or _BUSY.search(text)
     if m:
         owner = s.speaker if m.group("who").lower() == "i" else cast.we(s.speaker)
-        if m.re is _COMMIT and re.search(r"\bcan\b", m.group(0), re.I) and s.speaker not in cast.internal:
+        can = m.re is _COMMIT and re.search(r"\bcan\b", m.group(0), re.I)
+        if can and m.group("who").lower() == "we" and s.speaker not in cast.internal and due_in(text) is None:
             return out  # "we can do that ourselves": a customer's ability, not a promise
         _add(out, m.group("act"), owner, s, "commitment", 2.0 if m.re is _COMMIT else 1.5, text)
+        return out
+    m = _SELF_WISH.search(text)
+    if m:
+        _add(out, m.group("act"), s.speaker, s, "commitment", 1.8, text)
         return out
     m = _LET_ME.search(text)
     if m:
@@ -500,3 +539,61 @@ def merge_steps(steps: list[Step]) -> list[Step]:
 
 def _richer(a: str, b: str) -> str:
     return a if len(a) >= len(b) else b
+
+
+# Third-person plans in a wrap-up ("Nadia deploys ... by Friday the fourth", "Arjun aims to sign off ...").
+_NOT_PEOPLE = frozenset(
+    [
+        "Sprint",
+        "Team",
+        "Finance",
+        "Marketing",
+        "Legal",
+        "Security",
+        "Product",
+        "Engineering",
+        "Operations",
+        "Everything",
+        "Nothing",
+        "Nobody",
+        "Everyone",
+        "Something",
+        "Adoption",
+        "Support",
+        "Training",
+    ]
+)
+_BASES = frozenset(re.sub(r"\s.*", "", v) for v in _VERBS.split("|"))
+_PLAN = re.compile(
+    r"^(?:and |then |so )?(?P<who>[A-Z][\w'’-]+(?:'s| and [A-Z][\w'’-]+)?"
+    r"(?: (?:team|team leaders|quality lead|lead|manager))?) "
+    r"(?P<verb>(?:aims|plans|is going|has|is) to [a-z-]+|has|[a-z-]+s)\b(?P<rest>.*)"
+)
+
+
+def _base(verb: str) -> str | None:
+    word = verb.split()[-1]
+    if verb == "has":
+        return "have"
+    for cut in ("es", "s", ""):
+        base = word[: -len(cut)] if cut and word.endswith(cut) else word
+        if base in _BASES:
+            return base
+    return None
+
+
+def plans_in(s: Sentence, cast: Cast, wrap_up: bool) -> list[Step]:
+    """Steps said of others in the third person, clause by clause; outside the closing wrap-up a clause
+    needs a due date, so "Tomás runs plant operations" in an introduction is no step."""
+    out: list[Step] = []
+    for clause in re.split(r"[,;]\s+(?:and\s+)?|\.\s+|\s+and\s+(?=[A-Z])", s.text):
+        m = _PLAN.match(clause.strip())
+        if m is None or m.group("who").split()[0] in _NOT_OWNERS | _NOT_PEOPLE:
+            continue
+        base = _base(m.group("verb"))
+        if base is None or (not wrap_up and due_in(clause) is None):
+            continue
+        who = m.group("who")
+        owner = cast.full(who) if " " not in who else who
+        _add(out, base + m.group("rest"), owner, s, "wrap-up" if wrap_up else "plan", 2.5, clause)
+    return out

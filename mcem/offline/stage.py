@@ -41,6 +41,8 @@ REACHED: dict[Stage, re.Pattern[str]] = {
         r" (?:ran|started|"
         r"kicked off|are running|are in) (?:a |the )?(?:proof of concept|poc|pilot|trial)|(?:halfway|midway|"
         r"week \w+) (?:through|into|of) (?:the )?(?:proof of concept|poc|pilot|trial)|success criteria"
+        r"|\w+ weeks? into (?:a|the|our) [\w-]* ?(?:proof of concept|poc|pilot|trial)"
+        r"|where the (?:proof of concept|poc|pilot|trial) stands"
         r"|(?:in|during|from) the (?:proof of concept|poc|pilot|trial)\b)",
         re.IGNORECASE,
     ),

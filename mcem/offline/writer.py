@@ -21,7 +21,7 @@ from mcem.offline.figures import figures_in
 from mcem.offline.findings import Findings
 from mcem.offline.people import join_names
 from mcem.offline.scoring import Scored, Sentence
-from mcem.offline.sentiment import Tone
+from mcem.offline.sentiment import Tone, tone
 from mcem.offline.topics import Topic
 from mcem.transcript import format_timestamp
 
@@ -106,7 +106,14 @@ def stage_feedback(f: Findings, stage: Stage) -> StageFeedback:
     )
 
 
-_CLAUSE = re.compile(r",\s+|;\s+|:\s+|\s+(?:and|but|so|while|which)\s+(?=\w)")
+_NUMBER_WORD = (
+    r"(?:a half|a quarter|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fifteen"
+    r"|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+)
+# "one hundred and eighty-seven", "two and a half hours": an "and" inside a number is no clause break.
+_CLAUSE = re.compile(
+    rf",\s+|;\s+|:\s+|\s+(?:but|so|while|which)\s+(?=\w)|\s+and\s+(?!{_NUMBER_WORD}\b)(?=\w)"
+)
 _LEAD_IN = re.compile(
     r"^(?:and |so |but |then |yes,? |well,? )*(?:the results were |that's |it's |it was |we have )?", re.I
 )
@@ -124,20 +131,40 @@ def figure_clauses(text: str) -> list[str]:
         if len(piece) >= 0.85 * len(text):
             words = words[:12]
         clause = " ".join(words).rstrip(",;:")
-        out.append(clause[:1].lower() + clause[1:] if not clause[:2].isupper() else clause)
+        first = clause.split()[0]
+        plain = first in ("The", "A", "An", "We", "We're", "Our", "It", "It's", "That", "This", "And", "So")
+        out.append(clause[:1].lower() + clause[1:] if plain else clause)
     return out
+
+
+_MEASURED = re.compile(
+    r"percent|%|pounds|dollars|euros|million|thousand|hours?|minutes?|days?|weeks?|months?|users|agents", re.I
+)
 
 
 def figure_sentences(f: Findings, stage: Stage, limit: int = 3) -> list[str]:
     """Who put figures on this stage and what they measure, from any speaker (results are often the
-    Microsoft side's to report)."""
+    Microsoft side's or the partner's to report). Figures said outside any stage's talk are results of
+    where the engagement stands, so they go to the current stage."""
     by_speaker: dict[str, list[str]] = {}
+    # A sentence quoted in full elsewhere is not listed again piece by piece.
+    quoted = {sc.sentence.text for s in Stage for sc in f.quotes[s]}
+    quoted |= {sc.sentence.text for sc in f.excerpts.values() if sc is not None}
+    recorded = {x.sentence.text for x in (*f.records.steps, *f.records.decisions, *f.records.risks)}
     for sc in f.everyone:
-        if sc.stage is not stage or sc.sentence.text.rstrip().endswith("?"):
+        if sc.sentence.text in quoted:
             continue
-        for clause in figure_clauses(sc.sentence.text):
+        since = f.reached.get(stage)
+        later = since is not None and sc.sentence.start >= since.start
+        here = sc.stage is stage or (sc.stage is None and f.current_stage is stage and later)
+        if not here or sc.sentence.text.rstrip().endswith("?"):
+            continue
+        clauses = [c for c in figure_clauses(sc.sentence.text) if _MEASURED.search(c)]
+        if sc.sentence.text in recorded and sum(len(c) for c in clauses) >= 0.8 * len(sc.sentence.text):
+            clauses = clauses[:1]  # all of them together would be the sentence itself, unquoted
+        for clause in clauses:
             got = by_speaker.setdefault(sc.sentence.speaker, [])
-            if len(got) < 5 and clause not in got:
+            if len(got) < 6 and clause not in got:
                 got.append(clause)
     ranked = sorted(by_speaker, key=lambda k: -len(by_speaker[k]))[:limit]
     return [f"{who} put figures on it: {'; '.join(by_speaker[who])}." for who in ranked]
@@ -187,6 +214,26 @@ def mood(f: Findings) -> str:
     return f"Overall the customer side sounded {TONE_WORDS[t.label]}."
 
 
+def microsoft_sentiment(f: Findings) -> CompanySentiment:
+    """Microsoft's line. In a meeting that is no engagement, naming Excel or Teams as a tool says nothing
+    about Microsoft: only Microsoft named outright counts there."""
+    said = f.mentions.get("Microsoft", [])
+    if f.engagement:
+        return company_sentiment("Microsoft", f.microsoft, said)
+    named = [s for s in said if re.search(r"\bMicrosoft\b", s.text)]
+    if not named:
+        return CompanySentiment(
+            company="Microsoft",
+            label="not mentioned",
+            score=None,
+            summary=(
+                "Microsoft itself was not discussed. Microsoft products came up only as tools the team "
+                "uses, which says nothing about Microsoft as a partner."
+            ),
+        )
+    return company_sentiment("Microsoft", tone(named), named)
+
+
 def company_sentiment(
     name: str, t: Tone, said_here: list[Sentence] | None = None, competitor: bool = False
 ) -> CompanySentiment:
@@ -198,11 +245,16 @@ def company_sentiment(
             summary=f"{name} was not mentioned by the customer.",
         )
     who = join_names(list(t.speakers[:3]))
-    label = TONE_WORDS[t.label].split(",")[0]
-    if t.label == "positive" and t.negative:
+    clear = t.label
+    if (t.label == "positive" and not t.positive) or (t.label == "negative" and not t.negative):
+        clear = "neutral"
+    label = TONE_WORDS[clear].split(",")[0]
+    if clear == "positive" and t.negative:
         label += ", with reservations"
     parts = [f"The tone was {label} (raised by {who})."]
     label_out = t.label
+    if (t.label == "positive" and not t.positive) or (t.label == "negative" and not t.negative):
+        label_out = "neutral"  # an average a hair above zero, with no clear praise, is no verdict
     if competitor and t.label in ("positive", "mixed"):
         # Praise of a competitor is a threat to Microsoft, which is what this list reports on.
         parts.insert(0, f"A competitive threat to Microsoft: the customer side speaks well of {name}.")
