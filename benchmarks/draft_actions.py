@@ -33,8 +33,8 @@ from graph.client import make_graph_client  # noqa: E402
 from graph.credentials import StaticTokenCredential  # noqa: E402
 from graph.documents import GraphDocuments  # noqa: E402
 from graph.emulator import create_app  # noqa: E402
+from graph.emulator.seed import DEMO_USER_ID, DRIVE_ID, INTERNAL_DOMAIN  # noqa: E402
 from graph.mail import GraphMail  # noqa: E402
-from graph.seed import DEMO_USER_ID, DRIVE_ID, INTERNAL_DOMAIN  # noqa: E402
 from graph.service import Attendee  # noqa: E402
 from mcem.model import Analysis, Side  # noqa: E402
 from mcem.render.docx import to_docx  # noqa: E402

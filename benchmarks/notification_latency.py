@@ -37,10 +37,10 @@ from bot.settings import settings_from_env  # noqa: E402
 from graph.client import make_graph_client  # noqa: E402
 from graph.credentials import StaticTokenCredential  # noqa: E402
 from graph.documents import GraphDocuments  # noqa: E402
-from graph.emulator_state import STATE  # noqa: E402
-from graph.emulator_subscriptions import SUBSCRIPTIONS, transcript_notification  # noqa: E402
+from graph.emulator.seed import DEMO_USER_ID, DRIVE_ID  # noqa: E402
+from graph.emulator.state import STATE  # noqa: E402
+from graph.emulator.subscriptions import SUBSCRIPTIONS, transcript_notification  # noqa: E402
 from graph.meetings import GraphMeetings  # noqa: E402
-from graph.seed import DEMO_USER_ID, DRIVE_ID  # noqa: E402
 from mcem.offline import OfflineAnalyzer  # noqa: E402
 from tests.graph_support import start_emulator  # noqa: E402
 from tests.test_bot_handlers import Connector, message  # noqa: E402

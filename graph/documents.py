@@ -94,12 +94,7 @@ class GraphDocuments:
     @classmethod
     def from_env(cls, client: GraphServiceClient, environ: Mapping[str, str]) -> GraphDocuments:
         settings = graph_settings_from_env(environ)
-        drive_id = settings.drive_id
-        if not drive_id and settings.base_url:
-            from graph.seed import DRIVE_ID  # the emulator's library
-
-            drive_id = DRIVE_ID
-        return cls(client, drive_id, folder=settings.folder)
+        return cls(client, settings.drive_id, folder=settings.folder)
 
     async def upload(self, folder: str, filename: str, content: bytes) -> StoredDocument:
         parts = [p for p in (*self._folder.split("/"), *folder.split("/")) if p.strip()]

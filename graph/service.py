@@ -1,7 +1,7 @@
 """What the bot needs from Microsoft Graph, as two small interfaces.
 
 ``GraphMeetings`` (graph/meetings.py) and ``GraphDocuments`` (graph/documents.py) implement
-them with msgraph-sdk; tests point the same classes at the local emulator (graph/emulator.py).
+them with msgraph-sdk; tests point the same classes at the local emulator (graph/emulator/).
 """
 
 from __future__ import annotations

@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import aiohttp
 import docx
 
-from bot.devstack import ROOT, DevStack, DevStackError
-from bot.playground_client import PlaygroundClient, card_of
+from devtools.devstack import ROOT, DevStack, DevStackError
+from devtools.playground_client import PlaygroundClient, card_of
 
 TITLE = "Interview Analysis –"
 
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _auto_analysis_hint(stack: DevStack) -> str:
     """A curl line that makes the emulator announce a new transcript of a meeting Alex organised."""
-    from graph.seed import DEMO_USER_ID, build_seed
+    from graph.emulator.seed import DEMO_USER_ID, build_seed
 
     meeting = next(
         (m for m in build_seed().meetings if m.organizer_id == DEMO_USER_ID and m.vtt is not None),

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.devstack import loopback_guard
 from bot.state_azure import AzureTableState
+from devtools.devstack import loopback_guard
 from tests.conftest import ROOT
 
 # Azurite's documented development account: a public, well-known key, not a secret.

@@ -27,9 +27,9 @@ from cards.validate import schema_errors, teams_findings
 from graph.client import make_graph_client
 from graph.credentials import StaticTokenCredential
 from graph.documents import GraphDocuments
-from graph.emulator_mail import MAILBOX
+from graph.emulator.mail import MAILBOX
+from graph.emulator.seed import DRIVE_ID, INTERNAL_DOMAIN
 from graph.mail import GraphMail
-from graph.seed import DRIVE_ID, INTERNAL_DOMAIN
 from graph.service import Attendee
 from mcem.model import Side
 from mcem.render import common

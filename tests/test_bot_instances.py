@@ -18,9 +18,9 @@ from bot.state_azure import AzureTableState
 from graph.client import make_graph_client
 from graph.credentials import StaticTokenCredential
 from graph.documents import GraphDocuments
-from graph.emulator_state import STATE as EMULATOR_STATE
+from graph.emulator.seed import DEMO_USER_ID, DRIVE_ID
+from graph.emulator.state import STATE as EMULATOR_STATE
 from graph.meetings import GraphMeetings
-from graph.seed import DEMO_USER_ID, DRIVE_ID
 from tests.azurite import Azurite, azurite_fixture, new_prefix  # noqa: F401 - the fixture
 from tests.fixtures.bot.fakes import FakeAnalyzer, sample_vtt
 from tests.graph_support import Emulator, start_emulator

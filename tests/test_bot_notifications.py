@@ -32,9 +32,9 @@ from bot.state import open_state
 from graph.client import make_graph_client
 from graph.credentials import StaticTokenCredential
 from graph.documents import GraphDocuments
-from graph.emulator_state import STATE as EMULATOR_STATE
+from graph.emulator.seed import DEMO_USER_ID, DRIVE_ID
+from graph.emulator.state import STATE as EMULATOR_STATE
 from graph.meetings import GraphMeetings
-from graph.seed import DEMO_USER_ID, DRIVE_ID
 from tests.fixtures.bot.fakes import FakeAnalyzer, FakeDocuments, FakeMeetings, sample_vtt
 from tests.graph_support import Emulator, start_emulator
 from tests.test_bot_handlers import USER, Connector, message

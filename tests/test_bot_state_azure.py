@@ -183,6 +183,7 @@ def test_python_m_bot_with_unreachable_table_storage_exits_with_one_line(azurite
         MCEM_STATE_BACKEND="azure",
         MCEM_STATE_CONNECTION_STRING=closed,
         MCEM_GRAPH_BASE_URL="http://127.0.0.1:9/v1.0",
+        MCEM_SHAREPOINT_DRIVE_ID="b!drive",
     )
     assert result.returncode == 2
     last = result.stderr.strip().splitlines()[-1]

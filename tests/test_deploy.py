@@ -26,18 +26,15 @@ from tests.conftest import ROOT
 
 DEPLOY = ROOT / "deploy"
 BICEP = (DEPLOY / "main.bicep").read_text(encoding="utf-8")
-# Files that make up the production server; dev tools (the local stack, the Playground client and
-# the Graph emulator) read other variables that never matter in Azure.
-DEV_ONLY = ("devstack.py", "playground_client.py", "emulator")
 _NAME_LITERAL = re.compile(r"""["']((?:MCEM|AZURE|OPENAI)_[A-Z0-9_]*[A-Z0-9])["']""")
 
 
 def names_read_by_the_bot() -> set[str]:
     names: set[str] = set()
+    # Dev tools (devtools/, graph/emulator/) live in their own folders and read other variables.
     for folder in ("bot", "graph", "mcem/llm"):
         for path in (ROOT / folder).glob("*.py"):
-            if not any(part in path.name for part in DEV_ONLY):
-                names |= set(_NAME_LITERAL.findall(path.read_text(encoding="utf-8")))
+            names |= set(_NAME_LITERAL.findall(path.read_text(encoding="utf-8")))
     # The Agents SDK reads its own keys (load_configuration_from_env); .env.example lists them.
     example = (ROOT / ".env.example").read_text(encoding="utf-8")
     names |= set(re.findall(r"^(CONNECTIONS__[A-Z_]+)=", example, re.M))
@@ -296,6 +293,7 @@ def test_the_healthcheck_command_passes_against_the_running_bot_and_fails_withou
         "MCEM_BOT_PORT": str(port),
         "MCEM_STATE_PATH": str(tmp_path / "state.sqlite3"),
         "MCEM_GRAPH_BASE_URL": "http://127.0.0.1:9/v1.0",  # never contacted: no request is sent
+        "MCEM_SHAREPOINT_DRIVE_ID": "b!drive",
     }
     bot = subprocess.Popen(
         [sys.executable, "-m", "bot"],
@@ -339,7 +337,20 @@ def test_the_image_defaults_refuse_anonymous_mode_on_a_public_address() -> None:
 
 
 @pytest.mark.parametrize(
-    "pattern", [".venv", "node_modules", ".git", "tests", "test-artifacts", ".pytest_cache", ".env", "out"]
+    "pattern",
+    # The last two: dev tools stay out of the image by folder.
+    [
+        ".venv",
+        "node_modules",
+        ".git",
+        "tests",
+        "test-artifacts",
+        ".pytest_cache",
+        ".env",
+        "out",
+        "devtools",
+        "graph/emulator",
+    ],
 )
 def test_dockerignore_keeps_local_and_secret_files_out_of_the_build_context(pattern: str) -> None:
     lines = {line.strip() for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()}

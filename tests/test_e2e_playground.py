@@ -25,9 +25,9 @@ import aiohttp
 import docx
 import pytest
 
-from bot.devstack import DevStack
-from bot.playground_client import BotMessage, PlaygroundClient, card_of
-from graph.seed import DEMO_USER_ID, DRIVE_ID, INTERNAL_DOMAIN, build_seed
+from devtools.devstack import DevStack
+from devtools.playground_client import BotMessage, PlaygroundClient, card_of
+from graph.emulator.seed import DEMO_USER_ID, DRIVE_ID, INTERNAL_DOMAIN, build_seed
 from mcem.model import ROLE_TITLES
 from mcem.parsing import parse_transcript
 from tests.browser import CHROMIUM_FLAGS, require_chromium

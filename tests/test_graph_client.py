@@ -6,7 +6,7 @@ import pytest
 
 from graph.client import graph_client, make_graph_client
 from graph.credentials import StaticTokenCredential
-from graph.seed import DEMO_USER_ID
+from graph.emulator.seed import DEMO_USER_ID
 from mcem.errors import ConfigError
 from tests.graph_support import Emulator, emulator
 

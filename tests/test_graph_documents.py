@@ -10,7 +10,7 @@ import pytest
 from msgraph import GraphServiceClient
 
 from graph.documents import GraphDocuments, document_path
-from graph.seed import DRIVE_ID
+from graph.emulator.seed import DRIVE_ID
 from graph.service import GraphError
 from mcem.errors import ConfigError
 from tests.graph_support import Emulator, client, emulator
@@ -94,8 +94,12 @@ async def test_a_bad_file_name_is_refused_before_any_call(
 def test_configuration_errors() -> None:
     with pytest.raises(ConfigError, match="MCEM_SHAREPOINT_DRIVE_ID"):
         GraphDocuments.from_env(object(), {})  # type: ignore[arg-type]
-    emulator_mode = GraphDocuments.from_env(object(), {"MCEM_GRAPH_BASE_URL": "http://127.0.0.1:5090/v1.0"})  # type: ignore[arg-type]
-    assert emulator_mode._drive_id == DRIVE_ID  # the emulator's seeded library
+    # The emulator's library is named like any other: production code knows nothing of its seed.
+    emulator = {"MCEM_GRAPH_BASE_URL": "http://127.0.0.1:5090/v1.0"}
+    with pytest.raises(ConfigError, match="MCEM_SHAREPOINT_DRIVE_ID"):
+        GraphDocuments.from_env(object(), emulator)  # type: ignore[arg-type]
+    named = GraphDocuments.from_env(object(), emulator | {"MCEM_SHAREPOINT_DRIVE_ID": DRIVE_ID})  # type: ignore[arg-type]
+    assert named._drive_id == DRIVE_ID
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 
 from graph.credentials import EMULATOR_TOKEN
-from graph.seed import DEMO_USER_ID, DRIVE_ID, build_seed
+from graph.emulator.seed import DEMO_USER_ID, DRIVE_ID, build_seed
 from tests.conftest import ROOT
 from tests.graph_support import CSDL_PATH, Emulator, assert_valid, emulator, response_schema_ref, spec
 

@@ -11,9 +11,9 @@ import aiohttp
 import pytest
 from msgraph import GraphServiceClient
 
-from graph.emulator_mail import MAILBOX
+from graph.emulator.mail import MAILBOX
+from graph.emulator.seed import DEMO_USER_ID, INTERNAL_DOMAIN
 from graph.mail import GraphMail, MailRefused, check_recipients
-from graph.seed import DEMO_USER_ID, INTERNAL_DOMAIN
 from graph.service import AccessDenied, Attendee
 from mcem.model import Side
 from tests.graph_support import Emulator, assert_valid, client, emulator

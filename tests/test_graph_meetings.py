@@ -9,8 +9,8 @@ from msgraph import GraphServiceClient
 
 from graph.client import make_graph_client
 from graph.credentials import StaticTokenCredential
+from graph.emulator.seed import AMI_TRANSCRIPTS, DEMO_USER_ID, INTERNAL_DOMAIN, SAMPLES, build_seed
 from graph.meetings import GraphMeetings
-from graph.seed import AMI_TRANSCRIPTS, DEMO_USER_ID, INTERNAL_DOMAIN, SAMPLES, build_seed
 from graph.service import (
     AccessDenied,
     Attendee,

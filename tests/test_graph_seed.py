@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from graph.seed import (
+from graph.emulator.seed import (
     DEMO_USER_ID,
     INTERNAL_DOMAIN,
     PLAYGROUND_TENANT_ID,

@@ -17,7 +17,7 @@ from aiohttp.test_utils import TestServer
 from kiota_serialization_json.json_serialization_writer import JsonSerializationWriter
 from msgraph import GraphServiceClient
 
-from graph.emulator_state import STATE
+from graph.emulator.state import STATE
 from graph.service import GraphError
 from graph.subscriptions import (
     ALL_TRANSCRIPTS,

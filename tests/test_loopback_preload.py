@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.devstack import loopback_guard
+from devtools.devstack import loopback_guard
 from tests.conftest import ROOT
 
 PRELOAD = ROOT / "devtools" / "loopback-only.cjs"

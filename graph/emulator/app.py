@@ -1,6 +1,7 @@
-"""A local Microsoft Graph emulator: the same URLs and JSON as Graph v1.0 for the calls this
-product makes (users, calendarView/events, onlineMeetings by JoinWebUrl, transcripts and their
-WebVTT content, SharePoint drive uploads), seeded from graph/seed.py.
+"""The emulator's aiohttp application: authentication, the request log, and each area's routes.
+
+The routes live one module per area (meetings.py, drive.py, mail.py, subscriptions.py), seeded
+from seed.py.
 
 It binds 127.0.0.1 only, holds its state in memory, wants a bearer token on every /v1.0 call
 (any non-empty token, or exactly ``--token`` when given) and answers errors as Graph does:
@@ -9,7 +10,7 @@ It binds 127.0.0.1 only, holds its state in memory, wants a bearer token on ever
 ``GET /_emulator/mail`` (what sendMail received) and ``POST /_emulator/reset`` (back to a fresh seed).
 Change notifications: ``/subscriptions`` with Graph's
 validation handshake, and ``POST /_emulator/transcripts`` (publish a meeting's transcript and notify
-the subscribers; graph/emulator_subscriptions.py).
+the subscribers; subscriptions.py).
 
 Run: ``python -m graph.emulator --port 5090`` then point the client at http://127.0.0.1:5090/v1.0.
 """
@@ -24,14 +25,14 @@ from typing import Any
 
 from aiohttp import web
 
-from graph.emulator_drive import add_drive_routes
-from graph.emulator_mail import MAILBOX, add_mail_routes
-from graph.emulator_meetings import add_meeting_routes
-from graph.emulator_state import STATE, EmulatorState, odata_error
-from graph.emulator_subscriptions import add_subscription_routes
-from graph.seed import SeedData, build_seed
+from graph.emulator.drive import add_drive_routes
+from graph.emulator.mail import MAILBOX, add_mail_routes
+from graph.emulator.meetings import add_meeting_routes
+from graph.emulator.seed import SeedData, build_seed
+from graph.emulator.state import STATE, EmulatorState, odata_error
+from graph.emulator.subscriptions import add_subscription_routes
 
-__all__ = ["EmulatorState", "create_app", "odata_error", "run"]
+__all__ = ["create_app", "main", "run"]
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -114,14 +115,12 @@ async def run(port: int, token: str | None = None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m graph.emulator", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m graph.emulator", description="A local Microsoft Graph emulator on 127.0.0.1"
+    )
     parser.add_argument("--port", type=int, default=5090, help="port on 127.0.0.1 (0: any free port)")
     parser.add_argument("--token", default=None, help="accept only this bearer token (default: any)")
     args = parser.parse_args(argv)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run(args.port, args.token))
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from graph.seed import SeedData
+from graph.emulator.seed import SeedData
 
 __all__ = ["MAILBOX", "Mailbox", "add_mail_routes"]
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
-from graph.emulator_drive import DriveState
-from graph.seed import SeedData, SeedMeeting, SeedUser
+from graph.emulator.drive import DriveState
+from graph.emulator.seed import SeedData, SeedMeeting, SeedUser
 
 __all__ = ["STATE", "EmulatorState", "base_url", "iso", "odata_context", "odata_error"]
 

@@ -39,7 +39,7 @@ __all__ = [
     "build_seed",
 ]
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
 AMI_TRANSCRIPTS = SAMPLES / "ami"
 

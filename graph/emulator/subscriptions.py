@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
-from graph.emulator_state import STATE, EmulatorState, iso, odata_context, odata_error
+from graph.emulator.state import STATE, EmulatorState, iso, odata_context, odata_error
 
 __all__ = ["ALL_TRANSCRIPTS", "EmulatedSubscription", "add_subscription_routes", "notify_transcript"]
 

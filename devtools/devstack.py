@@ -3,7 +3,8 @@
 Each runs as its own process group on 127.0.0.1, with its log in a run directory; ``DevStack``
 starts them in order, waits until each answers, and stops all of them (and their children) on
 exit. Node programs run under devtools/loopback-only.cjs, and the Playground always with
-telemetry off. Only for development: nothing here is used when the bot serves Teams.
+telemetry off. Only for development: nothing in production imports it, and the image leaves
+devtools/ out.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+
+from graph.emulator.seed import DRIVE_ID
 
 __all__ = ["ROOT", "DevStack", "DevStackError", "free_port", "loopback_guard"]
 
@@ -139,6 +142,7 @@ class DevStack:
             "MCEM_BOT_HOST": "127.0.0.1",
             "MCEM_BOT_PORT": str(self.bot_port),
             "MCEM_GRAPH_BASE_URL": self.graph_base_url,
+            "MCEM_SHAREPOINT_DRIVE_ID": DRIVE_ID,  # the emulator's one library
             # Journey 2: the emulator subscribes the bot to transcripts, as Graph would.
             "MCEM_AUTO_ANALYZE": "on",
             "MCEM_PUBLIC_URL": f"http://127.0.0.1:{self.bot_port}",

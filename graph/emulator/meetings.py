@@ -10,8 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
-from graph.emulator_state import STATE, EmulatorState, base_url, iso, odata_context, odata_error
-from graph.seed import SeedMeeting, SeedUser
+from graph.emulator.seed import SeedMeeting, SeedUser
+from graph.emulator.state import STATE, EmulatorState, base_url, iso, odata_context, odata_error
 
 __all__ = ["add_meeting_routes"]
 

@@ -1,0 +1,72 @@
+"""The house's layering, read from the import graph of the source (every import, lazy ones too).
+
+- production code (mcem/, cards/, graph/ but its emulator, bot/, prompts/) imports nothing from the
+  dev tools (graph/emulator/, devtools/), which the image leaves out;
+- the dev tools may use production code, never the reverse.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+PRODUCTION = ("mcem", "cards", "graph", "bot", "prompts")
+DEV_TOOLS = ("graph.emulator", "devtools")
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imports_of(path: Path) -> set[str]:
+    """Every module an import statement in ``path`` names, absolute, wherever it stands."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    package = module_name(path) if path.name == "__init__.py" else module_name(path).rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            found.add(base)
+            # ``from graph import emulator`` names the submodule, not an attribute.
+            found |= {f"{base}.{alias.name}" for alias in node.names}
+    return found
+
+
+def is_within(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
+def production_modules() -> dict[str, Path]:
+    modules: dict[str, Path] = {}
+    for top in PRODUCTION:
+        for path in sorted((ROOT / top).rglob("*.py")):
+            name = module_name(path)
+            if not any(is_within(name, dev) for dev in DEV_TOOLS):
+                modules[name] = path
+    return modules
+
+
+def test_the_scan_sees_the_production_packages_and_not_the_dev_tools() -> None:
+    modules = production_modules()
+    assert {"mcem.cli", "bot.app", "graph.documents", "cards.summary"} <= modules.keys()
+    assert not any(is_within(name, "graph.emulator") for name in modules)
+    assert imports_of(ROOT / "graph" / "emulator" / "app.py") >= {"graph.emulator.seed"}
+
+
+def test_production_code_imports_nothing_from_the_dev_tools() -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): reached
+        for path in production_modules().values()
+        if (reached := sorted(n for n in imports_of(path) if any(is_within(n, dev) for dev in DEV_TOOLS)))
+    }
+    assert offenders == {}
