@@ -5,7 +5,8 @@ mailbox and stays in their Sent Items, so they see exactly what went out and to 
 needs the Mail.Send application permission (an Exchange application access policy can narrow it
 to the account team's mailboxes).
 
-The analysis is internal: every recipient must be on one of the tenant's domains. That is
+The analysis is internal: every recipient must be on one of the tenant's domains, and not a guest
+account there (``name_theirdomain#EXT#@tenant``, which is on the tenant's domain). That is
 enforced here, on the last step before Graph, whatever the caller passes: one outside address
 and nothing is sent at all.
 """
@@ -28,7 +29,7 @@ from msgraph.generated.users.item.user_item_request_builder import UserItemReque
 
 from graph.credentials import graph_settings_from_env
 from graph.failures import graph_call
-from graph.meeting_rules import not_in_directory
+from graph.meeting_rules import is_guest_sign_in, not_in_directory
 from graph.service import Attendee, GraphError
 
 __all__ = ["MAIL_PERMISSION", "GraphMail", "MailRefused", "check_recipients"]
@@ -62,6 +63,11 @@ def check_recipients(recipients: Iterable[Attendee], domains: Iterable[str]) -> 
         domain = _domain(address)
         if domain is None:
             raise MailRefused(f"Not sent: “{person.name}” has no valid email address.")
+        if is_guest_sign_in(address):
+            raise MailRefused(
+                f"Not sent: {address} is a guest account (someone from another organisation); "
+                "the analysis is internal and goes only to the account team."
+            )
         if domain not in allowed:
             raise MailRefused(
                 f"Not sent: {address} is outside your organisation ({', '.join(sorted(allowed))}); "

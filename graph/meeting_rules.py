@@ -15,6 +15,7 @@ from graph.service import AccessDenied, GraphError
 __all__ = [
     "Requester",
     "denied",
+    "is_guest_sign_in",
     "not_in_directory",
     "odata_quote",
     "organizer_of",
@@ -33,6 +34,15 @@ class Requester:
     @property
     def domain(self) -> str:
         return next(iter(sorted(self.addresses)), "@").rpartition("@")[2]
+
+
+def is_guest_sign_in(address: str) -> bool:
+    """A B2B guest's sign-in name in the host tenant: ``alice_fabrikam.com#EXT#@contoso.onmicrosoft.com``.
+
+    Its domain is the host tenant's, so a domain check would call the guest internal; the ``#EXT#``
+    marker (any case) says the account belongs to someone from another organisation.
+    """
+    return "#ext#" in address.casefold()
 
 
 def not_in_directory(_: str) -> GraphError:

@@ -37,6 +37,7 @@ from graph.failures import graph_call
 from graph.meeting_rules import (
     Requester,
     denied,
+    is_guest_sign_in,
     not_in_directory,
     odata_quote,
     organizer_of,
@@ -297,6 +298,8 @@ class GraphMeetings:
     def _side(self, address: str, me: Requester) -> Side:
         if "@" not in address:
             return Side.unknown
+        if is_guest_sign_in(address):
+            return Side.customer  # a guest account in the tenant: someone from another organisation
         domains = self._domains or {me.domain}
         return Side.internal if address.rpartition("@")[2].lower() in domains else Side.customer
 

@@ -1,0 +1,100 @@
+"""Nothing internal reaches a guest.
+
+A B2B guest's sign-in name is in the host tenant's domain
+(``alice_fabrikam.com#EXT#@<tenant>.onmicrosoft.com``), so a domain check alone calls them
+internal. Over HTTP, as Teams drives it: the real app with the Bot Connector stand-in; meetings,
+drafts and mail in the Graph emulator through the real msgraph-sdk clients; the analyzer is the
+recording fake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.app import create_app
+from bot.services import Services
+from bot.settings import settings_from_env
+from graph.client import make_graph_client
+from graph.credentials import StaticTokenCredential
+from graph.documents import GraphDocuments
+from graph.emulator_mail import MAILBOX
+from graph.emulator_state import STATE as EMULATOR_STATE
+from graph.mail import GraphMail, MailRefused, check_recipients
+from graph.meetings import GraphMeetings
+from graph.seed import DRIVE_ID, INTERNAL_DOMAIN, Person
+from graph.service import Attendee
+from mcem.model import Side
+from tests.fixtures.bot.fakes import FakeAnalyzer
+from tests.graph_support import Emulator, start_emulator
+from tests.test_bot_handlers import Bot, Connector, click, message
+
+GUEST = f"alice_fabrikam.com#EXT#@{INTERNAL_DOMAIN}"
+
+
+@dataclass
+class Stack:
+    bot: Bot
+    emulator: Emulator
+
+    async def summary(self) -> dict[str, Any]:
+        await self.bot.send(message("analyze last meeting", self.bot.connector))
+        await self.bot.settle()
+        return self.bot.connector.updates[-1]["attachments"][0]["content"]
+
+    def mail(self) -> list[dict[str, Any]]:
+        return self.emulator.app[MAILBOX].sent
+
+
+@pytest.fixture
+async def stack() -> AsyncIterator[Stack]:
+    emulator, emulator_runner = await start_emulator()
+    # A guest from Fabrikam was invited to every meeting, under their sign-in name in this tenant.
+    for seeded in emulator.app[EMULATOR_STATE].seed.meetings:
+        seeded.attendees.append(Person("Alice Guest", GUEST))
+    graph = make_graph_client(StaticTokenCredential(), base_url=emulator.base_url)
+    connector = Connector()
+    connector_server = await connector.start()
+    services = Services(
+        meetings=GraphMeetings(graph, tenant_domains=[INTERNAL_DOMAIN]),
+        documents=GraphDocuments(graph, DRIVE_ID),
+        analyzer=FakeAnalyzer(),
+        mail=GraphMail(graph, tenant_domains=[INTERNAL_DOMAIN]),
+        graph=graph,
+    )
+    app: web.Application = create_app(settings_from_env({"MCEM_STATE_PATH": ":memory:"}), services)
+    client = TestClient(TestServer(app, host="127.0.0.1"))
+    await client.start_server()
+    try:
+        yield Stack(Bot(client, connector, None, app), emulator)  # type: ignore[arg-type]
+        assert connector.violations == [], connector.violations
+    finally:
+        await client.close()
+        await connector_server.close()
+        await emulator_runner.cleanup()
+
+
+async def test_a_guest_sign_in_name_is_not_an_internal_attendee_and_gets_no_email(stack: Stack) -> None:
+    card = await stack.summary()
+    [email] = [a for a in card["actions"] if a.get("verb") == "email"]
+    status, body = await stack.bot.send(click(stack.bot.connector, "email", email["data"]))
+    assert status == 200 and body["value"].startswith("Sent to ")
+    assert "Alice" not in body["value"]
+    [sent] = stack.mail()
+    assert sent["recipients"] and GUEST.lower() not in [r.lower() for r in sent["recipients"]]
+    assert all(r.endswith("@" + INTERNAL_DOMAIN) and "#" not in r for r in sent["recipients"])
+
+
+def test_the_last_check_before_graph_refuses_a_guest_sign_in_name_on_the_tenants_domain() -> None:
+    """Whatever a caller passes as internal, the mail step itself refuses a guest account."""
+    internal = Attendee(name="Megan Bowen", email=f"meganb@{INTERNAL_DOMAIN}", side=Side.internal)
+    for address in (GUEST, GUEST.replace("#EXT#", "#ext#"), f"bob_contoso.com#EXT#@{INTERNAL_DOMAIN}"):
+        guest = Attendee(name="Alice Guest", email=address, side=Side.internal)
+        with pytest.raises(MailRefused, match="guest account"):
+            check_recipients([internal, guest], [INTERNAL_DOMAIN])
+    assert check_recipients([internal], [INTERNAL_DOMAIN]) == [internal]
