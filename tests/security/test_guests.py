@@ -24,11 +24,11 @@ from bot.settings import settings_from_env
 from graph.client import make_graph_client
 from graph.credentials import StaticTokenCredential
 from graph.documents import GraphDocuments
-from graph.emulator_mail import MAILBOX
-from graph.emulator_state import STATE as EMULATOR_STATE
+from graph.emulator.mail import MAILBOX
+from graph.emulator.seed import DRIVE_ID, INTERNAL_DOMAIN, Person
+from graph.emulator.state import STATE as EMULATOR_STATE
 from graph.mail import GraphMail, MailRefused, check_recipients
 from graph.meetings import GraphMeetings
-from graph.seed import DRIVE_ID, INTERNAL_DOMAIN, Person
 from graph.service import Attendee
 from mcem.model import Side
 from tests.fixtures.bot.fakes import FakeAnalyzer
