@@ -2,9 +2,10 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+CHECKOV_VENV := .venv-checkov
 SAMPLE := $(firstword $(wildcard samples/*.vtt))
 
-.PHONY: demo test lint bench eval setup node chromium clean
+.PHONY: demo test lint bench eval scan setup node chromium checkov clean
 
 demo: setup node
 	@echo "== 1/2  Offline analysis of the bundled sample call: $(SAMPLE)"
@@ -13,7 +14,7 @@ demo: setup node
 	@echo "== 2/2  The Teams bot in the Microsoft 365 Agents Playground (Graph emulator, offline analyzer)"
 	@if [ -t 0 ] && [ -t 1 ]; then $(PY) scripts/demo.py; else $(PY) scripts/demo.py --check; fi
 
-test: setup node chromium
+test: setup node chromium checkov
 	$(PY) -m pytest -q -p no:cacheprovider
 
 lint: setup
@@ -28,6 +29,10 @@ bench: setup
 eval: setup
 	$(PY) benchmarks/quality.py $(EVAL_ARGS)
 
+# The Bicep template and Dockerfile under checkov's policies, offline (tests/checkov_offline.py).
+scan: checkov
+	$(CHECKOV_VENV)/bin/python tests/checkov_offline.py -d deploy --framework bicep dockerfile secrets --compact
+
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
@@ -35,6 +40,15 @@ $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+# checkov in a virtual environment of its own: tests/checkov-requirements.txt says why.
+checkov: $(CHECKOV_VENV)/.installed
+
+$(CHECKOV_VENV)/.installed: tests/checkov-requirements.txt
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r tests/checkov-requirements.txt
 	@touch $@
 
 node: node_modules/.installed
@@ -48,4 +62,4 @@ chromium:
 	@sh scripts/ensure_chromium.sh
 
 clean:
-	rm -rf $(VENV) node_modules out test-artifacts .pytest_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) node_modules out test-artifacts .pytest_cache

@@ -1,11 +1,13 @@
 """deploy/: the container image recipe and the Azure template agree with what the bot reads.
 
-The Bicep CLI cannot be installed on this machine, so the template is checked here by reading it:
-its app settings are evaluated into an environment and fed to the bot's own settings functions.
+The Bicep CLI cannot be installed on this machine, so the template is parsed (tests/bicep.py, the
+parser checkov uses): its app settings are evaluated into an environment for given parameters and fed
+to the bot's own settings functions, and what it builds is read from the parsed resources.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -16,16 +18,19 @@ import sys
 import time
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.settings import DEFAULT_PORT, settings_from_env
 from graph.credentials import credential_from_env, graph_settings_from_env
 from mcem.llm.settings import llm_settings_from_env
+from tests.bicep import BUILTIN_ROOTS, Evaluator, Template, render, walk
+from tests.checkov_offline import inline_suppressions
 from tests.conftest import ROOT
 
 DEPLOY = ROOT / "deploy"
-BICEP = (DEPLOY / "main.bicep").read_text(encoding="utf-8")
+TEMPLATE = Template(DEPLOY / "main.bicep")
 _NAME_LITERAL = re.compile(r"""["']((?:MCEM|AZURE|OPENAI)_[A-Z0-9_]*[A-Z0-9])["']""")
 
 
@@ -41,12 +46,82 @@ def names_read_by_the_bot() -> set[str]:
     return names
 
 
-def bicep_settings() -> dict[str, tuple[str, str]]:
-    """The container's env entries: name -> ("value" | "secretRef", Bicep expression)."""
-    entries = re.findall(r"\{\s*name: '([A-Za-z0-9_]+)'\s*\n\s*(value|secretRef): (.+?)\s*\n\s*\}", BICEP)
-    settings = {name: (kind, expr) for name, kind, expr in entries}
+def app() -> dict[str, Any]:
+    """The Container App's properties."""
+    return TEMPLATE.body("app")["properties"]
+
+
+def _entries(node: Any) -> list[dict[str, Any]]:
+    """The {name, value | secretRef} objects an env or secrets expression can produce, every branch."""
+    if isinstance(node, str) and node in TEMPLATE.variables:
+        return _entries(TEMPLATE.variables[node]["value"])
+    if isinstance(node, list):
+        return [
+            e
+            for item in node
+            for e in ([item] if isinstance(item, dict) and "name" in item else _entries(item))
+        ]
+    if isinstance(node, dict):
+        inner = node.get("operator") or node.get("function")
+        if isinstance(inner, dict):
+            return [
+                e
+                for operand in (inner.get("operands") or inner.get("parameters") or {}).values()
+                for e in _entries(operand)
+            ]
+    return []
+
+
+def bicep_settings() -> dict[str, tuple[str, Any]]:
+    """The container's env entries: name -> ("value" | "secretRef", parsed expression)."""
+    containers = app()["template"]["containers"]
+    assert len(containers) == 1
+    entries = _entries(containers[0]["env"])
+    settings = {
+        e["name"]: ("secretRef", e["secretRef"]) if "secretRef" in e else ("value", e["value"])
+        for e in entries
+    }
     assert len(settings) == len(entries), "an app setting is listed twice"
     return settings
+
+
+TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+# A deployment with every option on; parameters without a default first.
+PARAMS: dict[str, Any] = {
+    "containerImage": "myregistry.azurecr.io/mcem-analyst-bot:0.1.0",
+    "botAppId": "3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+    "botAppSecret": "never-read-by-the-evaluator",
+    "sharePointDriveId": "b!drive-id",
+    "tenantDomains": "contoso.com",
+    "notificationClientState": "never-read-by-the-evaluator-either",
+    "deployOpenAi": True,
+    "botServicePrincipalObjectId": "0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e",
+    "stateBackend": "azure",
+}
+# What only Azure knows, by the expression's text.
+FAKES: dict[str, Any] = {
+    "tenant().tenantId": TENANT,
+    "suffix": "k3xq7v2m9p4tb",
+    "environment().suffixes.storage": "core.windows.net",
+    "containerEnv.properties.defaultDomain": "blueriver-1234.westeurope.azurecontainerapps.io",
+    "openAi.properties.endpoint": "https://oai-mcemanalyst-k3xq7v.openai.azure.com/",
+    "storage.properties.primaryEndpoints.table": "https://stmcemanalystk3xq7v2m9p.table.core.windows.net/",
+}
+
+
+def evaluator(fakes: dict[str, Any] | None = None, **params: Any) -> Evaluator:
+    return TEMPLATE.evaluator(PARAMS | params, FAKES | (fakes or {}))
+
+
+def template_env(params: dict[str, Any], fakes: dict[str, Any]) -> dict[str, str]:
+    """The container's environment for one deployment; Key Vault references stand in as a secret."""
+    ev = TEMPLATE.evaluator(params, fakes)
+    env = {}
+    for entry in ev.value(app()["template"]["containers"][0]["env"]):
+        env[entry["name"]] = (
+            "a-secret-from-key-vault-0123456789" if "secretRef" in entry else str(entry["value"])
+        )
+    return env
 
 
 def optional_in_readme() -> set[str]:
@@ -104,76 +179,70 @@ def test_secrets_come_from_key_vault_references_not_values() -> None:
         "MCEM_NOTIFICATION_CLIENT_STATE",
     ):
         assert settings[name][0] == "secretRef", name
-    secret_names = set(re.findall(r"name: '([a-z-]+)'\n\s*keyVaultUrl:", BICEP))
-    assert {expr for kind, expr in settings.values() if kind == "secretRef"} == {
-        f"'{s}'" for s in secret_names
+    secrets = {s["name"]: s for s in _entries(app()["configuration"]["secrets"])}
+    assert {expr for kind, expr in settings.values() if kind == "secretRef"} == set(secrets)
+    vault_secrets = {
+        TEMPLATE.body(name)["name"]: name
+        for name, resource in TEMPLATE.resources.items()
+        if resource["type"] == "Microsoft.KeyVault/vaults/secrets"
     }
-    secure = set(re.findall(r"@secure\(\)\nparam (\w+)", BICEP))
+    ev = evaluator(
+        {
+            "botSecret.properties.secretUri": "https://kv/secrets/bot-app-secret",
+            "vault.properties.vaultUri": "https://kv/",
+        }
+    )
+    for name, secret in secrets.items():
+        assert set(secret) == {"name", "keyVaultUrl", "identity"}, f"{name}: a Key Vault reference, no value"
+        assert render(secret["identity"]) == "identity.id", "read with the app's managed identity"
+        assert name in vault_secrets, f"{name}: no Key Vault secret of that name in the template"
+        assert ev.value(secret["keyVaultUrl"]).endswith(f"/secrets/{name}")
+    secure = {name for name, p in TEMPLATE.params.items() if {"type": "secure"} in p["decorators"]}
     assert secure == {"botAppSecret", "notificationClientState"}
-    for kind, expr in settings.values():
-        assert kind == "secretRef" or not set(re.findall(r"\w+", expr)) & secure, expr
+    for name, (kind, expr) in settings.items():
+        assert kind == "secretRef" or not _depends_on(expr) & secure, f"{name} holds a secure parameter"
 
 
-def _bicep_env(fakes: dict[str, str]) -> dict[str, str]:
-    """Evaluate the app settings the way ARM would for one deployment (the 'true' branch of each
-    condition; parameters without a default from ``fakes``)."""
-    literals: dict[str, str] = {}
-    for _kind, name, value in re.findall(r"^(param|var) (\w+)(?: \w+)? = (.+)$", BICEP, re.M):
-        value = value.split(" //")[0].strip()
-        if re.fullmatch(r"'[^'$]*'|\d+", value):
-            literals[name] = value.strip("'")
-
-    def evaluate(expr: str) -> str:
-        expr = expr.strip()
-        if "?" in expr:  # a ? b : c -> b
-            expr = expr.split("?", 1)[1].split(" : ", 1)[0]
-            return evaluate(expr)
-        if expr.startswith("'"):
-            return re.sub(r"\$\{(\w+)\}", lambda m: evaluate(m[1]), expr.strip("'"))
-        if m := re.fullmatch(r"string\((\w+)\)", expr):
-            return evaluate(m[1])
-        if expr in fakes:
-            return fakes[expr]
-        if expr in literals:
-            return literals[expr]
-        raise AssertionError(f"no value for the Bicep expression {expr!r}: add it to the test's fakes")
-
-    env = {}
-    for name, (kind, expr) in bicep_settings().items():
-        env[name] = "a-secret-from-key-vault-0123456789" if kind == "secretRef" else evaluate(expr)
-    return env
+def _depends_on(node: Any, seen: frozenset[str] = frozenset()) -> set[str]:
+    """Parameters and resources an expression depends on, through variables."""
+    found: set[str] = set()
+    for symbol in TEMPLATE.references(node) - seen:
+        if symbol in TEMPLATE.variables:
+            found |= _depends_on(TEMPLATE.variables[symbol]["value"], seen | {symbol})
+        else:
+            found.add(symbol)
+    return found
 
 
-TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
-FAKES = {
-    "botAppId": "3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
-    "tenant().tenantId": TENANT,
-    "allowedTenants": TENANT,
-    "tenantDomains": "contoso.com",
-    "sharePointDriveId": "b!drive-id",
-    "sharePointFolder": "",
-    "autoAnalyze": "true",
-    "publicUrl": "https://mcemanalyst-bot.blueriver-1234.westeurope.azurecontainerapps.io",
-    "openAi.properties.endpoint": "https://oai-mcemanalyst-abc123.openai.azure.com/",
-    "openAiDeploymentName": "gpt-4o",
-    "storage.properties.primaryEndpoints.table": "https://stmcemanalystabc123.table.core.windows.net/",
-}
+def test_every_setting_is_a_literal_or_comes_from_a_parameter_resource_or_key_vault() -> None:
+    settings = bicep_settings()
+    sources = {name: _depends_on(expr) for name, (kind, expr) in settings.items() if kind == "value"}
+    assert sources["AZURE_CLIENT_ID"] == {"botAppId"}
+    assert sources["MCEM_STATE_TABLE_URL"] == {"storage"}
+    assert "containerEnv" in sources["MCEM_PUBLIC_URL"]
+    assert {"openAi", "deployOpenAi", "existingOpenAiEndpoint"} <= sources["AZURE_OPENAI_ENDPOINT"]
+    declared = set(TEMPLATE.params) | set(TEMPLATE.resources)
+    for name, source in sources.items():
+        assert source <= declared, name
 
 
 async def test_the_template_settings_are_a_valid_authenticated_production_configuration() -> None:
-    env = _bicep_env(FAKES)
+    env = template_env(PARAMS, FAKES)
     bot = settings_from_env(env)
-    assert not bot.anonymous and bot.client_id == FAKES["botAppId"]
+    assert not bot.anonymous and bot.client_id == PARAMS["botAppId"]
     assert bot.host == "0.0.0.0" and bot.allowed_tenants == {TENANT}
     assert bot.port == DEFAULT_PORT
-    assert bot.auto_analyze and bot.notification_url == FAKES["publicUrl"] + "/api/notifications"
-    mount = re.search(r"volumeMounts: \[\s*\{\s*volumeName: '(\w+)'\s*mountPath: (\w+)", BICEP)
-    assert mount is not None
-    mount_path = re.search(rf"^var {mount[2]} = '([^']+)'", BICEP, re.M)
-    assert mount_path is not None and bot.state_path.startswith(mount_path[1] + "/"), "state on the share"
+    assert bot.auto_analyze
+    assert (
+        bot.notification_url
+        == f"https://mcemanalyst-bot.{FAKES['containerEnv.properties.defaultDomain']}/api/notifications"
+    )
+    mount = app()["template"]["containers"][0]["volumeMounts"][0]
+    assert [v["name"] for v in app()["template"]["volumes"]] == [mount["volumeName"]]
+    assert bot.state_path.startswith(evaluator().value(mount["mountPath"]) + "/"), "state on the share"
     assert bot.state_backend == "azure" and bot.state_table_url.endswith(".table.core.windows.net")
     graph = graph_settings_from_env(env)
-    assert graph.drive_id and graph.base_url == "", "production talks to the real Graph"
+    assert graph.drive_id == PARAMS["sharePointDriveId"] and graph.base_url == "", "production talks to Graph"
     llm = llm_settings_from_env(env)
     assert llm is not None and llm.provider == "azure" and llm.uses_entra_id
     credential = credential_from_env(env)
@@ -185,57 +254,180 @@ async def test_the_template_settings_are_a_valid_authenticated_production_config
         await credential.close()
 
 
+def test_without_options_the_template_sets_only_the_base_settings_and_the_offline_analyzer_runs() -> None:
+    env = template_env(
+        PARAMS | {"autoAnalyze": False, "stateBackend": "sqlite", "deployOpenAi": False}, FAKES
+    )
+    assert "MCEM_PUBLIC_URL" not in env and "MCEM_STATE_TABLE_URL" not in env
+    assert llm_settings_from_env(env) is None, "no Azure OpenAI settings: the offline analyzer"
+    bot = settings_from_env(env)
+    assert not bot.auto_analyze and bot.state_backend == "sqlite"
+
+
 def test_ports_and_health_path_agree_across_image_template_and_bot() -> None:
-    assert re.search(rf"var botPort = {DEFAULT_PORT}\b", BICEP)
-    assert re.search(r"targetPort: botPort", BICEP)
+    ingress = app()["configuration"]["ingress"]
+    assert evaluator().value(ingress["targetPort"]) == DEFAULT_PORT
     assert instruction("EXPOSE") == [str(DEFAULT_PORT)]
-    probes = set(re.findall(r"path: '(/[^']*)'", BICEP))
+    probes = app()["template"]["containers"][0]["probes"]
+    assert {p["type"] for p in probes} == {"Liveness", "Readiness"}
+    assert {evaluator().value(p["httpGet"]["port"]) for p in probes} == {DEFAULT_PORT}
     health = instruction("HEALTHCHECK")
-    assert len(health) == 1 and probes == {"/api/health"} and "/api/health" in health[0]
+    assert {p["httpGet"]["path"] for p in probes} == {"/api/health"} and "/api/health" in health[0]
     assert 'add_get("/api/health"' in (ROOT / "bot" / "app.py").read_text()
 
 
 def test_parameters_example_matches_the_template() -> None:
     example = json.loads((DEPLOY / "main.parameters.example.json").read_text(encoding="utf-8"))
-    declared = dict(re.findall(r"^param (\w+) \w+( = .+)?$", BICEP, re.M))
+    declared = TEMPLATE.params
     assert set(example["parameters"]) <= set(declared), "the example sets a parameter the template lacks"
-    required = {name for name, default in declared.items() if not default}
+    required = {name for name, param in declared.items() if param.get("default") is None}
     assert required <= set(example["parameters"]), "the example leaves out a required parameter"
-    for name in declared:
-        assert len(re.findall(rf"\b{name}\b", BICEP)) > 1, f"parameter {name} is never used"
+    rest = {key: value for key, value in TEMPLATE.tree.items() if key != "parameters"}
+    defaults = [param.get("default") for param in declared.values()]
+    used = TEMPLATE.references([rest, defaults])
+    assert set(declared) - used == set(), "a parameter the template never uses"
 
 
-def _without_strings_and_comments(text: str) -> str:
-    """Bicep source with each '...' string emptied and // comments removed ('https://' is no comment)."""
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        if text[i] == "'":
-            end = i + 1
-            while text[end] != "'":
-                end += 2 if text[end] == "\\" else 1
-            out.append("''")
-            i = end + 1
-        elif text.startswith("//", i):
-            newline = text.find("\n", i)
-            i = len(text) if newline < 0 else newline
-        else:
-            out.append(text[i])
-            i += 1
-    return "".join(out)
-
-
-def test_the_template_is_structurally_sound() -> None:
-    code = _without_strings_and_comments(BICEP)
-    for opening, closing in ("{}", "[]", "()"):
-        assert code.count(opening) == code.count(closing), f"unbalanced {opening}{closing}"
-    declared = set(re.findall(r"^(?:param|var|resource|output) (\w+)", BICEP, re.M))
-    used = set(re.findall(r"\b([a-zA-Z]\w*)\.(?:properties|id|name|listKeys)\b", code))
-    assert used - declared == set(), "a reference to a symbol the template does not declare"
+def test_every_reference_in_the_template_is_declared() -> None:
+    """An accessed symbol (x.y, x[0]) that is not a parameter, variable, resource or loop variable."""
+    symbols = TEMPLATE.symbols()
+    roots: set[str] = set()
+    for node in walk(TEMPLATE.tree, skip_property_names=True):
+        op = node.get("operator") if isinstance(node, dict) else None
+        if isinstance(op, dict) and op.get("type") in ("property_accessor", "index_accessor"):
+            first = next(iter(op["operands"].values()))
+            if isinstance(first, str):
+                roots.add(first)
+    assert {"storage", "containerEnv", "botSecret"} <= roots  # the walk works
+    assert roots - symbols - BUILTIN_ROOTS == set()
     # A symbol named like a Bicep function (environment, tenant, resourceGroup) would shadow it.
-    assert not declared & {"environment", "tenant", "resourceGroup", "subscription", "string", "concat"}
-    for resource_type in re.findall(r"^resource \w+ '([^']+)'", BICEP, re.M):
-        assert re.fullmatch(r"Microsoft\.[A-Za-z]+/[A-Za-z/]+@\d{4}-\d{2}-\d{2}(-preview)?", resource_type)
+    assert not symbols & {"environment", "tenant", "resourceGroup", "subscription", "string", "concat"}
+    for resource in TEMPLATE.resources.values():
+        assert re.fullmatch(r"Microsoft\.[A-Za-z]+/[A-Za-z/]+", resource["type"])
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}(-preview)?", resource["api_version"])
+
+
+# --- what the template builds ---------------------------------------------------------------------
+
+
+def _children(parent: str, resource_type: str) -> list[dict[str, Any]]:
+    return [
+        TEMPLATE.body(name)
+        for name, resource in TEMPLATE.resources.items()
+        if resource["type"] == resource_type and TEMPLATE.body(name).get("parent") == parent
+    ]
+
+
+def test_the_azure_bot_has_the_teams_channel_and_calls_the_container_app() -> None:
+    bots = [n for n, r in TEMPLATE.resources.items() if r["type"] == "Microsoft.BotService/botServices"]
+    assert len(bots) == 1
+    channels = _children(bots[0], "Microsoft.BotService/botServices/channels")
+    teams = [c for c in channels if c["name"] == "MsTeamsChannel"]
+    assert len(teams) == 1 and teams[0]["properties"]["channelName"] == "MsTeamsChannel"
+    assert teams[0]["properties"]["properties"]["isEnabled"] is True
+    bot = TEMPLATE.body(bots[0])
+    endpoint = evaluator({"app.properties.configuration.ingress.fqdn": "bot.example.test"})
+    assert endpoint.value(bot["properties"]["endpoint"]) == "https://bot.example.test/api/messages"
+    assert evaluator().value(bot["properties"]["msaAppId"]) == PARAMS["botAppId"]
+
+
+def test_azure_openai_accepts_entra_id_only_since_the_template_sets_no_key() -> None:
+    account = TEMPLATE.body("openAi")
+    assert account["properties"]["disableLocalAuth"] is True
+    assert "AZURE_OPENAI_API_KEY" not in bicep_settings()
+    assert account["identity"]["type"] == "SystemAssigned", "an identity of its own, holding no role"
+
+
+def test_secrets_in_key_vault_say_what_they_are_and_the_rotating_one_when_it_expires() -> None:
+    secrets = {
+        TEMPLATE.body(name)["name"]: TEMPLATE.body(name)["properties"]
+        for name, resource in TEMPLATE.resources.items()
+        if resource["type"] == "Microsoft.KeyVault/vaults/secrets"
+    }
+    assert set(secrets) == {"bot-app-secret", "notification-client-state"}
+    assert all(props.get("contentType") for props in secrets.values())
+    expiry = evaluator(botAppSecretExpiresOn="2027-06-30T12:00:00Z")
+    exp = secrets["bot-app-secret"]["attributes"]["exp"]
+    assert render(exp) == "date_time_to_epoch(botAppSecretExpiresOn)"
+    assert expiry.value(TEMPLATE.params["botAppSecretExpiresOn"]["default"]) is not None
+
+
+def test_storage_account_names_are_valid_for_every_allowed_name() -> None:
+    storage = TEMPLATE.body("storage")
+    limits = {d["type"]: d.get("argument") for d in TEMPLATE.params["name"]["decorators"]}
+    for name in ("abc", "mcemanalyst", "mcem-analyst"[: limits["max_length"]], "A-b-C-d-E-f-G"[:12]):
+        value = evaluator(name=name).value(storage["name"])
+        assert re.fullmatch(r"[a-z0-9]{3,24}", value), (name, value)
+
+
+def _network(private: bool, **params: Any) -> tuple[Evaluator, list[dict[str, Any]]]:
+    ev = evaluator(privateNetworking=private, **params)
+    return ev, ev.variable("privateLinks")
+
+
+def test_by_default_the_data_services_are_public_and_no_network_is_built() -> None:
+    ev, links = _network(False)
+    assert links == []
+    assert ev.value(TEMPLATE.body("containerEnv")["properties"]["vnetConfiguration"]) is None
+    for name in ("vault", "storage", "openAi"):
+        props = TEMPLATE.body(name)["properties"]
+        assert ev.value(props["publicNetworkAccess"]) == "Enabled"
+        assert ev.value(props["networkAcls"])["defaultAction"] == "Allow"
+
+
+@pytest.mark.parametrize(("state", "openai"), [("sqlite", False), ("azure", True)])
+def test_private_networking_closes_every_data_service_and_reaches_it_through_an_endpoint(
+    state: str, openai: bool
+) -> None:
+    ev, links = _network(True, stateBackend=state, deployOpenAi=openai)
+    for name in ("vault", "storage", "openAi"):
+        props = TEMPLATE.body(name)["properties"]
+        assert ev.value(props["publicNetworkAccess"]) == "Disabled", name
+        assert ev.value(props["networkAcls"]) == {"defaultAction": "Deny", "bypass": "AzureServices"}, name
+    vault, storage, account = "KeyVault/vaults", "Storage/storageAccounts", "CognitiveServices/accounts"
+    expected = {
+        ("vault", vault, "privatelink.vaultcore.azure.net"),
+        ("file", storage, "privatelink.file.core.windows.net"),
+    }
+    expected |= {("table", storage, "privatelink.table.core.windows.net")} if state == "azure" else set()
+    expected |= {("account", account, "privatelink.openai.azure.com")} if openai else set()
+    target_types = {
+        link["target"]: link["target"].split("/providers/Microsoft.")[1].rsplit("/", 1)[0] for link in links
+    }
+    assert {(link["group"], target_types[link["target"]], link["zone"]) for link in links} == expected
+    # One zone, one VNet link, one endpoint and one zone group per link, all looping over privateLinks.
+    loops = {
+        name: TEMPLATE.resources[name]["config"]["loop_type"]["detail"]["array_name"]
+        for name in ("privateZones", "zoneLinks", "endpoints", "endpointZones")
+    }
+    assert set(loops.values()) == {"privateLinks"}
+    environment = ev.value(TEMPLATE.body("containerEnv")["properties"]["vnetConfiguration"])
+    assert environment["internal"] is False, "Teams must still reach the bot's endpoint"
+    assert environment["infrastructureSubnetId"].endswith("/apps")
+    subnets = {
+        s["name"]: ev.value(s["properties"]["addressPrefix"])
+        for s in TEMPLATE.body("vnet")["properties"]["subnets"]
+    }
+    vnet = ipaddress.ip_network(
+        ev.value(TEMPLATE.body("vnet")["properties"]["addressSpace"]["addressPrefixes"][0])
+    )
+    apps, endpoints = ipaddress.ip_network(subnets["apps"]), ipaddress.ip_network(subnets["endpoints"])
+    assert apps.subnet_of(vnet) and endpoints.subnet_of(vnet) and not apps.overlaps(endpoints)
+    assert apps.prefixlen <= 23, "a Consumption-only environment needs a /23"
+
+
+# --- checkov's inline suppressions ------------------------------------------------------------------
+
+
+def test_every_suppressed_check_has_a_reason_inline_and_in_the_readme() -> None:
+    suppressions = inline_suppressions(DEPLOY)
+    assert len(suppressions) >= 5  # the scan works
+    for file, line, check, reason in suppressions:
+        assert len(reason) >= 20, f"{file}:{line}: checkov:skip={check} needs a one-line reason after a colon"
+    readme = (DEPLOY / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Suppressed checks", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"`(CKV\w+)`", section))
+    assert listed == {check for _file, _line, check, _reason in suppressions}, "deploy/README.md's list"
 
 
 # --- the image ---------------------------------------------------------------------------------------
