@@ -27,7 +27,7 @@ from benchmarks.qualitykit.key import AnswerKey, load_key, stage_matches
 from benchmarks.qualitykit.outputs import Rendered, render
 from benchmarks.qualitykit.score import SampleScore, contains, score, stat_sentences
 from mcem.context import MeetingContext
-from mcem.model import Stage
+from mcem.model import Quote, Stage
 from mcem.offline import OfflineAnalyzer
 from mcem.parsing import load_transcript
 from mcem.verify import verify
@@ -325,3 +325,18 @@ def test_every_output_is_searched_as_the_reader_sees_it() -> None:
         assert contains(texts[output], "Project Heron & Sons <starts>"), output
     assert contains(texts["json"], "Project Heron & Sons"), "json"
     assert "&amp;" not in texts["email"] and "<p" not in texts["email"]
+
+
+def test_the_word_body_leaves_out_only_the_marked_box_of_confidential_asides() -> None:
+    sample = SAMPLES / "contoso-manufacturing-call.vtt"
+    transcript = load_transcript(sample)
+    draft = verify(OfflineAnalyzer().analyze_sync(transcript, MeetingContext()), transcript)
+    aside = Quote(
+        text="Project Heron closes in May, keep this within this group.", speaker="Helen Whitaker", start=1.0
+    )
+    texts = render(draft.model_copy(update={"confidential": [aside]})).texts
+    assert contains(texts["docx"], "Project Heron closes in May")
+    assert not contains(texts["docx_body"], "Project Heron closes in May")
+    # Everything else of the Word draft is still there, the summary table included.
+    assert contains(texts["docx_body"], " ".join(draft.executive_summary[0].split()[:8]))
+    assert contains(texts["docx_body"], "Customer Success Account Manager (CSAM)")

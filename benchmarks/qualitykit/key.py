@@ -18,9 +18,10 @@ A key says what a good draft of that meeting holds, in terms a script can check 
                    said or as a date; null in ``due`` (or ``"due": null``) means "no date was said", so a
                    step with no due date is right too.
 ``forbidden``      what must not appear, each with the outputs it applies to (``markdown``, ``docx``,
+                   ``docx_body`` = the Word draft outside its marked box of things said in confidence,
                    ``card``, ``email``, ``json``) and why: a confidential aside may sit in analysis.json's
-                   ``confidential`` list and in a marked box of the Word draft, never in the card, the
-                   email or the Markdown.
+                   ``confidential`` list and in that marked box, never in the rest of the Word draft, the
+                   card, the email or the Markdown.
 
 Every object forbids unknown fields, so a typo in a key fails loudly instead of scoring nothing.
 """
@@ -35,8 +36,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from mcem.model import STAGE_TITLES, Stage
 
-Output = Literal["markdown", "docx", "card", "email", "json"]
-OUTPUTS: tuple[Output, ...] = ("markdown", "docx", "card", "email", "json")
+# docx_body: the Word draft without its marked box of things said in confidence.
+Output = Literal["markdown", "docx", "docx_body", "card", "email", "json"]
+OUTPUTS: tuple[Output, ...] = ("markdown", "docx", "docx_body", "card", "email", "json")
 MeetingKind = Literal["customer_engagement", "not_customer_engagement"]
 
 

@@ -21,6 +21,7 @@ from docx.text.paragraph import Paragraph
 from benchmarks.qualitykit.key import Output
 from mcem.cli import render_all
 from mcem.model import Analysis
+from mcem.render import common as c
 from mcem.render.email import to_email_html
 
 # The email links to the draft in SharePoint; any http(s) address renders the same text.
@@ -40,6 +41,7 @@ def render(analysis: Analysis) -> Rendered:
     texts: dict[Output, str] = {
         "markdown": markdown_text(out.markdown),
         "docx": docx_text(out.docx),
+        "docx_body": docx_text(out.docx, skip_private_box=True),
         "card": "\n".join(_strings(json.loads(out.card_json))),
         "email": html_text(to_email_html(analysis, DRAFT_URL)),
         "json": out.analysis_json,
@@ -52,11 +54,25 @@ def markdown_text(markup: str) -> str:
     return _MD_ESCAPE.sub(r"\1", markup)
 
 
-def docx_text(data: bytes) -> str:
-    """Every paragraph of the document body and of its tables (nested ones too), in order."""
-    document = docx.Document(io.BytesIO(data))
-    body = document.element.body
-    return "\n".join(Paragraph(p, None).text for p in body.iter(qn("w:p")))
+def docx_text(data: bytes, *, skip_private_box: bool = False) -> str:
+    """Every paragraph of the document body and of its tables (nested ones too), in order.
+
+    ``skip_private_box`` leaves out the marked box of things said in confidence, the one place of the
+    Word draft where they may stand for the author to decide.
+    """
+    body = docx.Document(io.BytesIO(data)).element.body
+    lines = []
+    for block in body.iterchildren():
+        texts = [Paragraph(p, None).text for p in block.iter(qn("w:p"))]
+        if skip_private_box and block.tag == qn("w:tbl") and _is_private_box(texts):
+            continue
+        lines += texts
+    return "\n".join(lines)
+
+
+def _is_private_box(texts: list[str]) -> bool:
+    label = getattr(c, "PRIVATE_LABEL", "")  # absent before the renderers had the box
+    return bool(label) and bool(texts) and texts[0].strip().startswith(label)
 
 
 def html_text(markup: str) -> str:
