@@ -35,7 +35,7 @@ from graph.service import (
     TranscriptUnavailable,
 )
 from mcem import pipeline
-from mcem.errors import AnalysisError, TranscriptError
+from mcem.errors import AnalysisError, LanguageError, TranscriptError
 from mcem.model import Analysis
 from mcem.parsing import parse_transcript
 from mcem.render.docx import to_docx
@@ -272,6 +272,14 @@ def _explain(err: Exception) -> tuple[str, str, str, bool]:
             "The transcript could not be read",
             "Teams returned a transcript in a form I cannot read.",
             "Download the transcript from the meeting and run `mcem analyze` on it.",
+            False,
+        )
+    if isinstance(err, LanguageError):
+        return (
+            "This meeting is not in English",
+            str(err).split(": ", 1)[0] + ".",
+            "Ask the app owner to configure a language model (AZURE_OPENAI_ENDPOINT and "
+            "AZURE_OPENAI_DEPLOYMENT): it analyses meetings in any language.",
             False,
         )
     if isinstance(err, AnalysisError):

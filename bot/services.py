@@ -77,4 +77,5 @@ def _analyzer(environ: Mapping[str, str]) -> Analyzer:
     from mcem.offline import OfflineAnalyzer
 
     llm = llm_settings_from_env(environ)
-    return LLMAnalyzer(llm) if llm is not None else OfflineAnalyzer()
+    language = environ.get("MCEM_OUTPUT_LANGUAGE", "").strip()
+    return LLMAnalyzer(llm, language=language) if llm is not None else OfflineAnalyzer(language=language)

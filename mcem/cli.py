@@ -21,7 +21,7 @@ from pathlib import Path
 
 from mcem.analyzer import Analyzer
 from mcem.context import MeetingContext
-from mcem.errors import AnalysisError, ConfigError, LLMError, MCEMError, TranscriptError
+from mcem.errors import AnalysisError, ConfigError, LanguageError, LLMError, MCEMError, TranscriptError
 from mcem.model import Analysis
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -118,6 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     analyze.add_argument("--subject", metavar="TEXT", default="", help="the meeting's subject")
     analyze.add_argument(
+        "--language",
+        metavar="NAME",
+        default=None,
+        help="the language to write the analysis in, e.g. German (default: MCEM_OUTPUT_LANGUAGE, else the "
+        "transcript's language with a language model, English offline)",
+    )
+    analyze.add_argument(
         "--internal",
         metavar="NAMES",
         default="",
@@ -170,6 +177,9 @@ async def _analyze_command(args: argparse.Namespace, environ: Mapping[str, str])
             participant=args.participant.strip(),
             interviewer=args.interviewer.strip(),
             internal_names=frozenset(n.strip() for n in args.internal.split(",") if n.strip()),
+            language=(
+                args.language if args.language is not None else environ.get("MCEM_OUTPUT_LANGUAGE", "")
+            ).strip(),
         )
         from mcem.pipeline import analyze
 
@@ -190,6 +200,9 @@ async def _analyze_command(args: argparse.Namespace, environ: Mapping[str, str])
             _err(f"the model's raw reply was kept for diagnosis in {where}")
         _err(f"to get a draft without it, run: mcem analyze {args.path} --engine offline")
         return EXIT_FAILED
+    except LanguageError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
     except AnalysisError as exc:
         _err(f"analysis failed: {exc}")
         return EXIT_FAILED

@@ -199,17 +199,24 @@ class Secrets:
                 names.add(name)
         return frozenset(names)
 
+    @cached_property
+    def _names_pattern(self) -> re.Pattern[str] | None:
+        if not self.names:
+            return None
+        return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in sorted(self.names)) + r")\b")
+
     def leaks(self, text: str) -> bool:
         """Whether the text repeats an aside (or most of one) or names what only an aside named."""
         if not self.asides or not text.strip():
             return False
-        if any(re.search(rf"\b{re.escape(n)}\b", text) for n in self.names):
+        if self._names_pattern is not None and self._names_pattern.search(text):
             return True
         folded = text.casefold()
+        words = set(folded.split())
         for a in self.asides:
             piece = a.text.casefold()
-            if len(piece.split()) < 5:
-                continue
+            if len(piece.split()) < 5 or len(words & set(piece.split())) < 4:
+                continue  # too few words in common to repeat it
             if piece.rstrip(".!?") in folded or fuzz.partial_ratio(piece, folded, score_cutoff=88):
                 return True
         return False

@@ -26,6 +26,11 @@ class MeetingContext(BaseModel):
     internal_names: frozenset[str] = Field(
         default=frozenset(), description="speakers on the Microsoft side (case-insensitive match)"
     )
+    language: str = Field(
+        default="",
+        description="the language to write the analysis in ('German'); blank: the analyzer's default "
+        "(the transcript's language for the LLM engine, English offline)",
+    )
 
     def side_of(self, speaker: str) -> Side:
         """Internal, customer or unknown for a transcript speaker name."""

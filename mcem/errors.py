@@ -5,7 +5,8 @@
      ├── ConfigError          a setting is missing or wrong
      ├── DraftError           a Word draft cannot be read back (not ours, or edited past reading)
      └── AnalysisError        an analyzer could not produce a valid analysis
-          └── LLMError        the language model failed (rate limit, refusal, auth, timeout, ...)
+          ├── LLMError        the language model failed (rate limit, refusal, auth, timeout, ...)
+          └── LanguageError   the offline analyzer was given a language it cannot read or write
 
 Messages are one line, safe to show: never a transcript excerpt, never a token.
 """
@@ -42,3 +43,7 @@ class LLMError(AnalysisError):
         self.kind = kind
         # Kept for diagnosis (written to a private file by the caller), never shown to users.
         self.raw_reply = raw_reply
+
+
+class LanguageError(AnalysisError):
+    """The offline analyzer reads and writes English only; the message says what to use instead."""

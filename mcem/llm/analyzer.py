@@ -15,6 +15,7 @@ import openai
 
 from mcem.analyzer import Progress
 from mcem.context import MeetingContext
+from mcem.language import output_language
 from mcem.llm.calls import CallStats, Message, structured_call
 from mcem.llm.client import TokenProvider, make_client
 from mcem.llm.compact import CompactTranscript, compact, context_block
@@ -38,8 +39,10 @@ class LLMAnalyzer:
         *,
         client: openai.AsyncOpenAI | None = None,
         token_provider: TokenProvider | None = None,
+        language: str = "",
     ) -> None:
         self.settings = settings
+        self.language = language  # MCEM_OUTPUT_LANGUAGE; a MeetingContext.language wins over it
         self._client = client
         self._owns_client = client is None
         self._token_provider = token_provider
@@ -86,6 +89,7 @@ class LLMAnalyzer:
         rendered = view.render()
         stats.transcript_tokens = await asyncio.to_thread(count_tokens, rendered)
         meeting = context_block(context, transcript)
+        language = await asyncio.to_thread(output_language, context.language or self.language, transcript)
 
         def parse(data: dict[str, Any]) -> Analysis:
             return to_analysis(data, view, transcript, context, self.settings)
@@ -93,11 +97,11 @@ class LLMAnalyzer:
         if stats.transcript_tokens > self.settings.chunk_tokens:
             from mcem.llm.chunking import map_reduce
 
-            return await map_reduce(self, view, meeting, parse, stats, report, deadline)
+            return await map_reduce(self, view, meeting, parse, stats, report, deadline, language)
 
         report("Asking the language model")
         messages: list[Message] = [
-            {"role": "system", "content": system_prompt("analysis_system")},
+            {"role": "system", "content": system_prompt("analysis_system", language)},
             {
                 "role": "user",
                 "content": fill(
@@ -133,6 +137,17 @@ def to_analysis(
     for row in data.get("summary_table") or []:
         if isinstance(row.get("excerpt"), dict):
             row["excerpt"]["speaker"] = view.full_name(str(row["excerpt"].get("speaker", "")))
+    for key in ("next_steps", "decisions", "risks"):
+        for item in data.get(key) or []:
+            if isinstance(item, dict) and isinstance(item.get("quote"), dict):
+                item["quote"]["speaker"] = view.full_name(str(item["quote"].get("speaker", "")))
+            if key == "next_steps" and isinstance(item, dict) and item.get("owner"):
+                item["owner"] = view.full_name(str(item["owner"]))
+    for quote in data.get("confidential") or []:
+        if isinstance(quote, dict):
+            quote["speaker"] = view.full_name(str(quote.get("speaker", "")))
+    if data.get("meeting_kind") == "not_customer_engagement":
+        data["current_stage"] = None  # no engagement, no stage: whatever the model said
     if context.company:
         data["company_name"] = context.company
     if context.participant:

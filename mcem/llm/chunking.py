@@ -94,10 +94,11 @@ async def map_reduce(
     stats: CallStats,
     report: Progress,
     deadline: Deadline | None = None,
+    language: str = "English",
 ) -> Analysis:
     settings = analyzer.settings
     chunks = await asyncio.to_thread(split, view.lines, settings.chunk_tokens)
-    system = system_prompt("chunk_system")
+    system = system_prompt("chunk_system", language)
     schema = evidence_schema()
     gate = asyncio.Semaphore(settings.concurrency)
     done = 0
@@ -153,7 +154,7 @@ async def map_reduce(
         separators=(",", ":"),
     )
     messages: list[Message] = [
-        {"role": "system", "content": system_prompt("analysis_system")},
+        {"role": "system", "content": system_prompt("analysis_system", language)},
         {
             "role": "user",
             "content": fill(

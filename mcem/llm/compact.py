@@ -63,19 +63,46 @@ def compact(transcript: Transcript, context: MeetingContext) -> CompactTranscrip
             lines[-1] = CompactLine(alias, f"{lines[-1].text} {text}")
         else:
             lines.append(CompactLine(alias, text))
-    legend = "\n".join(_legend_line(alias, name, context) for name, alias in aliases.items())
+    sides = side_hints(transcript, context)
+    legend = "\n".join(_legend_line(alias, name, context, sides.get(name)) for name, alias in aliases.items())
     return CompactTranscript(lines=tuple(lines), names={a: n for n, a in aliases.items()}, legend=legend)
 
 
-def _legend_line(alias: str, name: str, context: MeetingContext) -> str:
-    side = context.side_of(name)
+def side_hints(transcript: Transcript, context: MeetingContext) -> dict[str, str]:
+    """Each speaker's side as the legend words it. From the attendee list or ``--internal`` when given
+    (the partner found among the internal side by its introduction); otherwise the offline analyzer's
+    guess from what people said, marked "guessed" so the model checks it against the transcript."""
+    from mcem.offline.people import resolve  # the same evidence rules as the offline engine
+
+    people = resolve(transcript, context)
+    known = bool(context.internal_names) or any(p.side is Side.internal for p in context.people)
+    mark = "" if known else ", guessed"
+    out: dict[str, str] = {}
+    for name in transcript.speakers:
+        side = context.side_of(name) if known else people.sides.get(name, Side.unknown)
+        if not known and not people.internal:
+            side = Side.unknown  # nobody says they speak for Microsoft: no guess to offer
+        if name in people.partners and side is not Side.customer:
+            out[name] = f"partner {people.partners[name]}{mark}"
+        else:
+            words = {
+                Side.customer: "customer",
+                Side.internal: "Microsoft account team",
+                Side.unknown: "side unknown",
+            }
+            out[name] = words[side] + (mark if side is not Side.unknown else "")
+    return out
+
+
+def _legend_line(alias: str, name: str, context: MeetingContext, side: str | None = None) -> str:
     person = context.person(name)
     parts = [
-        {
+        side
+        or {
             Side.customer: "customer",
             Side.internal: "Microsoft account team",
             Side.unknown: "side unknown",
-        }[side]
+        }[context.side_of(name)]
     ]
     if person and person.role:
         parts.append(defuse(person.role))

@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 
 from mcem.analyzer import Progress
 from mcem.context import MeetingContext
+from mcem.errors import LanguageError
+from mcem.language import is_english, transcript_language
 from mcem.model import (
     AdditionalFeedback,
     Analysis,
@@ -41,9 +43,10 @@ NOTE = (
 class OfflineAnalyzer:
     name = "offline"
 
-    def __init__(self, now: datetime | None = None) -> None:
+    def __init__(self, now: datetime | None = None, language: str = "") -> None:
         # A fixed clock makes whole documents comparable in tests; otherwise generated_at is "now".
         self._now = now
+        self.language = language  # MCEM_OUTPUT_LANGUAGE: only English can be honoured offline
 
     async def analyze(
         self, transcript: Transcript, context: MeetingContext, progress: Progress | None = None
@@ -53,7 +56,25 @@ class OfflineAnalyzer:
         return await asyncio.to_thread(self.analyze_sync, transcript, context)
 
     def analyze_sync(self, transcript: Transcript, context: MeetingContext) -> Analysis:
+        check_language(transcript, context.language or self.language)
         return build(gather(transcript, context), self._now or datetime.now(UTC))
+
+
+def check_language(transcript: Transcript, requested: str) -> None:
+    """LanguageError unless both the transcript and the requested output are English."""
+    if requested and not is_english(requested):
+        raise LanguageError(
+            f"the offline analyzer writes English only, not {requested}: analyse with the language "
+            "model (--engine llm) for that, or leave the output language unset"
+        )
+    found = transcript_language(transcript)
+    if found is not None and not is_english(found):
+        name = transcript.source or "the transcript"
+        raise LanguageError(
+            f"{name} is in {found} and the offline analyzer reads English only: analyse it with the "
+            "language model (--engine llm, with a model configured), which writes in the transcript's "
+            "language or the one --language names"
+        )
 
 
 def build(f: Findings, now: datetime) -> Analysis:

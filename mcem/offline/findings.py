@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from mcem.confidential import Aside, find_asides, secrets_of
+from mcem.confidential import Aside, secrets_of
 from mcem.context import MeetingContext
 from mcem.model import Role, Side, Stage
 from mcem.offline import figures as figures_mod
@@ -19,7 +19,7 @@ from mcem.offline import stage as stage_mod
 from mcem.offline.lexicon import SILENT
 from mcem.offline.people import People
 from mcem.offline.records import Cast, Records
-from mcem.offline.scoring import Scored, Sentence, score_sentence, score_utterances, split_sentences
+from mcem.offline.scoring import Scored, Sentence, score_sentence, split_sentences
 from mcem.offline.sentiment import Tone
 from mcem.offline.topics import Topic, side_topics
 from mcem.transcript import Transcript
@@ -82,8 +82,8 @@ class Findings:
 def gather(transcript: Transcript, context: MeetingContext) -> Findings:
     who = people_mod.resolve(transcript, context)
     company = people_mod.guess_company(transcript, who, context)
-    asides = find_asides(transcript)
     secrets = secrets_of(transcript)
+    asides = list(secrets.asides)
     private = {(a.utterance, a.begin) for a in asides}
 
     def public(sc: Scored) -> bool:
@@ -91,8 +91,9 @@ def gather(transcript: Transcript, context: MeetingContext) -> Findings:
             sc.sentence.text
         )
 
-    customer_idx = [i for i, u in enumerate(transcript.utterances) if who.is_customer(u.speaker)]
-    scored = [sc for sc in score_utterances(transcript.utterances, customer_idx) if public(sc)]
+    # Every sentence is scored once: the customer's as they are, everyone's with the stage carried on.
+    plain, everyone = _everyone(transcript, public)
+    scored = [sc for sc in plain if who.is_customer(sc.sentence.speaker)]
     by_stage = {s: [sc for sc in scored if sc.stage is s] for s in Stage}
     picked = {s: quotes.pick_stage_quotes(scored, s) for s in Stage}
     taken: set[tuple[int, int]] = {
@@ -114,7 +115,6 @@ def gather(transcript: Transcript, context: MeetingContext) -> Findings:
     others = sentiment.company_mentions(substantive, exclude=company, orgs=orgs)
     participant = context.participant.strip() or who.top(Side.customer)
     interviewer = context.interviewer.strip() or who.top(Side.internal)
-    everyone = _everyone(transcript, public)
     engagement = bool(who.internal) and bool(who.customer)
     cast = Cast(list(transcript.speakers), frozenset(who.internal), dict(who.partners), company, engagement)
     competitors = _competitors(others, partner_orgs, company)
@@ -149,11 +149,12 @@ def gather(transcript: Transcript, context: MeetingContext) -> Findings:
     )
 
 
-def _everyone(transcript: Transcript, public: object) -> list[Scored]:
+def _everyone(transcript: Transcript, public: object) -> tuple[list[Scored], list[Scored]]:
     """Every public sentence of every speaker; one without stage words takes the stage of the talk
     just before it ("And the results were ninety-eight point six percent ..." after a question on the
     proof of concept), so figures said by anyone land in the stage they belong to."""
     out: list[Scored] = []
+    plain: list[Scored] = []
     last: Stage | None = None
     last_at = -10
     for i, u in enumerate(transcript.utterances):
@@ -161,12 +162,13 @@ def _everyone(transcript: Transcript, public: object) -> list[Scored]:
             sc = score_sentence(s)
             if not public(sc):  # type: ignore[operator]
                 continue
+            plain.append(sc)
             if sc.stage is not None:
                 last, last_at = sc.stage, i
             elif last is not None and i - last_at <= 2:
                 sc = Scored(sc.sentence, sc.stage_hits, sc.role_hits, sc.stage_scores, sc.role_scores, last)
             out.append(sc)
-    return out
+    return plain, out
 
 
 def _competitors(others: dict[str, list[Sentence]], partners: set[str], company: str) -> dict[str, object]:

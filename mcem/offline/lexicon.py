@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from mcem.model import STAGE_DESCRIPTIONS, STAGE_TITLES, Role, Stage
 from mcem.template import stage_guidance
@@ -167,6 +167,7 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A deliberately small suffix stripper: enough to match 'pilots'/'piloting' to 'pilot'."""
     for suffix in ("ations", "ation", "ings", "ing", "ies", "ied", "ed", "es", "s"):

@@ -12,12 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from mcem.model import Role, Stage
 from mcem.offline.lexicon import ROLE_STAGE_AFFINITY, Term, role_lexicon, stage_lexicon, stems
 from mcem.transcript import Utterance
 
 STAGE_THRESHOLD = 2.0
+_ORDER = {s: i for i, s in enumerate(Stage)}
 MIN_WORDS = 5
 
 _SENTENCE = re.compile(r"[^.!?]+(?:[.!?]+|$)")
@@ -85,27 +87,51 @@ def split_sentences(index: int, utterance: Utterance) -> list[Sentence]:
     return out
 
 
-def _matches(terms: Iterable[Term], tokens: frozenset[str], joined: str) -> tuple[Hit, ...]:
-    hits: list[Hit] = []
-    for t in terms:
-        if t.prefix:
-            found = any(tok.startswith(t.key[0]) for tok in tokens)
-        elif len(t.key) == 1:
-            found = t.key[0] in tokens
-        else:
-            found = f" {' '.join(t.key)} " in joined
-        if found:
-            hits.append(Hit(t.display, t.weight, t.source))
-    return tuple(hits)
+_Group = Stage | Role
+_Where = list[tuple[_Group, int]]
+
+
+@cache
+def _index() -> tuple[
+    dict[str, _Where], dict[str, _Where], dict[str, _Where], dict[_Group, tuple[Term, ...]]
+]:
+    """Every stage and role term by the word that can match it: one pass over a sentence's words finds
+    all hits, instead of every lexicon scanning every word (the offline engine's hottest loop)."""
+    groups: dict[_Group, tuple[Term, ...]] = {**stage_lexicon(), **role_lexicon()}
+    single: dict[str, _Where] = {}
+    prefix: dict[str, _Where] = {}
+    multi: dict[str, _Where] = {}
+    for group, terms in groups.items():
+        for pos, t in enumerate(terms):
+            table = prefix if t.prefix else single if len(t.key) == 1 else multi
+            table.setdefault(t.key[0], []).append((group, pos))
+    return single, prefix, multi, groups
 
 
 def score_text(text: str) -> tuple[dict[Stage, tuple[Hit, ...]], dict[Role, tuple[Hit, ...]]]:
     tokens = stems(text)
     token_set = frozenset(tokens)
     joined = f" {' '.join(tokens)} "
-    stage_hits = {s: _matches(terms, token_set, joined) for s, terms in stage_lexicon().items()}
-    role_hits = {r: _matches(terms, token_set, joined) for r, terms in role_lexicon().items()}
-    return stage_hits, role_hits
+    single, prefix, multi, groups = _index()
+    found: set[tuple[_Group, int]] = set()
+    for tok in token_set:
+        found.update(single.get(tok, ()))
+        for n in range(1, len(tok) + 1):
+            found.update(prefix.get(tok[:n], ()))
+        for group, pos in multi.get(tok, ()):
+            if f" {' '.join(groups[group][pos].key)} " in joined:
+                found.add((group, pos))
+    by_group: dict[_Group, list[int]] = {}
+    for group, pos in found:
+        by_group.setdefault(group, []).append(pos)
+
+    def hits(group: _Group) -> tuple[Hit, ...]:
+        terms = groups[group]
+        return tuple(
+            Hit(terms[p].display, terms[p].weight, terms[p].source) for p in sorted(by_group.get(group, ()))
+        )
+
+    return {s: hits(s) for s in Stage}, {r: hits(r) for r in Role}
 
 
 def score_sentence(sentence: Sentence) -> Scored:
@@ -119,7 +145,7 @@ def score_sentence(sentence: Sentence) -> Scored:
         )
         for r, hits in role_hits.items()
     }
-    best = max(Stage, key=lambda s: (stage_scores[s], -list(Stage).index(s)))
+    best = max(Stage, key=lambda s: (stage_scores[s], -_ORDER[s]))
     assigned = best if stage_scores[best] >= STAGE_THRESHOLD and sentence.words >= MIN_WORDS else None
     return Scored(sentence, stage_hits, role_hits, stage_scores, role_scores, assigned)
 
