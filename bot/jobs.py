@@ -138,6 +138,8 @@ async def run_analysis(
             content_type="text/vtt",
         )
         del vtt  # the transcript lives only as long as this job needs it
+        if transcript.skipped:
+            log.warning("analysis %s: %d unreadable cue(s) left out", run_id, len(transcript.skipped))
         step = 2
         await sink.show(progress_card(STEPS, step, subject=subject))
         analysis = await pipeline.analyze(transcript, context_from_meeting(meeting), services.analyzer)

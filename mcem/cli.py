@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from typing import Literal
 
 from mcem.analyzer import Analyzer
 from mcem.context import MeetingContext
@@ -130,6 +131,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="",
         help="comma-separated speakers from the Microsoft side; everyone else is the customer",
     )
+    analyze.add_argument(
+        "--paper",
+        choices=("letter", "a4"),
+        default="letter",
+        help="the Word document's page size (default: letter)",
+    )
     return parser
 
 
@@ -170,6 +177,8 @@ async def _analyze_command(args: argparse.Namespace, environ: Mapping[str, str])
         analyzer = _choose_analyzer(args.engine, environ)
         progress(f"Reading {args.path.name}")
         transcript = _load(args.path)
+        for note in transcript.skipped:  # the analysis goes on without them; say so, once each
+            _err(f"warning: {args.path.name}: {note}")
         context = MeetingContext(
             subject=args.subject.strip(),
             start=args.date,
@@ -185,7 +194,7 @@ async def _analyze_command(args: argparse.Namespace, environ: Mapping[str, str])
 
         analysis = await analyze(transcript, context, analyzer, progress)
         progress("Rendering Markdown, Word and the Teams card")
-        outputs = await asyncio.to_thread(render_all, analysis)
+        outputs = await asyncio.to_thread(render_all, analysis, args.paper)
         paths = write_outputs(args.out, outputs)
     except TranscriptError as exc:
         _err(str(exc))
@@ -260,7 +269,7 @@ def _load(path: Path):  # -> Transcript; imported lazily so `mcem --help` stays 
     return load_transcript(path)
 
 
-def render_all(analysis: Analysis) -> Outputs:
+def render_all(analysis: Analysis, paper: Literal["letter", "a4"] = "letter") -> Outputs:
     """Every output in memory first, so a failing renderer leaves nothing half-written."""
     from cards import summary_card
     from mcem.render.docx import to_docx
@@ -268,7 +277,7 @@ def render_all(analysis: Analysis) -> Outputs:
 
     return Outputs(
         markdown=to_markdown(analysis),
-        docx=to_docx(analysis),
+        docx=to_docx(analysis, paper=paper),
         analysis_json=analysis.model_dump_json(indent=2),
         card_json=json.dumps(summary_card(analysis, None), indent=2, ensure_ascii=False),
     )

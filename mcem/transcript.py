@@ -25,6 +25,10 @@ class Transcript(BaseModel):
 
     utterances: tuple[Utterance, ...]
     source: str = Field(default="", description="file name or meeting id, for messages only")
+    skipped: tuple[str, ...] = Field(
+        default=(),
+        description="one line per cue left out because its time could not be read (never its text)",
+    )
 
     @property
     def speakers(self) -> list[str]:

@@ -52,6 +52,7 @@ def test_help_explains_every_option() -> None:
         "--company",
         "--participant",
         "--internal",
+        "--paper",
         "offline",
         "llm",
         "analysis.docx",
@@ -245,3 +246,38 @@ def test_a_closed_pipe_is_not_a_traceback(tmp_path: Path) -> None:
     assert proc.wait(timeout=120) == 0
     assert "Traceback" not in stderr
     assert {p.name for p in out.iterdir()} == {"analysis.md", "analysis.docx", "analysis.json", "card.json"}
+
+
+def _damage(every: int, tmp_path: Path) -> tuple[Path, int]:
+    """The sample call with the seconds of every ``every``-th cue's start made unreadable."""
+    lines = (ROOT / "samples" / "contoso-manufacturing-call.vtt").read_text("utf-8").split("\n")
+    timing = [i for i, line in enumerate(lines) if "-->" in line]
+    for i in timing[every - 1 :: every]:
+        lines[i] = lines[i][:6] + "7x" + lines[i][8:]
+    path = tmp_path / "converted.vtt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path, timing[every - 1] + 1
+
+
+def test_an_unreadable_time_line_is_one_warning_and_the_analysis_goes_on(tmp_path: Path) -> None:
+    path, line = _damage(40, tmp_path)  # 1 cue in 40: well over 90% readable
+    result = run_cli("analyze", str(path), "--out", str(tmp_path / "out"), "--paper", "a4")
+    assert result.returncode == 0, result.stderr
+    warnings = [w for w in result.stderr.splitlines() if "warning" in w]
+    assert warnings and warnings[0].startswith(
+        f"mcem: warning: converted.vtt: cue 40 (line {line}) skipped: its time line '"
+    )
+    assert all(w.endswith("cannot be read") for w in warnings)
+    assert "Traceback" not in result.stderr
+    section = Document(str(tmp_path / "out" / "analysis.docx")).sections[0]
+    assert (section.page_width.twips, section.page_height.twips) == (11906, 16838)  # A4, as asked
+
+
+def test_too_many_unreadable_time_lines_are_one_clean_refusal(tmp_path: Path) -> None:
+    path, line = _damage(5, tmp_path)  # 1 cue in 5 unreadable: only 80% readable
+    result = run_cli("analyze", str(path), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert f"cue 5 (line {line}) has an unreadable time line" in result.stderr
+    assert "cues cannot be read, too many to skip" in result.stderr
+    assert not (tmp_path / "out").exists()

@@ -212,7 +212,10 @@ def test_headerless_vtt_with_voice_spans_is_still_vtt() -> None:
     [
         ("no_voices.vtt", "no speaker names found — export the transcript from Teams with speaker"),
         ("header_only.vtt", "the WebVTT file has no cues"),
-        ("bad_timing.vtt", "cue 2 has an unreadable time line"),
+        (
+            "bad_timing.vtt",
+            "cue 2 (line 8) has an unreadable time line ('00:00:0x.000 --> 00:00:05.000'); 1 of 2",
+        ),
     ],
 )
 def test_refused_vtt(name: str, expected: str) -> None:
@@ -251,3 +254,62 @@ def test_content_type_vtt_reads_headerless_cues() -> None:
     )
     t = parse_transcript(data, "graph-content", content_type="text/vtt; charset=utf-8")
     assert _rows(t) == [("Ana Farías", 1.0, 2.0, "Hi."), ("Ben", 3.0, 4.0, "Yo.")]
+
+
+# --- forgiving where Teams is not the author ----------------------------------------------------
+
+
+def _vtt(times: list[str]) -> bytes:
+    """A Teams-shaped file with one cue per time line, speakers taking turns."""
+    cues = [
+        f"c0ffee00-1111-2222-3333-444455556666/{i}-0\n{time}\n<v {('Ana Farías', 'Ben Okafor')[i % 2]}>"
+        f"Point number {i} about the rollout.</v>"
+        for i, time in enumerate(times, 1)
+    ]
+    return ("WEBVTT\n\n" + "\n\n".join(cues) + "\n").encode("utf-8")
+
+
+def _times(count: int) -> list[str]:
+    return [f"00:00:{2 * i:02d}.000 --> 00:00:{2 * i + 1:02d}.500" for i in range(count)]
+
+
+def test_sixty_seconds_is_the_next_minute() -> None:
+    t = parse_transcript(_vtt(["00:11:60.000 --> 00:12:02.500", "00:59:60.250 --> 01:00:01.000"]), "c.vtt")
+    assert [(u.start, u.end) for u in t.utterances] == [(720.0, 722.5), (3600.25, 3601.0)]
+    assert t.skipped == ()
+
+
+def test_one_unreadable_time_line_skips_that_cue_only_and_names_it() -> None:
+    times = _times(12)
+    times[3] = "00:00:0x.000 --> 00:00:07.500"  # cue 4
+    t = parse_transcript(_vtt(times), "converted.vtt")
+    texts = [u.text for u in t.utterances]
+    assert len(texts) == 11 and "Point number 4 about the rollout." not in texts
+    assert texts[3] == "Point number 5 about the rollout."
+    # Cue 4's time line is line 3 + 4 * 3 + 1 = 16 of the file (header, blank, then 4-line cues).
+    assert t.skipped == (
+        "cue 4 (line 16) skipped: its time line '00:00:0x.000 --> 00:00:07.500' cannot be read",
+    )
+    assert _vtt(times).decode().split("\n")[15] == times[3]
+
+
+def test_a_stray_text_block_after_a_skipped_cue_goes_with_it() -> None:
+    data = _vtt(["00:00:01.000 --> 00:00:02.000", "00:00:61.000 --> 00:00:62.000", *_times(10)[2:]])
+    data = data.replace(b"Point number 2 about the rollout.</v>", b"Point number 2</v>\n\nstill cue two")
+    t = parse_transcript(data, "stray.vtt")
+    assert len(t.skipped) == 1 and "cue 2 " in t.skipped[0]
+    assert not any("cue two" in u.text or "number 2" in u.text for u in t.utterances)
+
+
+def test_ninety_percent_readable_is_enough_and_less_is_refused() -> None:
+    times = _times(10)
+    times[4] = "garbage --> 00:00:09.500"
+    assert len(parse_transcript(_vtt(times), "ok.vtt").skipped) == 1  # 9 of 10 cues readable
+    times[6] = "00:00:12.000 --> "
+    with pytest.raises(TranscriptError) as caught:
+        parse_transcript(_vtt(times), "damaged.vtt")  # 8 of 10
+    assert caught.value.problem.startswith(
+        "cue 5 (line 20) has an unreadable time line ('garbage --> 00:00:09.500')"
+    )
+    assert "2 of 10 cues cannot be read" in caught.value.problem
+    assert "\n" not in str(caught.value)

@@ -16,6 +16,7 @@ import docx
 import pytest
 from docx.document import Document as DocxDocument
 from docx.oxml.ns import qn
+from docx.shared import Pt
 
 from mcem.model import ROLE_TITLES, Analysis, Quote
 from mcem.parsing import load_transcript
@@ -274,3 +275,49 @@ def test_verified_output_contains_nothing_from_the_internal_reference() -> None:
     document = open_docx(to_docx(verified))
     assert leaked(document) == []
     assert "MCEM Reference" not in _document_text(document)
+
+
+# --- the page: the table fits it, the fonts are named -------------------------------------------
+
+
+@pytest.mark.parametrize(("paper", "size"), [("letter", (12240, 15840)), ("a4", (11906, 16838))])
+def test_summary_table_widths_add_up_to_the_text_width_of_the_page(paper: str, size: tuple[int, int]) -> None:
+    analysis = load()
+    analysis.confidential = [q for stage in analysis.stages for q in stage.quotes][:1]  # adds the box
+    document = open_docx(to_docx(analysis, paper=paper))  # type: ignore[arg-type]
+    section = document.sections[0]
+    assert (section.page_width.twips, section.page_height.twips) == size  # Word's own Letter and A4
+    text_width = section.page_width.twips - section.left_margin.twips - section.right_margin.twips
+    assert 8900 < text_width < 9400
+    assert sorted(len(t.columns) for t in document.tables) == [1, 3]
+    grids = {}
+    for table in document.tables:  # the summary table, and the private box when there is one
+        tbl = table._tbl
+        grid = [int(col.get(qn("w:w"))) for col in tbl.tblGrid.findall(qn("w:gridCol"))]
+        assert sum(grid) == text_width
+        table_width = tbl.tblPr.find(qn("w:tblW"))
+        assert (table_width.get(qn("w:type")), int(table_width.get(qn("w:w")))) == ("dxa", text_width)
+        assert tbl.tblPr.find(qn("w:tblLayout")).get(qn("w:type")) == "fixed"
+        for row in tbl.tr_lst:
+            cells = [tc.tcPr.find(qn("w:tcW")) for tc in row.tc_lst]
+            assert [c.get(qn("w:type")) for c in cells] == ["dxa"] * len(grid)
+            assert [int(c.get(qn("w:w"))) for c in cells] == grid
+        grids[len(grid)] = grid
+    role, excerpt, actions = grids[3]
+    assert role < actions < excerpt, "the excerpt column is the widest, the role column the narrowest"
+
+
+def test_fonts_are_named_not_left_to_the_theme(rendered: bytes) -> None:
+    with zipfile.ZipFile(io.BytesIO(rendered)) as package:
+        styles = ElementTree.fromstring(package.read("word/styles.xml"))
+    fonts = list(styles.iter(f"{{{W_NS}}}rFonts"))
+    assert fonts
+    for element in fonts:
+        assert not [k for k in element.attrib if "theme" in k.lower()], element.attrib
+        assert element.get(f"{{{W_NS}}}ascii") and element.get(f"{{{W_NS}}}hAnsi")
+    document = open_docx(rendered)
+    assert document.styles["Normal"].font.size == Pt(11)
+    defaults = styles.find(f"{{{W_NS}}}docDefaults/{{{W_NS}}}rPrDefault/{{{W_NS}}}rPr/{{{W_NS}}}rFonts")
+    assert defaults is not None and defaults.get(f"{{{W_NS}}}ascii") == "Cambria"
+    heading = document.styles["Heading 1"].element.rPr.rFonts
+    assert heading.get(qn("w:ascii")) == "Calibri"

@@ -40,13 +40,14 @@ def parse_clock(text: str, *, fraction: Literal["millis", "decimal"] = "decimal"
     older transcripts write milliseconds without zero padding (``0:0:6.90 --> 0:0:6.500`` is
     6.090 s to 6.500 s), and for standard three-digit WebVTT times both readings agree.
     Negative times (Graph: transcription began while the call was already running) become 0.
+    A seconds field of 60 (``00:11:60.000``, written by some converters) is the next minute.
     """
     m = _CLOCK.fullmatch(text.strip())
     if m is None:
         return None
     negative, hours, minutes, seconds, frac = m.groups()
     mins, secs = int(minutes), int(seconds)
-    if secs >= 60 or (hours is not None and mins >= 60):
+    if secs > 60 or (hours is not None and mins >= 60):
         return None
     value = int(hours or 0) * 3600 + mins * 60 + secs
     if frac:
@@ -81,7 +82,7 @@ def clean_speaker(raw: str) -> str:
     return name
 
 
-def finish(turns: list[Turn], source: str) -> Transcript:
+def finish(turns: list[Turn], source: str, skipped: tuple[str, ...] = ()) -> Transcript:
     """Validated transcript from collected turns.
 
     Empty turns are dropped; a turn without a speaker becomes :data:`UNKNOWN_SPEAKER`;
@@ -104,4 +105,4 @@ def finish(turns: list[Turn], source: str) -> Transcript:
             source,
             "the transcript has no spoken text — check that transcription was on and download it again",
         )
-    return Transcript(utterances=tuple(utterances), source=source)
+    return Transcript(utterances=tuple(utterances), source=source, skipped=skipped)

@@ -19,11 +19,15 @@ Rules:
 - Captions with no voice span anywhere are accepted only when most cues start with
   ``Name:`` (Zoom and some recorders write speakers that way); otherwise the file has no
   speakers and is refused.
+- Teams is not the only author: a cue whose time line cannot be read is left out (with its
+  text) and named in ``Transcript.skipped``, as long as at least 90% of the cues can be read;
+  below that the file is damaged and refused. ``00:11:60.000`` reads as ``00:12:00.000``.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from mcem.errors import TranscriptError
 from mcem.parsing.common import Turn, clean_speaker, finish, parse_clock, strip_markup
@@ -35,6 +39,9 @@ _BLANK_LINES = re.compile(r"\n[ \t]*(?:\n[ \t]*)+")
 _VOICE = re.compile(r"<v(?:\.[^\s<>]*)?(?:\s([^<>]*))?>", re.IGNORECASE)
 _TEAMS_ID = re.compile(r"(.+/\d+)-\d+")
 _SKIPPED_BLOCKS = re.compile(r"(?:NOTE|STYLE|REGION)(?:\s|$)")
+
+# At least this share of cues must have readable times, or the whole file is refused.
+READABLE_SHARE = 0.9
 
 NO_SPEAKERS = (
     "no speaker names found — export the transcript from Teams with speaker attribution (Download > .vtt)"
@@ -53,21 +60,29 @@ def read_vtt(text: str, source: str) -> Transcript:
     groups: dict[str, Turn] = {}
     voiced = False
     cues = 0
-    for number, block in enumerate(_BLANK_LINES.split(text.strip("\n"))):
+    unreadable: list[tuple[int, int, str]] = []  # cue number, file line, the time line
+    skipping = False  # the last cue was left out: a stray text block after it goes with it
+    for number, (first_line, block) in enumerate(_blocks(text)):
         lines = block.split("\n")
         head = lines[0].strip()
         if number == 0 and head.startswith("WEBVTT"):
             lines = lines[1:]  # header text and metadata; a cue may follow without a blank line
+            first_line += 1
         elif _SKIPPED_BLOCKS.match(head):
             continue
         arrow = next((i for i, line in enumerate(lines) if "-->" in line), None)
         if arrow is None:
-            if turns and number > 0 and any(line.strip() for line in lines):
+            if turns and number > 0 and not skipping and any(line.strip() for line in lines):
                 turns[-1].parts.append(" ".join(lines))
             continue
         cues += 1
+        timing = _timing(lines[arrow])
+        skipping = timing is None
+        if timing is None:
+            unreadable.append((cues, first_line + arrow, lines[arrow].strip()[:40]))
+            continue
+        start, end = timing
         cue_id = lines[arrow - 1].strip() if arrow else ""
-        start, end = _timing(lines[arrow], cues, source)
         segments = _segments(" ".join(lines[arrow + 1 :]))
         voiced = voiced or any(speaker is not None for speaker, _ in segments)
         _add_cue(turns, groups, cue_id, start, end, segments)
@@ -77,22 +92,39 @@ def read_vtt(text: str, source: str) -> Transcript:
             "the WebVTT file has no cues — the meeting transcript is empty; "
             "check that transcription was on and download it again",
         )
+    if cues - len(unreadable) < READABLE_SHARE * cues:
+        cue, line, shown = unreadable[0]
+        raise TranscriptError(
+            source,
+            f"cue {cue} (line {line}) has an unreadable time line ({shown!r}); {len(unreadable)} of {cues} "
+            "cues cannot be read, too many to skip — the file is damaged; download the transcript again",
+        )
     if not voiced and not _apply_name_prefixes(turns):
         raise TranscriptError(source, NO_SPEAKERS)
-    return finish(turns, source)
+    notes = tuple(f"cue {c} (line {n}) skipped: its time line {t!r} cannot be read" for c, n, t in unreadable)
+    return finish(turns, source, notes)
 
 
-def _timing(line: str, cue: int, source: str) -> tuple[float, float]:
+def _blocks(text: str) -> Iterator[tuple[int, str]]:
+    """The blank-line separated blocks, each with the file line number it starts on."""
+    body = text.lstrip("\n")
+    line = 1 + len(text) - len(body)
+    body = body.rstrip("\n")
+    start = 0
+    for gap in _BLANK_LINES.finditer(body):
+        yield line, body[start : gap.start()]
+        line += body.count("\n", start, gap.end())
+        start = gap.end()
+    yield line, body[start:]
+
+
+def _timing(line: str) -> tuple[float, float] | None:
     left, _, right = line.partition("-->")
     right_fields = right.split()
     start = parse_clock(left, fraction="millis")
     end = parse_clock(right_fields[0], fraction="millis") if right_fields else None
     if start is None or end is None:
-        raise TranscriptError(
-            source,
-            f"cue {cue} has an unreadable time line ({line.strip()[:40]!r}) — "
-            "the file is damaged; download the transcript from Teams again",
-        )
+        return None
     return start, end
 
 

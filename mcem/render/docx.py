@@ -4,37 +4,61 @@ Title / Heading 1 / Heading 2 carry the structure (so Word's navigation pane and
 work), quotes use the built-in "Quote" style, and the summary table is a real table whose header row
 repeats on every page. The same Analysis always gives the same bytes: dates come from
 ``meta.generated_at`` and the zip entries get fixed timestamps.
+
+Nothing is left to the reader's defaults: the page (Letter or A4, 1" margins) and the fonts are
+set explicitly, and each table's grid, cell widths and table width add up to exactly the text
+width of the page, with a fixed layout, so Word and LibreOffice draw the same tables.
 """
 
 from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Inches, Pt, RGBColor
+from docx.shared import Emu, Inches, Length, Mm, Pt, RGBColor, Twips
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from mcem.model import ROLE_TITLES, Analysis, Quote, RoleSummary
 from mcem.render import common as c
 
-__all__ = ["AUTHOR", "to_docx"]
+__all__ = ["AUTHOR", "PAPERS", "Paper", "to_docx"]
 
 AUTHOR = "MCEM Analyst"
-_COLUMN_WIDTHS = (Inches(1.5), Inches(3.0), Inches(2.0))
+BODY_FONT = "Cambria"  # the faces the default theme named; now written out, so no reader guesses
+HEADING_FONT = "Calibri"
+MARGIN = Inches(1)
+# Role, excerpt and insight, actions: shares of the text width.
+_COLUMN_SHARES = (3, 6, 4)
 _HEADER_FILL = "D9E2F3"
 _PRIVATE_FILL = "FCE4E4"
 _PROPERTY_LIMIT = 255
 
 
-def to_docx(analysis: Analysis) -> bytes:
+@dataclass(frozen=True)
+class Paper:
+    width: Length
+    height: Length
+
+
+PAPERS: dict[str, Paper] = {
+    "letter": Paper(Inches(8.5), Inches(11)),
+    "a4": Paper(Mm(210), Mm(297)),
+}
+
+
+def to_docx(analysis: Analysis, *, paper: Literal["letter", "a4"] = "letter") -> bytes:
     doc = Document()
+    _page(doc, PAPERS[paper])
+    _fonts(doc)
     _core_properties(doc, analysis)
     _header_and_footer(doc)
 
@@ -64,6 +88,33 @@ def to_docx(analysis: Analysis) -> bytes:
     buffer = io.BytesIO()
     doc.save(buffer)
     return _stable_zip(buffer.getvalue(), analysis.meta.generated_at)
+
+
+def _page(doc: DocxDocument, paper: Paper) -> None:
+    section = doc.sections[0]
+    section.page_width, section.page_height = paper.width, paper.height
+    section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = MARGIN
+
+
+def _text_width(doc: DocxDocument) -> int:
+    """The width between the margins in twips (the unit of a table grid), as the section says."""
+    section = doc.sections[0]
+    return Emu(section.page_width - section.left_margin - section.right_margin).twips
+
+
+def _fonts(doc: DocxDocument) -> None:
+    """Every theme font reference becomes a named font, and the body size is stated."""
+    styles = doc.styles.element
+    for fonts in styles.iter(qn("w:rFonts")):
+        theme = fonts.get(qn("w:asciiTheme")) or ""
+        if not theme and fonts.get(qn("w:ascii")):
+            continue  # already a named font (the template's code styles)
+        face = HEADING_FONT if theme.startswith("major") else BODY_FONT
+        for attr in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
+            fonts.attrib.pop(qn(f"w:{attr}"), None)
+        for attr in ("ascii", "hAnsi", "eastAsia", "cs"):
+            fonts.set(qn(f"w:{attr}"), face)
+    doc.styles["Normal"].font.size = Pt(11)
 
 
 def _utc(value: datetime) -> datetime:
@@ -208,6 +259,8 @@ def _private_box(doc: DocxDocument, quotes: list[Quote]) -> None:
         return
     box = doc.add_table(rows=1, cols=1)
     box.style = "Table Grid"
+    box.autofit = False
+    _fit_to_page(box, _text_width(doc), (1,))
     cell = box.rows[0].cells[0]
     _shade(cell, _PRIVATE_FILL)
     head = cell.paragraphs[0].add_run(c.PRIVATE_LABEL)
@@ -274,9 +327,22 @@ def _summary_table(doc: DocxDocument, rows: list[RoleSummary]) -> None:
         role.paragraphs[0].add_run(ROLE_TITLES[row.role]).bold = True
         _excerpt_cell(excerpt, row)
         _actions_cell(actions, row.actions)
+    _fit_to_page(table, _text_width(doc), _COLUMN_SHARES)
+
+
+def _fit_to_page(table: Table, total: int, shares: tuple[int, ...]) -> None:
+    """Grid, cell widths and table width all add up to the text width (``total`` twips), split in
+    ``shares``; the fixed layout (``autofit = False``) makes readers use them, not the content."""
+    widths = [total * part // sum(shares) for part in shares[:-1]]
+    widths.append(total - sum(widths))
+    table_width = table._tbl.tblPr.find(qn("w:tblW"))  # python-docx writes one ("auto")
+    table_width.set(qn("w:type"), "dxa")
+    table_width.set(qn("w:w"), str(total))
+    for grid, width in zip(table._tbl.tblGrid.gridCol_lst, widths, strict=True):
+        grid.w = Twips(width)
     for table_row in table.rows:
-        for cell, width in zip(table_row.cells, _COLUMN_WIDTHS, strict=True):
-            cell.width = width
+        for cell, width in zip(table_row.cells, widths, strict=True):
+            cell.width = Twips(width)
 
 
 def _additional(doc: DocxDocument, analysis: Analysis) -> None:
