@@ -173,6 +173,7 @@ def _store(settings: BotSettings) -> BotState:
             connection_string=settings.state_connection_string,
             table_url=settings.state_table_url,
             prefix=settings.state_table_prefix,
+            managed_identity_client_id=settings.managed_identity_client_id,
         )
     return SqliteState(settings.state_path)
 

@@ -48,6 +48,8 @@ class BotSettings:
     state_connection_string: str = field(default="", repr=False)
     state_table_url: str = ""
     state_table_prefix: str = "mcem"
+    # With a table URL: sign in as this user-assigned managed identity (mcem/azure_auth.py).
+    managed_identity_client_id: str = ""
     # Automatic analysis after a call (bot/notifications.py): a Graph subscription on transcripts
     # delivering to <public_url>/api/notifications, accepted only with this client state.
     auto_analyze: bool = False
@@ -195,6 +197,7 @@ def _state_backend(environ: Mapping[str, str]) -> dict[str, str]:
         "state_connection_string": conn,
         "state_table_url": url,
         "state_table_prefix": prefix,
+        "managed_identity_client_id": environ.get("MCEM_MANAGED_IDENTITY_CLIENT_ID", "").strip(),
     }
 
 

@@ -19,9 +19,9 @@ What makes it safe with several instances:
 
 Auth: ``MCEM_STATE_CONNECTION_STRING`` (an account key or SAS connection string; Azurite's in
 tests), or ``MCEM_STATE_TABLE_URL`` (https://<account>.table.core.windows.net) with
-DefaultAzureCredential: the app registration when AZURE_CLIENT_ID/AZURE_CLIENT_SECRET are set (as
-in deploy/main.bicep, for Graph), else the managed identity. That identity needs the role "Storage
-Table Data Contributor" on the account.
+the managed identity MCEM_MANAGED_IDENTITY_CLIENT_ID names (as in deploy/main.bicep), else
+DefaultAzureCredential (the app registration when AZURE_CLIENT_ID/AZURE_CLIENT_SECRET are set).
+That identity needs the role "Storage Table Data Contributor" on the account.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from azure.data.tables import UpdateMode
 from azure.data.tables.aio import TableClient, TableServiceClient
 
 from bot.state import PersonalChat, RunRecord
+from mcem.azure_auth import data_credential
 from mcem.errors import ConfigError
 
 __all__ = ["DEFAULT_PREFIX", "AzureTableState", "table_key"]
@@ -96,6 +97,7 @@ class AzureTableState:
         connection_string: str = "",
         table_url: str = "",
         prefix: str = DEFAULT_PREFIX,
+        managed_identity_client_id: str = "",
     ) -> None:
         if bool(connection_string) == bool(table_url):
             raise ConfigError(
@@ -109,6 +111,7 @@ class AzureTableState:
             )
         self._connection_string = connection_string
         self._table_url = table_url
+        self._managed_identity_client_id = managed_identity_client_id
         self.prefix = prefix
         self._service: TableServiceClient | None = None
         self._credential: Any = None
@@ -130,9 +133,7 @@ class AzureTableState:
             if self._connection_string:
                 service = TableServiceClient.from_connection_string(self._connection_string, retry_total=3)
             else:
-                from azure.identity.aio import DefaultAzureCredential
-
-                self._credential = DefaultAzureCredential()
+                self._credential = data_credential(self._managed_identity_client_id)
                 service = TableServiceClient(
                     endpoint=self._table_url, credential=self._credential, retry_total=3
                 )

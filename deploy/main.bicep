@@ -7,8 +7,9 @@
 // - The bot's Entra app registration (botAppId) is the Azure Bot's identity AND the identity Graph
 //   calls run as (tenant-wide application permissions, Teams RSC, the Teams application access policy
 //   all name this one app id). Its client secret lives in Key Vault.
-// - A user-assigned managed identity lets the container read those Key Vault secrets and pull its
-//   image; it holds no Graph permission.
+// - A user-assigned managed identity lets the container read those Key Vault secrets, pull its
+//   image, and call Azure OpenAI and Table Storage (MCEM_MANAGED_IDENTITY_CLIENT_ID); it holds no
+//   Graph permission.
 // Setting names in the container match .env.example exactly (tests/test_deploy.py checks them).
 
 targetScope = 'resourceGroup'
@@ -59,9 +60,6 @@ param notificationClientState string = ''
 @description('Create an Azure OpenAI account and model deployment for the LLM analyzer. Without it (and without existingOpenAiEndpoint) the offline analyzer is used.')
 param deployOpenAi bool = false
 
-@description('Object id of the bot app registration\'s service principal (az ad sp show --id <botAppId> --query id). Gets "Cognitive Services OpenAI User" on the new account; needed when deployOpenAi is true.')
-param botServicePrincipalObjectId string = ''
-
 @description('Model and version for the new deployment; it must support structured outputs.')
 param openAiModelName string = 'gpt-4o'
 param openAiModelVersion string = '2024-11-20'
@@ -69,7 +67,7 @@ param openAiModelVersion string = '2024-11-20'
 @description('Deployment capacity in thousands of tokens per minute.')
 param openAiCapacity int = 50
 
-@description('An existing Azure OpenAI endpoint to use instead of creating one (grant the bot\'s service principal "Cognitive Services OpenAI User" on it yourself).')
+@description('An existing Azure OpenAI endpoint to use instead of creating one (grant the output managedIdentityPrincipalId "Cognitive Services OpenAI User" on it yourself).')
 param existingOpenAiEndpoint string = ''
 
 @description('The model deployment name on existingOpenAiEndpoint.')
@@ -97,7 +95,7 @@ param logLevel string = 'INFO'
 ])
 param botSku string = 'F0'
 
-@description('The bot\'s state: sqlite (one replica; a file on the Azure Files share) or azure (Table Storage in the same account, shared by up to maxReplicas replicas). With azure, botServicePrincipalObjectId is required: it gets "Storage Table Data Contributor" on the account.')
+@description('The bot\'s state: sqlite (one replica; a file on the Azure Files share) or azure (Table Storage in the same account, shared by up to maxReplicas replicas). With azure, the app\'s managed identity gets "Storage Table Data Contributor" on the account.')
 @allowed([
   'sqlite'
   'azure'
@@ -240,14 +238,13 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   }
 }
 
-// With stateBackend azure the bot keeps its state in this account's tables (bot/state_azure.py).
-// AZURE_CLIENT_SECRET is set for Graph, so DefaultAzureCredential signs in as the bot's app
-// registration: its service principal needs the role, as for Azure OpenAI.
+// With stateBackend azure the bot keeps its state in this account's tables (bot/state_azure.py),
+// signed in as the app's managed identity (MCEM_MANAGED_IDENTITY_CLIENT_ID), not the app registration.
 resource tableUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (sharedState) {
-  name: guid(resourceGroup().id, 'tables', botServicePrincipalObjectId, storageTableDataContributor)
+  name: guid(storage.id, identity.id, storageTableDataContributor)
   scope: storage
   properties: {
-    principalId: botServicePrincipalObjectId
+    principalId: identity.properties.principalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageTableDataContributor)
   }
@@ -284,7 +281,7 @@ resource openAi 'Microsoft.CognitiveServices/accounts@2024-10-01' = if (deployOp
     // checkov:skip=CKV_AZURE_134: public unless privateNetworking=true (deploy/README.md, "Network access")
     publicNetworkAccess: publicAccess
     networkAcls: networkAcls
-    // Entra ID only: no keys to leak (the bot uses DefaultAzureCredential when no key is set).
+    // Entra ID only: no keys to leak (the bot signs in with its managed identity when no key is set).
     disableLocalAuth: true
   }
 }
@@ -305,13 +302,13 @@ resource openAiDeployment 'Microsoft.CognitiveServices/accounts/deployments@2024
   }
 }
 
-// AZURE_CLIENT_SECRET is set for Graph, so DefaultAzureCredential signs in as the bot's app
-// registration (EnvironmentCredential) — that service principal is the one that needs the role.
+// The bot calls Azure OpenAI as the app's managed identity (MCEM_MANAGED_IDENTITY_CLIENT_ID): without
+// that setting DefaultAzureCredential would sign in as the app registration, whose secret is set for Graph.
 resource openAiUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (deployOpenAi) {
-  name: guid(resourceGroup().id, 'openai', botServicePrincipalObjectId, cognitiveServicesOpenAiUser)
+  name: guid(openAi.id, identity.id, cognitiveServicesOpenAiUser)
   scope: openAi
   properties: {
-    principalId: botServicePrincipalObjectId
+    principalId: identity.properties.principalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', cognitiveServicesOpenAiUser)
   }
@@ -547,6 +544,10 @@ var baseSettings = [
     secretRef: 'bot-app-secret' // checkov:skip=CKV_SECRET_6: the name of a Key Vault reference, not a secret
   }
   {
+    name: 'MCEM_MANAGED_IDENTITY_CLIENT_ID'
+    value: identity.properties.clientId
+  }
+  {
     name: 'MCEM_TENANT_DOMAINS'
     value: tenantDomains
   }
@@ -749,4 +750,5 @@ output botEndpoint string = bot.properties.endpoint
 output botDomain string = app.properties.configuration.ingress.fqdn
 output keyVaultName string = vault.name
 output managedIdentityClientId string = identity.properties.clientId
+output managedIdentityPrincipalId string = identity.properties.principalId
 output openAiEndpoint string = useOpenAi ? (deployOpenAi ? openAi.properties.endpoint : existingOpenAiEndpoint) : ''

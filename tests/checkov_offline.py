@@ -4,7 +4,7 @@ ARGS are checkov's own (e.g. ``-d deploy -o json``). checkov lives in its own vi
 (``make checkov``): it pins packaging, aiohttp and importlib-metadata below what the app uses, and the
 dev environment must test the versions production runs.
 
-Three things happen before checkov starts:
+Four things happen around checkov's run:
 
 - Its calls to its vendor's service are switched off: ``--skip-download`` (guidelines, custom
   policies, suppressions), ``BC_SKIP_MAPPING`` (the check id mapping) and
@@ -13,8 +13,8 @@ Three things happen before checkov starts:
   refused ones are printed on stderr and the exit code is 3, so a checkov release that adds a new call
   fails the test suite instead of reaching out. aiodns is hidden so that aiohttp resolves names
   through ``socket.getaddrinfo`` (which is guarded) rather than c-ares (which would not be).
-- Bicep files checkov cannot parse are named on stderr with the line (checkov itself only counts
-  them). Conditional Bicep resources (``resource x '...' = if (c) { ... }``) are read: checkov 3.3.30 hands
+- Bicep files checkov cannot parse are named on stderr with file and line (checkov only counts them).
+- Conditional Bicep resources (``resource x '...' = if (c) { ... }``) are read: checkov 3.3.30 hands
   the checks their ``{condition, config}`` wrapper instead of the resource body (it unwraps ``for``
   loops only), so every property check on such a resource would fail or pass on the wrong object.
   The body is checked as if the condition held.

@@ -95,7 +95,6 @@ PARAMS: dict[str, Any] = {
     "tenantDomains": "contoso.com",
     "notificationClientState": "never-read-by-the-evaluator-either",
     "deployOpenAi": True,
-    "botServicePrincipalObjectId": "0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e",
     "stateBackend": "azure",
 }
 # What only Azure knows, by the expression's text.
@@ -105,6 +104,7 @@ FAKES: dict[str, Any] = {
     "environment().suffixes.storage": "core.windows.net",
     "containerEnv.properties.defaultDomain": "blueriver-1234.westeurope.azurecontainerapps.io",
     "openAi.properties.endpoint": "https://oai-mcemanalyst-k3xq7v.openai.azure.com/",
+    "identity.properties.clientId": "6d3f1a2b-0c4e-4f5a-9b8c-7d6e5f4a3b2c",
     "storage.properties.primaryEndpoints.table": "https://stmcemanalystk3xq7v2m9p.table.core.windows.net/",
 }
 
@@ -245,10 +245,12 @@ async def test_the_template_settings_are_a_valid_authenticated_production_config
     assert graph.drive_id == PARAMS["sharePointDriveId"] and graph.base_url == "", "production talks to Graph"
     llm = llm_settings_from_env(env)
     assert llm is not None and llm.provider == "azure" and llm.uses_entra_id
+    # Azure OpenAI and the tables: the container's managed identity, not the app registration.
+    identity = FAKES["identity.properties.clientId"]
+    assert llm.managed_identity_client_id == identity == bot.managed_identity_client_id
     credential = credential_from_env(env)
     try:
-        # The secret is set, so Graph (and DefaultAzureCredential for Azure OpenAI) sign in as the
-        # bot's app registration — the identity the README grants the permissions to.
+        # Graph signs in as the bot's app registration: the identity the Graph permissions name.
         assert type(credential).__name__ == "ClientSecretCredential"
     finally:
         await credential.close()
@@ -329,6 +331,18 @@ def test_the_azure_bot_has_the_teams_channel_and_calls_the_container_app() -> No
     endpoint = evaluator({"app.properties.configuration.ingress.fqdn": "bot.example.test"})
     assert endpoint.value(bot["properties"]["endpoint"]) == "https://bot.example.test/api/messages"
     assert evaluator().value(bot["properties"]["msaAppId"]) == PARAMS["botAppId"]
+
+
+def test_the_data_roles_go_to_the_managed_identity_the_bot_signs_in_with() -> None:
+    roles = {
+        name: TEMPLATE.body(name)["properties"]
+        for name, resource in TEMPLATE.resources.items()
+        if resource["type"] == "Microsoft.Authorization/roleAssignments"
+    }
+    scopes = {render(TEMPLATE.body(name)["scope"]) for name in roles}
+    assert scopes == {"vault", "registry", "storage", "openAi"}
+    assert {render(props["principalId"]) for props in roles.values()} == {"identity.properties.principalId"}
+    assert render(bicep_settings()["MCEM_MANAGED_IDENTITY_CLIENT_ID"][1]) == "identity.properties.clientId"
 
 
 def test_azure_openai_accepts_entra_id_only_since_the_template_sets_no_key() -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import openai
 
+from mcem.azure_auth import data_credential
 from mcem.errors import LLMError
 from mcem.llm.settings import ENTRA_SCOPE, LLMSettings
 
@@ -19,14 +20,21 @@ TokenProvider = Callable[[], str | Awaitable[str]]
 
 
 class LazyEntraTokenProvider:
-    """An async bearer-token provider that builds DefaultAzureCredential on first use.
+    """An async bearer-token provider that builds its credential on first use.
 
-    ``credential_factory`` exists for tests; production uses azure-identity's DefaultAzureCredential.
+    The credential is mcem.azure_auth's (the managed identity ``managed_identity_client_id`` names,
+    else DefaultAzureCredential); ``credential_factory`` replaces it in tests.
     """
 
-    def __init__(self, scope: str = ENTRA_SCOPE, credential_factory: Callable[[], Any] | None = None) -> None:
+    def __init__(
+        self,
+        scope: str = ENTRA_SCOPE,
+        credential_factory: Callable[[], Any] | None = None,
+        *,
+        managed_identity_client_id: str = "",
+    ) -> None:
         self._scope = scope
-        self._factory = credential_factory
+        self._factory = credential_factory or (lambda: data_credential(managed_identity_client_id))
         self._credential: Any = None
         self._provider: Callable[[], Awaitable[str]] | None = None
 
@@ -34,9 +42,9 @@ class LazyEntraTokenProvider:
         from azure.core.exceptions import ClientAuthenticationError
 
         if self._provider is None:
-            from azure.identity.aio import DefaultAzureCredential, get_bearer_token_provider
+            from azure.identity.aio import get_bearer_token_provider
 
-            self._credential = (self._factory or DefaultAzureCredential)()
+            self._credential = self._factory()
             self._provider = get_bearer_token_provider(self._credential, self._scope)
         try:
             return await self._provider()
@@ -69,10 +77,13 @@ def make_client(settings: LLMSettings, *, token_provider: TokenProvider | None =
                 api_key=settings.api_key,
                 **common,
             )
+        entra = token_provider or LazyEntraTokenProvider(
+            managed_identity_client_id=settings.managed_identity_client_id
+        )
         return openai.AsyncAzureOpenAI(
             azure_endpoint=settings.endpoint,
             api_version=settings.api_version,
-            azure_ad_token_provider=token_provider or LazyEntraTokenProvider(),
+            azure_ad_token_provider=entra,
             **common,
         )
     return openai.AsyncOpenAI(api_key=settings.api_key, base_url=settings.base_url or None, **common)

@@ -44,6 +44,7 @@ class LLMSettings:
     deadline: float = 300.0  # seconds for one whole analysis, every call and retry included
     reasoning: bool = False  # o-series / gpt-5: max_completion_tokens, no temperature
     token_parameter: TokenParameter = "max_tokens"
+    managed_identity_client_id: str = ""  # Entra ID as this user-assigned identity (mcem/azure_auth.py)
 
     @property
     def uses_entra_id(self) -> bool:
@@ -95,6 +96,7 @@ def llm_settings_from_env(environ: Mapping[str, str]) -> LLMSettings | None:
             endpoint=endpoint.rstrip("/"),
             api_version=api_version,
             api_key=get("AZURE_OPENAI_API_KEY"),
+            managed_identity_client_id=get("MCEM_MANAGED_IDENTITY_CLIENT_ID"),
             **tuning,
         )
     if openai_key or base_url:
