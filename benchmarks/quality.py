@@ -111,6 +111,10 @@ def details(s: SampleScore) -> list[str]:
         f"  next steps      action+owner {pct(s.steps_action_owner, s.steps_total)}, "
         f"with due {pct(s.steps_with_due, s.steps_total)}{steps_missed}"
     )
+    if s.steps_unmatched:
+        shown_steps = "; ".join(a[:60] for a in s.steps_unmatched[:6])
+        more = f" and {len(s.steps_unmatched) - 6} more" if len(s.steps_unmatched) > 6 else ""
+        lines.append(f"  extra steps     {len(s.steps_unmatched)} match no key step: {shown_steps}{more}")
     hits = "; ".join(f"{fid} in {out} ({hit!r})" for fid, out, hit in s.forbidden_hits)
     lines.append(f"  forbidden       {len(s.forbidden_hits)} hit(s)" + (f": {hits}" if hits else ""))
     lines.append(

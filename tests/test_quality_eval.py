@@ -132,6 +132,11 @@ def test_planted_fact_next_step_and_forbidden_hit_are_counted(rendered: Rendered
     # Each analysis step answers one key step: "review" takes Tom's step, so "review-dated" finds none.
     assert (result.steps_total, result.steps_action_owner, result.steps_with_due) == (4, 2, 2)
     assert result.steps_missed == ["review-dated", "wrong-owner"]
+    assert result.steps_unmatched == []
+    extra = dump | {
+        "next_steps": [*dump["next_steps"], {"action": "Take that", "owner": "Nadia", "due": None}]
+    }
+    assert score("planted", key, Rendered(dump=extra, texts=texts)).steps_unmatched == ["Take that"]
     assert result.forbidden_hits == [("heron", "card", "Project Heron")]
     assert result.kind_right and result.stage_right
 

@@ -53,6 +53,9 @@ class SampleScore:
     steps_action_owner: int = 0
     steps_with_due: int = 0
     steps_missed: list[str] = field(default_factory=list)
+    # Steps of the draft that answer no key step: noise ("Take that") or steps the key does not list.
+    # Reported for reading, not scored: a key need not list every small commitment.
+    steps_unmatched: list[str] = field(default_factory=list)
     forbidden_hits: list[tuple[str, Output, str]] = field(default_factory=list)
     kind_expected: str = ""
     kind_found: object = None
@@ -143,6 +146,7 @@ def _score_steps(result: SampleScore, expected: list[NextStep], found: object) -
         used.add((dated or candidates)[0])
         result.steps_action_owner += 1
         result.steps_with_due += bool(dated)
+    result.steps_unmatched = [_text(s.get("action")) for i, s in enumerate(steps) if i not in used]
 
 
 def due_matches(step: NextStep, due: object) -> bool:
