@@ -186,6 +186,8 @@ class _Index:
 # --- leak guard ---------------------------------------------------------------------------------
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# Also after a quotation that ends a sentence ('... said “We agreed.” Then ...').
+_AFTER_QUOTE = re.compile(r"(?<=[.!?])\s+|(?<=[.!?][”\"])\s+")
 
 
 @cache
@@ -423,6 +425,17 @@ def _records(items: list[R], public: Callable[[Quote], Quote | None], guard: _Gu
     return kept
 
 
+def _sentences_whole_quotes(text: str) -> list[str]:
+    """Sentences, but a quotation of several sentences stays in one piece with its lead-in."""
+    out: list[str] = []
+    for piece in _AFTER_QUOTE.split(text.strip()):
+        if out and out[-1].count("“") > out[-1].count("”"):
+            out[-1] += " " + piece
+        else:
+            out.append(piece)
+    return out
+
+
 class _Seen:
     """The quotations a reader has already met, in reading order: each may be shown only once."""
 
@@ -448,7 +461,7 @@ class _Seen:
 
     def prose(self, text: str) -> str:
         kept = []
-        for sentence in _SENTENCE_END.split(text.strip()):
+        for sentence in _sentences_whole_quotes(text):
             quoted = [m.group(1) for m in _PROSE_QUOTE.finditer(sentence)]
             if not all(self.fresh(q) for q in quoted):
                 continue
@@ -486,10 +499,10 @@ def _once(update: dict[str, object]) -> None:
         stages.append(s.model_copy(update={"paragraphs": paragraphs, "quotes": quotes}))
     update["stages"] = stages
     update["insights"] = items(update["insights"])  # type: ignore[arg-type]
+    # A risk whose sentence was quoted above keeps its plain words; only the repeat goes.
     update["risks"] = [
-        r.model_copy(update={"text": t})
+        r.model_copy(update={"text": seen.prose(r.text) or r.text.split(": “")[0]})
         for r in update["risks"]  # type: ignore[attr-defined]
-        if (t := seen.prose(r.text))
     ]
     update["recommendations"] = [
         r.model_copy(update={"narrative": seen.prose(r.narrative) or r.title})

@@ -51,8 +51,11 @@ def section(document: DocxDocument, heading: str) -> list[Paragraph]:
 
 
 def content(a: Analysis) -> dict:
-    """What a person can see and edit in Word: no provenance, no stage tags, quote times to the second."""
+    """What a person can see and edit in Word: no provenance, no stage tags, quote times to the second,
+    no sentiment scores (the draft shows the label in words; the score stays in analysis.json)."""
     dump = a.model_dump(mode="json", exclude={"meta", "verification"})
+    for item in dump["additional_feedback"]["sentiment"]:
+        item["score"] = None
     for stage in dump["stages"]:
         for q in stage["quotes"]:
             q["start"] = int(q["start"]) if q["start"] is not None else None

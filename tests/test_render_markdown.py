@@ -174,7 +174,7 @@ def test_additional_feedback_lists_each_company_and_topic() -> None:
     section = to_markdown(analysis).split("## Additional Customer Feedback and Topics")[1]
     assert "**Overall mood:** Cautiously optimistic" in section
     for item in analysis.additional_feedback.sentiment:
-        assert f"- **{item.company} — {item.label} ({item.score:+.2f}):** {item.summary}" in section
+        assert f"- **{item.company} — {item.label}:** {item.summary}" in section  # the score stays in JSON
     for topic in analysis.additional_feedback.other_topics:
         assert f"- {topic}" in section
 

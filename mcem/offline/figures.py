@@ -52,9 +52,16 @@ def _unit(word: str) -> bool:
     return len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is", "ous"))
 
 
+# "one word in seven", "one in twenty", "3 out of 4": a rate said as words.
+_RATIO = re.compile(
+    rf"\b(?:(?:one|1) (?:\w+ )?in (?:every )?|(?:{_NUM_WORD}|\d+) out of )(?:{_NUM_WORD}|\d+)\b(?! of)",
+    re.IGNORECASE,
+)
+
+
 def figures_in(text: str) -> list[str]:
     """Every figure in a sentence, as written there, in order."""
-    found: list[str] = []
+    found: list[str] = [m.group(0) for m in _RATIO.finditer(text)]
     for m in _FIGURE.finditer(text):
         if m.group("period"):
             found.append(m.group("period"))

@@ -183,11 +183,26 @@ def _competitors(others: dict[str, list[Sentence]], partners: set[str], company:
     return {k: v for k, v in names.items() if isinstance(v, re.Pattern)}
 
 
+_SHORT = 8
+
+
+def _with_next(sentences: list[Sentence], k: int) -> Sentence:
+    """A short sentence with the next one of the same turn, when it says what "it" or "that" was
+    ("The sticking point is retention. Our policy says ...", "Let's add it as a guardrail. No drop in
+    satisfaction."); the span is still verbatim, so verification checks it as one quote."""
+    s = sentences[k]
+    nxt = sentences[k + 1] if k + 1 < len(sentences) else None
+    if nxt is None or nxt.utterance != s.utterance or s.words >= _SHORT or s.text.rstrip().endswith("?"):
+        return s
+    return Sentence(s.utterance, s.begin, nxt.end, f"{s.text} {nxt.text}", s.speaker, s.start)
+
+
 def _records(everyone: list[Scored], cast: Cast, who: People, competitors: dict[str, object]) -> Records:
     found = Records()
-    steps = records.steps_of([sc.sentence for sc in everyone], cast)
-    for sc in everyone:
-        s = sc.sentence
+    sentences = [sc.sentence for sc in everyone]
+    steps = records.steps_of(sentences, cast)
+    for k in range(len(sentences)):
+        s = _with_next(sentences, k)
         decided = records.decision_in(s, cast)
         if decided is not None:
             found.decisions.append(decided)

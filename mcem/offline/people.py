@@ -248,6 +248,8 @@ def guess_roles(transcript: Transcript, limit: int = 20) -> dict[str, str]:
 
 def _clean_title(raw: str) -> str:
     words = raw.split()
+    if words and words[0] in ("I", "I'm", "We", "We're", "It", "The"):
+        return ""  # "I'm Siobhan Kelly, I run customer operations": no title said
     while words and words[-1] in ("&", "of"):
         words.pop()
     return " ".join(words[:6])

@@ -66,7 +66,10 @@ def due_in(text: str) -> str | None:
     """The first due-date phrase, with its preposition ("by the twelfth of December"), or None."""
     for m in DUE.finditer(text):
         phrase = m.group(0).strip()
-        if _WEAK_DUE.match(phrase):
+        bare = re.sub(
+            r"^(?:by|before|until|no later than|in|on|at|within|for|after|from|during|over) ", "", phrase
+        )
+        if _WEAK_DUE.match(bare) or re.match(r"for the (?:first|second|third)\b", phrase):
             continue
         return phrase
     return None
@@ -398,6 +401,8 @@ _DECISIONS: tuple[tuple[re.Pattern[str], str], ...] = (
                 r"decision|decide)(?P<rest>.*)"), "{who} decides{rest}"),
     (re.compile(r"\b(?:the|that|our) decision (?:will )?depends? on (?P<rest>.+)", re.I),
      "The decision depends on {rest}"),
+    (re.compile(r"\b(?P<body>the [\w -]*(?:committee|board|steering group|council)) meets (?P<rest>.+)",
+                re.I), "Decision point: {body} meets {rest}"),
     (re.compile(r"^(?:(?:so|then|okay|ok|right),? )?let's (?P<rest>(?!talk|move|start|go|look|walk"
         r"|see|wrap|get)\w.+)",
                 re.I), "Agreed: {rest}"),
@@ -432,7 +437,9 @@ _BLOCKER = re.compile(
     r"\b(?:freeze|not (?:yet )?approved|not convinced|sceptic\w*|skeptic\w*|worr(?:y|ied)|risk\w*|blocker"
     r"|can't justify|cannot justify|too expensive|over budget|no budget|delay\w*|slower|slipp\w*"
     r"|confus\w*|painful|frustrat\w*|unclear|not clear|safety issue|earn it|lose (?:it|them|trust)"
-    r"|cheaper|discount|free (?:of charge|for)|better (?:tooling|price|offer|deal)|walk away|cancel\w*)\b",
+    r"|cheaper|discount|free (?:of charge|for)|better (?:tooling|price|offer|deal)|walk away|cancel\w*"
+    r"|can't go|cannot go|haven't finished|not finished|blocked|blocks|won't sign|no decision"
+    r"|sticking point|open question|nobody has decided)\b",
     re.IGNORECASE,
 )
 _PRAISE = re.compile(
@@ -455,8 +462,8 @@ def risk_in(
                 r"\b(?:better|cheaper|faster|prefer\w*|ahead|stronger|offer\w*|discount\w*)\b", text, re.I
             )
             return Threat(f"{name} is rated well on the customer side", s, 3.5 if compared else 3.0, name)
-    if not is_customer:
-        return None
+    if not is_customer or len(text.split()) < 8 or re.match(r"(?:which|that's|and|but) ", text, re.I):
+        return None  # a fragment or an aside ("Which they hate, by the way.") is no risk to report
     value = tone(text)
     blocker = _BLOCKER.search(text)
     if blocker and value < 0.3:
@@ -510,13 +517,28 @@ def _same_step(a: Step, b: Step) -> bool:
         not short and fuzz.token_set_ratio(a.action, b.action) >= 75
     )
     adjacent = abs(a.sentence.utterance - b.sentence.utterance) <= 1
+    same_person = _person(a.owner) == _person(b.owner)
+    same_due = a.due is not None and a.due == b.due
     return similar or (
-        vague and ((close and _person(a.owner) == _person(b.owner)) or (adjacent and same_side))
+        vague and ((close and same_person) or (adjacent and same_side) or (same_person and same_due))
     )
 
 
+_EMPTY = re.compile(
+    r"^(?:\w+)(?: (?:it|that|this|them|you|me|us|him|her|on|up|over|back|out|off|in|signed off|done"
+    r"|sorted))*$",
+    re.IGNORECASE,
+)
+
+
 def merge_steps(steps: list[Step]) -> list[Step]:
-    """One step per thing to do: the clearest wording, the most precise due date, the strongest source."""
+    """One step per thing to do: the clearest wording, the most precise due date, the strongest source.
+    A step that names nothing ("Take that", "Send it to me") only counts when it merged with one that does."""
+    merged = _merge(steps)
+    return [s for s in merged if not _EMPTY.match(s.action)]
+
+
+def _merge(steps: list[Step]) -> list[Step]:
     kept: list[Step] = []
     for s in steps:
         twin = next((k for k in kept if _same_step(k, s)), None)

@@ -142,6 +142,19 @@ _MEASURED = re.compile(
 )
 
 
+_RATIO_WORDS = re.compile(r"\b(?:in|out of) (?:every )?\w+\b")
+_QUESTION = re.compile(r"\b(?:what|how much|how many|how long|which|when)\b (?P<gist>[^?]{3,60})\?\s*$", re.I)
+
+
+def _asked(f: Findings, s: Sentence) -> str:
+    """For a short answer ("Eighteen months."), what was asked ("payback the committee expects")."""
+    if s.words > 5 or s.begin > 0 or s.utterance == 0:
+        return ""
+    before = f.transcript.utterances[s.utterance - 1].text.strip()
+    m = _QUESTION.search(before)
+    return m.group("gist").strip() if m else ""
+
+
 def figure_sentences(f: Findings, stage: Stage, limit: int = 3) -> list[str]:
     """Who put figures on this stage and what they measure, from any speaker (results are often the
     Microsoft side's or the partner's to report). Figures said outside any stage's talk are results of
@@ -159,7 +172,12 @@ def figure_sentences(f: Findings, stage: Stage, limit: int = 3) -> list[str]:
         here = sc.stage is stage or (sc.stage is None and f.current_stage is stage and later)
         if not here or sc.sentence.text.rstrip().endswith("?"):
             continue
-        clauses = [c for c in figure_clauses(sc.sentence.text) if _MEASURED.search(c)]
+        clauses = [
+            c for c in figure_clauses(sc.sentence.text) if _MEASURED.search(c) or _RATIO_WORDS.search(c)
+        ]
+        asked = _asked(f, sc.sentence)
+        if asked and clauses:
+            clauses = [f"{asked}: {clauses[0]}", *clauses[1:]]
         if sc.sentence.text in recorded and sum(len(c) for c in clauses) >= 0.8 * len(sc.sentence.text):
             clauses = clauses[:1]  # all of them together would be the sentence itself, unquoted
         for clause in clauses:
@@ -252,13 +270,14 @@ def company_sentiment(
     if clear == "positive" and t.negative:
         label += ", with reservations"
     parts = [f"The tone was {label} (raised by {who})."]
+    score = t.score
     label_out = t.label
     if (t.label == "positive" and not t.positive) or (t.label == "negative" and not t.negative):
         label_out = "neutral"  # an average a hair above zero, with no clear praise, is no verdict
     if competitor and t.label in ("positive", "mixed"):
         # Praise of a competitor is a threat to Microsoft, which is what this list reports on.
-        parts.insert(0, f"A competitive threat to Microsoft: the customer side speaks well of {name}.")
-        label_out = "negative"
+        parts = [f"A competitive threat to Microsoft: {who} spoke well of {name} or of its offer."]
+        label_out, score = "negative", None
     praise = evidence.strongest(said_here or [], positive=True, name=name)
     blame = evidence.strongest(said_here or [], positive=False, name=name)
     if praise is not None:
@@ -270,7 +289,7 @@ def company_sentiment(
         plain = [s for s in said_here if evidence.quotable(s.text, 30)]
         if plain:
             parts.append(f"For example, {plain[0].speaker} said {evidence.said(plain[0])}")
-    return CompanySentiment(company=name, label=label_out, score=t.score, summary=" ".join(parts))  # type: ignore[arg-type]
+    return CompanySentiment(company=name, label=label_out, score=score, summary=" ".join(parts))  # type: ignore[arg-type]
 
 
 def topics(f: Findings) -> list[str]:

@@ -170,11 +170,8 @@ def actions_text(actions: list[str]) -> str:
 
 
 def sentiment_heading(item: CompanySentiment) -> str:
-    """'Microsoft — mixed (+0.35)': the label, and the score when there is one."""
-    text = f"{clean(item.company)} — {item.label}"
-    if item.score is not None:
-        text += f" ({item.score:+.2f})"
-    return text
+    """'Microsoft — mixed': the label; the score stays in analysis.json (readers get words, not numbers)."""
+    return f"{clean(item.company)} — {item.label}"
 
 
 def next_step_text(step: NextStep) -> str:
