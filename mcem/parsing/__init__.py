@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mcem.deadline import Deadline
 from mcem.errors import TranscriptError
 from mcem.parsing.common import UNKNOWN_SPEAKER
 from mcem.parsing.decode import decode_text
@@ -38,9 +39,11 @@ from mcem.parsing.plain import read_lines
 from mcem.parsing.vtt import looks_like_vtt, read_vtt
 from mcem.transcript import Transcript
 
-__all__ = ["MAX_BYTES", "UNKNOWN_SPEAKER", "load_transcript", "parse_transcript"]
+__all__ = ["MAX_BYTES", "PARSE_SECONDS", "UNKNOWN_SPEAKER", "load_transcript", "parse_transcript"]
 
 MAX_BYTES = 20 * 1024 * 1024
+# A 20 MB file of any layout parses in a few seconds; a three-hour meeting in well under one.
+PARSE_SECONDS = 30.0
 
 _DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 _KNOWN_TYPES = frozenset({_DOCX_TYPE, "text/vtt", "application/json"})
@@ -91,10 +94,18 @@ def parse_transcript(data: bytes, source: str, *, content_type: str | None = Non
         raise TranscriptError(source, _TOO_BIG)
     if not data:
         raise TranscriptError(source, "the file is empty — download the transcript from Teams again")
+    deadline = Deadline(
+        PARSE_SECONDS,
+        lambda: TranscriptError(
+            source,
+            f"took longer than {PARSE_SECONDS:.0f} s to read, far longer than a meeting transcript does — "
+            "check that this is the transcript file, or download the .vtt from Teams",
+        ),
+    )
     media = (content_type or "").split(";")[0].strip().lower()
     suffix = "" if media in _KNOWN_TYPES else Path(source).suffix.lower()
     if data.startswith(_ZIP_MAGIC) or media == _DOCX_TYPE or suffix == ".docx":
-        return read_docx(data, source)
+        return read_docx(data, source, deadline=deadline)
     if data.startswith(_OLE_MAGIC):
         raise TranscriptError(
             source, "is an old binary Office file (.doc) — save it as .docx in Word, or download the .vtt"
@@ -103,11 +114,11 @@ def parse_transcript(data: bytes, source: str, *, content_type: str | None = Non
     if not text.strip(" \t\r\n\f\v\ufeff"):
         raise TranscriptError(source, "contains only whitespace — download the transcript from Teams again")
     if media == "text/vtt" or looks_like_vtt(text) or (suffix == ".vtt" and "-->" in text):
-        return read_vtt(text, source)
+        return read_vtt(text, source, deadline=deadline)
     if media == "application/json" or suffix == ".json":
-        return read_json_text(text, source)
+        return read_json_text(text, source, deadline=deadline)
     if text.lstrip()[:1] in ("[", "{"):
         value = try_json(text)
         if value is not None:
-            return read_json_value(value, source)
-    return read_lines(text.splitlines(), source)
+            return read_json_value(value, source, deadline=deadline)
+    return read_lines(text.splitlines(), source, deadline=deadline)

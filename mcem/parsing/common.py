@@ -17,7 +17,8 @@ UNKNOWN_SPEAKER = "Unknown speaker"
 # Teams writes "UNKNOWN SPEAKER" when it could not attribute speech; other tools say "Unknown".
 _UNKNOWN_NAMES = frozenset({"unknown speaker", "unknown", "unknown participant"})
 
-_CLOCK = re.compile(r"(-)?(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:[.,](\d+))?")
+# Hours and fraction digits are bounded: a 309-digit hour overflows float(), a 4,301-digit one int().
+_CLOCK = re.compile(r"(-)?(?:(\d{1,7}):)?(\d{1,2}):(\d{1,2})(?:[.,](\d{1,9}))?")
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>|<\d[\d:.,]*>")
 # Characters that are not whitespace to str.split() but still break verbatim quote matching.
 _INVISIBLE = str.maketrans("", "", "\u200b\u200c\u200d\u2060\ufeff")

@@ -12,6 +12,7 @@ import json
 import math
 from typing import Any
 
+from mcem.deadline import Deadline
 from mcem.errors import TranscriptError
 from mcem.parsing.common import Turn, clean_speaker, finish, parse_clock
 from mcem.transcript import Transcript
@@ -25,33 +26,43 @@ _WRAPPERS = ("utterances", "transcript")
 SHAPE_HINT = 'expected a list of {"speaker": ..., "text": ...} objects (or {"utterances": [...]})'
 
 
+def _integer(digits: str) -> int | float:
+    # int() refuses more than 4,300 digits with a ValueError that json.loads lets through; a time
+    # that long is nonsense anyway, so it becomes float (inf past 308 digits) and is refused below.
+    return int(digits) if len(digits) <= 18 else float(digits)
+
+
+def _loads(text: str) -> Any:
+    return json.loads(text, parse_int=_integer)
+
+
 def try_json(text: str) -> Any | None:
     """The decoded value, or None when ``text`` is not JSON at all."""
     try:
-        return json.loads(text)
+        return _loads(text)
     except (json.JSONDecodeError, RecursionError):
         return None
 
 
-def read_json_text(text: str, source: str) -> Transcript:
+def read_json_text(text: str, source: str, *, deadline: Deadline | None = None) -> Transcript:
     try:
-        value = json.loads(text)
+        value = _loads(text)
     except json.JSONDecodeError as err:
         raise TranscriptError(
             source, f"is not valid JSON (line {err.lineno}, column {err.colno}) — {SHAPE_HINT}"
         ) from None
     except RecursionError:
         raise TranscriptError(source, f"the JSON is nested too deeply — {SHAPE_HINT}") from None
-    return read_json_value(value, source)
+    return read_json_value(value, source, deadline=deadline)
 
 
-def read_json_value(value: Any, source: str) -> Transcript:
+def read_json_value(value: Any, source: str, *, deadline: Deadline | None = None) -> Transcript:
     items = _items(value)
     if items is None:
         raise TranscriptError(source, f"the JSON is not a transcript — {SHAPE_HINT}")
     turns: list[Turn] = []
     named = False
-    for number, item in enumerate(items, start=1):
+    for number, item in enumerate(deadline.paced(items) if deadline else items, start=1):
         if not isinstance(item, dict):
             raise TranscriptError(source, f"item {number} is not an object — {SHAPE_HINT}")
         text = _first(item, _TEXT_KEYS)

@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from mcem.deadline import Deadline
 from mcem.errors import TranscriptError
 from mcem.parsing.common import Turn, clean_speaker, finish, parse_clock
 from mcem.transcript import Transcript
@@ -68,10 +69,17 @@ NOT_A_TRANSCRIPT = (
 )
 
 
-def read_lines(lines: Sequence[str], source: str, *, not_found: str = NOT_A_TRANSCRIPT) -> Transcript:
-    arrows = sum(1 for line in lines if _arrow_times(line) is not None)
-    headers = sum(1 for line in lines if _header(line) is not None)
-    colons = sum(1 for line in lines if _colon(line) is not None)
+def read_lines(
+    lines: Sequence[str],
+    source: str,
+    *,
+    not_found: str = NOT_A_TRANSCRIPT,
+    deadline: Deadline | None = None,
+) -> Transcript:
+    paced = deadline.paced if deadline else iter
+    arrows = sum(1 for line in paced(lines) if _arrow_times(line) is not None)
+    headers = sum(1 for line in paced(lines) if _header(line) is not None)
+    colons = sum(1 for line in paced(lines) if _colon(line) is not None)
     spoken = sum(1 for line in lines if line.strip())
     readers: list[tuple[int, Callable[[Sequence[str], str], list[Turn]]]] = []
     if arrows:
@@ -84,7 +92,10 @@ def read_lines(lines: Sequence[str], source: str, *, not_found: str = NOT_A_TRAN
         raise TranscriptError(source, not_found)
     # max() keeps the first of equal counts: arrow, then header, then colon.
     _, reader = max(readers, key=lambda item: item[0])
-    return finish(reader(lines, source), source)
+    turns = reader(lines, source)
+    if deadline:
+        deadline.check()
+    return finish(turns, source)
 
 
 def split_name_prefix(text: str) -> tuple[str, str] | None:

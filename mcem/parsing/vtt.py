@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from mcem.deadline import Deadline
 from mcem.errors import TranscriptError
 from mcem.parsing.common import Turn, clean_speaker, finish, parse_clock, strip_markup
 from mcem.parsing.plain import split_name_prefix
@@ -54,7 +55,7 @@ def looks_like_vtt(text: str) -> bool:
     return first == "WEBVTT" or ("-->" in text and _VOICE.search(text) is not None)
 
 
-def read_vtt(text: str, source: str) -> Transcript:
+def read_vtt(text: str, source: str, *, deadline: Deadline | None = None) -> Transcript:
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     turns: list[Turn] = []
     groups: dict[str, Turn] = {}
@@ -62,7 +63,8 @@ def read_vtt(text: str, source: str) -> Transcript:
     cues = 0
     unreadable: list[tuple[int, int, str]] = []  # cue number, file line, the time line
     skipping = False  # the last cue was left out: a stray text block after it goes with it
-    for number, (first_line, block) in enumerate(_blocks(text)):
+    blocks = _blocks(text)
+    for number, (first_line, block) in enumerate(deadline.paced(blocks) if deadline else blocks):
         lines = block.split("\n")
         head = lines[0].strip()
         if number == 0 and head.startswith("WEBVTT"):

@@ -10,13 +10,17 @@ renderer wrote for a base value, the base value is kept (with what Word cannot s
 the fraction of a second, a recommendation's stages, sentiment scores, provenance); where a person
 changed it, the document wins. Without a base, everything is read from the document alone.
 The summary table and the closing feedback section are read in mcem/render/docx_table_reader.py.
+
+The draft comes from SharePoint, where anyone with edit rights can replace it, so it is untrusted
+input: the archive is inflated under :data:`ARCHIVE_LIMITS` (mcem/archive.py) before python-docx
+sees it, the body may hold at most :data:`MAX_BLOCKS` paragraphs and tables (a draft has ~100), and
+reading stops after :data:`READ_SECONDS`.
 """
 
 from __future__ import annotations
 
 import io
 import re
-import zipfile
 from datetime import UTC, datetime, timedelta, timezone
 
 import docx
@@ -24,6 +28,8 @@ from docx.document import Document as DocxDocument
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
+from mcem.archive import ArchiveLimits, ArchiveRefused, repack_bounded
+from mcem.deadline import Deadline
 from mcem.errors import DraftError
 from mcem.model import (
     STAGE_TITLES,
@@ -53,6 +59,11 @@ from mcem.render.docx_table_reader import (
 
 __all__ = ["DraftError", "analysis_from_docx"]
 
+# Pictures people paste into a draft are already compressed (ratio ~1); its XML is a few hundred KB.
+ARCHIVE_LIMITS = ArchiveLimits(max_total=50 * 1024 * 1024)
+MAX_BLOCKS = 5_000
+READ_SECONDS = 15.0
+
 TITLE_PREFIX = "Interview Analysis"
 _REQUIRED = (c.EXECUTIVE_SUMMARY, c.NARRATIVE, c.INSIGHTS, c.RECOMMENDATIONS, c.SUMMARY_TABLE)
 _QUOTE = re.compile(r"^[“\"](?P<text>.+)[”\"]\s+—\s+(?P<who>.+)$")
@@ -71,7 +82,14 @@ _MODEL = re.compile(r"by the language model (\S+) on ")
 def analysis_from_docx(data: bytes, base: Analysis | None = None) -> Analysis:
     """Read a draft (bytes of a .docx) back into an Analysis; DraftError says what is wrong."""
     doc = _open(data)
-    title, sections = _sections(doc)
+    deadline = Deadline(
+        READ_SECONDS,
+        lambda: DraftError(
+            f"The draft took longer than {READ_SECONDS:.0f} s to read: it is far larger than an analysis; "
+            "restore an earlier version in SharePoint and refresh again."
+        ),
+    )
+    title, sections = _sections(doc, deadline)
     missing = [h for h in _REQUIRED if h not in sections]
     if title is None or missing:
         raise DraftError(
@@ -110,20 +128,33 @@ def analysis_from_docx(data: bytes, base: Analysis | None = None) -> Analysis:
 
 def _open(data: bytes) -> DocxDocument:
     try:
-        return docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as err:
+        packed = repack_bounded(data, ARCHIVE_LIMITS)
+    except ArchiveRefused as err:
+        raise DraftError(f"The draft {err}: refresh works only on the .docx draft the bot saved.") from None
+    try:
+        doc = docx.Document(io.BytesIO(packed))
+    except Exception as err:  # python-docx raises many types (KeyError, ValueError, lxml errors) on bad parts
         raise DraftError(
             f"This file is not a Word document ({type(err).__name__}): refresh works only on the .docx draft."
         ) from None
+    body = doc.element.body
+    if body is None:
+        raise DraftError("The draft has no body (no text at all): restore an earlier version in SharePoint.")
+    if len(body) > MAX_BLOCKS:
+        raise DraftError(
+            f"The draft has more than {MAX_BLOCKS:,} paragraphs, far more than an analysis: restore an "
+            "earlier version in SharePoint and refresh again."
+        )
+    return doc
 
 
-def _sections(doc: DocxDocument) -> tuple[str | None, dict[str, list[Block]]]:
+def _sections(doc: DocxDocument, deadline: Deadline) -> tuple[str | None, dict[str, list[Block]]]:
     """The title, and the blocks under each known Heading 1 (unknown sections are skipped)."""
     known = {h.casefold(): h for h in (*_REQUIRED, c.COMPANY_BACKGROUND, c.INTERVIEW_DETAILS, c.ADDITIONAL)}
     title: str | None = None
     sections: dict[str, list[Block]] = {}
     current: list[Block] | None = None
-    for block in doc.iter_inner_content():
+    for block in deadline.paced(doc.iter_inner_content(), every=64):
         if isinstance(block, Table):
             if current is not None:
                 current.append(block)

@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 _EXCERPT = re.compile(r"^[“\"](?P<text>.+)[”\"]\s+\((?P<who>[^()]+)\)$")
-_WHEN = re.compile(r"^(?P<speaker>.*?),?\s*\[(?:(?P<h>\d+):)?(?P<m>\d{1,2}):(?P<s>\d{2})\]$")
+_WHEN = re.compile(r"^(?P<speaker>.*?),?\s*\[(?:(?P<h>\d{1,7}):)?(?P<m>\d{1,2}):(?P<s>\d{2})\]$")
 _SENTIMENT = re.compile(
     r"^(?P<company>.+?) — (?P<label>positive|neutral|negative|mixed|not mentioned)"
     r"(?: \((?P<score>[+-]?\d+(?:\.\d+)?)\))?:\s*(?P<summary>.*)$"
