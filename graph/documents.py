@@ -24,6 +24,7 @@ from msgraph.generated.models.drive_item_uploadable_properties import DriveItemU
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 
 from graph.credentials import graph_settings_from_env
+from graph.download import bounded_content
 from graph.failures import graph_call
 from graph.service import GraphError, StoredDocument
 from mcem.errors import ConfigError
@@ -35,6 +36,12 @@ CHUNK = 16 * 320 * 1024  # 5 MiB: a multiple of 320 KiB, as upload sessions requ
 WRITE_PERMISSION = "the app needs write access to the SharePoint site (Sites.Selected or Sites.ReadWrite.All)"
 READ_PERMISSION = "the app needs read access to the SharePoint site (Sites.Selected or Sites.Read.All)"
 _FORBIDDEN = re.compile(r'["*:<>?/\\|#%]|[\x00-\x1f\x7f]')
+# A draft is ~50 KB; pictures pasted into it can make a few MB. Anything past this is not a draft.
+DRAFT_DOWNLOAD_LIMIT = 25 * 1024 * 1024
+_DRAFT_TOO_LARGE = (
+    f"The draft in SharePoint is larger than {DRAFT_DOWNLOAD_LIMIT // (1024 * 1024)} MB, far more than an "
+    "analysis: restore an earlier version in SharePoint, or run the analysis again."
+)
 NAME_LIMIT = 120  # characters in a file name stem; SharePoint allows 400 for the whole path
 
 
@@ -127,12 +134,17 @@ class GraphDocuments:
             raise GraphError("That is not a SharePoint item id; use the one upload() returned.")
         item = self._client.drives.by_drive_id(self._drive_id).items.by_drive_item_id(item_id)
         content = await graph_call(
-            item.content.get(),
+            bounded_content(
+                self._client,
+                item.content.to_get_request_information(),
+                limit=DRAFT_DOWNLOAD_LIMIT,
+                too_large=_DRAFT_TOO_LARGE,
+            ),
             "the draft in SharePoint",
             permission=READ_PERMISSION,
             not_found=_draft_not_found,
         )
-        if content is None:
+        if not content:
             raise GraphError("SharePoint returned an empty draft; open it in Word and save it again.")
         return content
 

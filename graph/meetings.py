@@ -33,6 +33,7 @@ from msgraph.generated.users.item.online_meetings.online_meetings_request_builde
 from msgraph.generated.users.item.user_item_request_builder import UserItemRequestBuilder
 
 from graph.credentials import graph_settings_from_env
+from graph.download import bounded_content
 from graph.failures import graph_call
 from graph.meeting_rules import (
     Requester,
@@ -67,6 +68,12 @@ PAGE = 50
 MAX_PAGES = 10
 RESOLVE_AT_ONCE = 8
 ME_TTL_S = 300.0
+# The same 20 MB the parser accepts (mcem.parsing.MAX_BYTES): a three-hour meeting's VTT is ~2 MB.
+TRANSCRIPT_DOWNLOAD_LIMIT = 20 * 1024 * 1024
+_TRANSCRIPT_TOO_LARGE = (
+    "The transcript Graph returned is larger than 20 MB, far more than any meeting's, so it was not "
+    "read; open the meeting in Teams and check its transcript."
+)
 
 
 class GraphMeetings:
@@ -166,7 +173,13 @@ class GraphMeetings:
         info = content.to_get_request_information()
         info.path_parameters["baseurl"] = self._client.request_adapter.base_url.rstrip("/")
         # The generated builder has no $format parameter; Graph wants it for WebVTT.
-        data = await graph_call(content.with_url(info.url + "?%24format=text/vtt").get(), "the transcript")
+        vtt = content.with_url(info.url + "?%24format=text/vtt").to_get_request_information()
+        data = await graph_call(
+            bounded_content(
+                self._client, vtt, limit=TRANSCRIPT_DOWNLOAD_LIMIT, too_large=_TRANSCRIPT_TOO_LARGE
+            ),
+            "the transcript",
+        )
         if not data:
             raise TranscriptUnavailable("The transcript is empty: Teams recorded no speech for this meeting.")
         return data.decode("utf-8-sig", errors="replace")
