@@ -12,12 +12,12 @@ from bot.app import create_app
 from bot.services import build_services
 from bot.settings import settings_from_env
 from mcem.errors import MCEMError
+from mcem.logsafe import configure_logging
 
 
 def main() -> int:
-    logging.basicConfig(
-        level=os.environ.get("MCEM_LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s"
-    )
+    # One line per record: run ids, names and subjects in messages cannot forge a record.
+    configure_logging(os.environ.get("MCEM_LOG_LEVEL", "INFO"))
     try:
         settings = settings_from_env(os.environ)
         services = build_services(os.environ)

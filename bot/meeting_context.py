@@ -24,6 +24,8 @@ def context_from_meeting(meeting: MeetingInfo) -> MeetingContext:
     organizer = meeting.organizer
     return MeetingContext(
         subject=meeting.subject,
+        # Only the tenant's own people write trusted subjects; a customer's (or unknown) organizer's is data.
+        subject_trusted=organizer.side is Side.internal,
         start=meeting.start,
         company=company_guess(meeting),
         participant=external[0].name if external else "",

@@ -101,9 +101,14 @@ class TranscriptNotifications:
     async def handle(self, request: web.Request) -> web.Response:
         token = request.query.get("validationToken")
         if token is not None:
+            # The token is echoed as Graph requires; nosniff stops a browser from reading a crafted
+            # token as HTML or script (the request comes from anyone who knows the URL).
+            nosniff = {"X-Content-Type-Options": "nosniff"}
             if not token or len(token) > MAX_TOKEN:
-                return web.Response(status=400, text="bad validationToken", content_type="text/plain")
-            return web.Response(text=token, content_type="text/plain")
+                return web.Response(
+                    status=400, text="bad validationToken", content_type="text/plain", headers=nosniff
+                )
+            return web.Response(text=token, content_type="text/plain", headers=nosniff)
         try:
             body = await request.json()
         except ValueError:

@@ -9,7 +9,9 @@ claims kept with it are the SDK's public routing claims (audience, app id, tenan
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -152,6 +154,19 @@ def _iso(moment: datetime) -> str:
 _UNFINISHED = "('processing', 'claimed')"
 
 
+def _owner_only(path: str) -> None:
+    """The database and its -wal/-shm readable by the bot's user only (0600), whatever the umask.
+
+    They hold users' chat references and their claims. SQLite creates -wal/-shm with the database
+    file's mode, so creating that file 0600 first covers them; existing files are tightened too.
+    """
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    for name in (path, f"{path}-wal", f"{path}-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(name, 0o600)
+
+
 class SqliteState:
     """BotState in SQLite. One connection, used from one event loop; writes commit at once.
 
@@ -169,11 +184,13 @@ class SqliteState:
         try:
             if self.path != ":memory:":
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+                _owner_only(self.path)
             db = await aiosqlite.connect(self.path)
             try:
                 # WAL: a reader (an admin's sqlite3 shell) never blocks the bot's writes.
                 if self.path != ":memory:":
                     await db.execute("PRAGMA journal_mode=WAL")
+                    _owner_only(self.path)
                 await db.executescript(_SCHEMA)
                 await db.commit()
             except BaseException:

@@ -52,13 +52,27 @@ def _library_not_found(_: str) -> GraphError:
     )
 
 
+# Bidi embeddings, overrides and isolates (and the marks) make "draft\u202excod.exe" display as
+# "draft.exe.docx"-like text in SharePoint and Teams: a name need not show what it is.
+_BIDI = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+# Windows device names (with or without an extension) and SharePoint's own reserved names.
+_RESERVED = re.compile(
+    r"(?:con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|forms|desktop\.ini|\.lock)(?:\..*)?", re.IGNORECASE
+)
+
+
 def _clean(text: str, limit: int) -> str:
     text = unicodedata.normalize("NFC", text)
+    text = _BIDI.sub("", text)
     text = _FORBIDDEN.sub("-", text)
     text = re.sub(r"\s+", " ", text).strip()
     text = text[:limit].rstrip(" .")
     # SharePoint refuses names that start with "~$" or contain "_vti_".
-    return text.replace("_vti_", "vti").lstrip("~$ .")
+    text = text.replace("_vti_", "vti").lstrip("~$ .")
+    if _RESERVED.fullmatch(text):
+        head, dot, rest = text.partition(".")  # Windows reads the part before the first dot
+        text = f"{head}_{dot}{rest}"
+    return text
 
 
 def document_path(company: str, start: datetime, subject: str) -> tuple[str, str]:

@@ -148,7 +148,9 @@ def _configure_logging(environ: Mapping[str, str]) -> None:
     """
     level = environ.get("MCEM_LOG_LEVEL", "").strip().upper()
     if level in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-        logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+        from mcem.logsafe import configure_logging
+
+        configure_logging(level)
     else:
         logging.getLogger().addHandler(logging.NullHandler())
 

@@ -18,6 +18,11 @@ class MeetingContext(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     subject: str = ""
+    subject_trusted: bool = Field(
+        default=True,
+        description="False when someone outside the tenant wrote the subject (a customer-organised "
+        "meeting): the LLM then gets it as delimited, untrusted text, like the transcript",
+    )
     start: datetime | None = None
     company: str = Field(default="", description="the customer's company; guessed when blank")
     participant: str = Field(default="", description="the main customer voice; guessed when blank")

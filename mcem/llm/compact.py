@@ -16,7 +16,7 @@ from mcem.model import Side
 from mcem.transcript import Transcript, format_timestamp
 
 # Tags the prompts use as delimiters; a transcript must not be able to open or close them.
-_DELIMITER = re.compile(r"<\s*/?\s*(transcript|evidence|internal_reference)\b[^>]*>", re.I)
+_DELIMITER = re.compile(r"<\s*/?\s*(transcript|evidence|internal_reference|untrusted_subject)\b[^>]*>", re.I)
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def _legend_line(alias: str, name: str, context: MeetingContext, side: str | Non
 def context_block(context: MeetingContext, transcript: Transcript) -> str:
     """The meeting details the prompt states as reliable facts."""
     rows = [
-        ("Subject", context.subject),
+        ("Subject", context.subject if context.subject_trusted else ""),
         ("Date", context.start.strftime("%Y-%m-%d %H:%M %Z").strip() if context.start else ""),
         ("Customer company", context.company),
         ("Main customer participant", context.participant),
@@ -120,4 +120,9 @@ def context_block(context: MeetingContext, transcript: Transcript) -> str:
         ("Duration", format_timestamp(transcript.duration) if transcript.utterances else ""),
     ]
     text = "\n".join(f"- {k}: {defuse(v)}" for k, v in rows if v)
+    if context.subject and not context.subject_trusted:
+        # Written by the customer's organizer: data like the transcript, never a fact or an instruction.
+        untrusted = f"<untrusted_subject>\n{defuse(context.subject)}\n</untrusted_subject>"
+        note = "- Subject: set by the customer's organizer, shown below"
+        text = "\n".join(filter(None, (text, note, untrusted)))
     return text or "- (none given; infer from the transcript, and say so where unsure)"
