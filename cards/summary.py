@@ -30,6 +30,7 @@ from adaptive_cards.card import (
 from cards.elements import CARD_VERSION, heading, label, literal, local_datetime, new_card, run, to_dict
 from cards.size import DEFAULT_MAX_BYTES, TRIM_NOTICE, Limits, fit
 from cards.text import scrub_internal, shorten
+from mcem.links import strip_links
 from mcem.model import Analysis, AnalysisMeta, NextStep, Recommendation, RoleSummary
 from mcem.render import common as c
 from mcem.transcript import format_timestamp
@@ -63,7 +64,7 @@ def summary_card(
 
 
 def _clean(text: str, limit: int | None) -> str:
-    return shorten(scrub_internal(text), limit)
+    return shorten(strip_links(scrub_internal(text)), limit)
 
 
 def _build(analysis: Analysis, url: str | None, run_id: str | None, lim: Limits) -> dict[str, Any]:

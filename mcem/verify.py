@@ -46,6 +46,7 @@ from typing import TypeVar
 from rapidfuzz import fuzz
 
 from mcem.confidential import Secrets, secrets_of
+from mcem.links import has_link, strip_links
 from mcem.model import Analysis, Decision, NextStep, Quote, Risk, Verification
 from mcem.template import internal_reference, internal_sentences
 from mcem.transcript import Transcript
@@ -248,6 +249,7 @@ class _Guard:
     def clean(self, text: str) -> str:
         if not text.strip():
             return text
+        text = strip_links(text)  # model-written prose: a link in it can only be injected
         parts = _SENTENCE_END.split(text.strip())
         kept = []
         for part in parts:
@@ -275,7 +277,7 @@ class _Guard:
                 return m.group(0)
             self.quotes_checked += 1
             found = self.index.find(Quote(text=words.strip(" ,.;:"), speaker=""))
-            if found is None:
+            if found is None or has_link(found.text):
                 raise _Misquote
             return f"“{found.text}”"
 
@@ -302,7 +304,8 @@ def verify(analysis: Analysis, transcript: Transcript) -> Analysis:
         nonlocal checked, dropped
         checked += 1
         found = index.find(q)
-        if found is None or _is_internal(found.text):
+        # A quote holding a link is the transcript's words, but no output may carry the link.
+        if found is None or _is_internal(found.text) or has_link(found.text):
             dropped += 1
             if found is not None:
                 guard.removed += 1
@@ -388,8 +391,19 @@ def verify(analysis: Analysis, transcript: Transcript) -> Analysis:
         internal_sentences_removed=prior.internal_sentences_removed + guard.removed,
         private_removed=prior.private_removed + guard.private_removed,
     )
-    # Validate the whole result once: a verifier must never hand on an invalid Analysis.
-    return Analysis.model_validate(analysis.model_copy(update=update).model_dump())
+    # Validate the whole result once: a verifier must never hand on an invalid Analysis. Links go from
+    # every text field on the way, names and roles included (mcem/links.py: no output carries one).
+    return Analysis.model_validate(_without_links(analysis.model_copy(update=update).model_dump()))
+
+
+def _without_links(node: object) -> object:
+    if isinstance(node, str):
+        return strip_links(node)
+    if isinstance(node, dict):
+        return {key: _without_links(value) for key, value in node.items()}
+    if isinstance(node, list | tuple):
+        return [_without_links(value) for value in node]
+    return node
 
 
 R = TypeVar("R", NextStep, Decision, Risk)

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from datetime import datetime, timedelta
 
+from mcem.links import strip_links
 from mcem.model import (
     STAGE_DESCRIPTIONS,
     STAGE_TITLES,
@@ -90,9 +91,10 @@ _UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff\u
 
 
 def clean(text: str) -> str:
-    """One line of safe text: unsafe characters dropped, whitespace runs (newlines too) made one space."""
+    """One line of safe text: unsafe characters dropped, whitespace runs (newlines too) made one space,
+    no links (mcem/links.py: the only link an output carries is the draft's, which the renderer adds)."""
     text = _UNSAFE.sub("", unicodedata.normalize("NFC", text))
-    return " ".join(text.split())
+    return " ".join(strip_links(text).split())
 
 
 def cleaned(items: list[str]) -> list[str]:
