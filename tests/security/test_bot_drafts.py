@@ -1,0 +1,46 @@
+"""Refresh and Email on a draft someone replaced in SharePoint: an error card, never a hang or a crash.
+
+The real app and the Graph emulator's library (tests/test_bot_draft_handlers.py's stack): the
+draft is swapped for a zip bomb, or for something far larger than any draft, and the card's
+Refresh button is clicked as Teams would.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from graph.documents import DRAFT_DOWNLOAD_LIMIT
+from graph.emulator_state import STATE as EMULATOR_STATE
+from tests.security.bombs import docx_bomb
+from tests.test_bot_draft_handlers import Stack, action, stack
+from tests.test_bot_handlers import click
+from tests.test_bot_jobs import texts
+
+__all__ = ["stack"]  # the fixture, used by name
+
+MB = 1024 * 1024
+
+
+async def _refresh(stack: Stack) -> tuple[dict, str]:
+    summary = await stack.summary()
+    item_id, _ = await stack.draft()
+    return summary, item_id
+
+
+@pytest.mark.parametrize(
+    ("replacement", "says"),
+    [
+        (lambda: docx_bomb(190 * MB), "unpacks to more than 50 MB"),
+        (lambda: b"PK\x03\x04" + b"\0" * (DRAFT_DOWNLOAD_LIMIT + 1), "larger than 25 MB"),
+    ],
+    ids=["zip-bomb", "oversized"],
+)
+async def test_refresh_of_a_replaced_draft_is_an_error_card(stack: Stack, replacement, says: str) -> None:
+    summary, item_id = await _refresh(stack)
+    stack.emulator.app[EMULATOR_STATE].drive.items[item_id].content = replacement()
+    status, body = await stack.bot.send(
+        click(stack.bot.connector, "refresh", action(summary, "refresh")["data"])
+    )
+    assert status == 200 and body["value"].startswith("Not refreshed")
+    card = stack.bot.connector.cards()[-1]
+    assert says in texts(card), texts(card)
