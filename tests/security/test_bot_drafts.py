@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from graph.documents import DRAFT_DOWNLOAD_LIMIT
-from graph.emulator_state import STATE as EMULATOR_STATE
+from graph.emulator.state import STATE as EMULATOR_STATE
 from tests.security.bombs import docx_bomb
 from tests.test_bot_draft_handlers import Stack, action, stack
 from tests.test_bot_handlers import click

@@ -19,9 +19,9 @@ from graph.client import make_graph_client
 from graph.credentials import StaticTokenCredential
 from graph.documents import DRAFT_DOWNLOAD_LIMIT, GraphDocuments
 from graph.download import DownloadTooLarge
-from graph.emulator_state import STATE
+from graph.emulator.seed import DEMO_USER_ID, DRIVE_ID, INTERNAL_DOMAIN
+from graph.emulator.state import STATE
 from graph.meetings import TRANSCRIPT_DOWNLOAD_LIMIT, GraphMeetings
-from graph.seed import DEMO_USER_ID, DRIVE_ID, INTERNAL_DOMAIN
 from graph.service import GraphError
 from mcem.parsing import MAX_BYTES
 from tests.graph_support import Emulator, client, emulator, start_emulator

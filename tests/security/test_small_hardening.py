@@ -24,7 +24,7 @@ from bot.services import Services
 from bot.settings import settings_from_env
 from bot.state import SqliteState
 from graph.documents import GraphDocuments, document_path
-from graph.seed import DRIVE_ID
+from graph.emulator.seed import DRIVE_ID
 from graph.service import Attendee, MeetingInfo
 from mcem.context import MeetingContext
 from mcem.llm.compact import context_block
