@@ -7,10 +7,14 @@ Refresh button is clicked as Teams would.
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from graph.documents import DRAFT_DOWNLOAD_LIMIT
 from graph.emulator.state import STATE as EMULATOR_STATE
+from mcem.render.docx import to_docx
+from tests.fixtures.bot.fakes import sample_analysis
 from tests.security.bombs import docx_bomb
 from tests.test_bot_draft_handlers import Stack, action, stack
 from tests.test_bot_handlers import click
@@ -22,6 +26,8 @@ MB = 1024 * 1024
 
 
 async def _refresh(stack: Stack) -> tuple[dict, str]:
+    # A cold process renders its first draft slowly (imports, fonts); the stack waits only 10 s for it.
+    await asyncio.to_thread(to_docx, sample_analysis())
     summary = await stack.summary()
     item_id, _ = await stack.draft()
     return summary, item_id
