@@ -197,7 +197,12 @@ _VOCATIVE = re.compile(
     rf"(?:^|\. )(?P<who>[A-Z][\w'’-]+), (?:can|could|would|will) (?:you|your (?P<team>[\w ]{{1,30}}?)) "
     rf"(?:please )?(?P<act>{_VERB}\b[^?]*)\??"
 )
-_SELF_WISH = re.compile(rf"\bI(?:'d| would) like to (?P<act>{_VERB}\b.*)", re.IGNORECASE)
+_SELF_WISH = re.compile(
+    r"\bI(?:'d| would) like to "
+    r"(?!talk|know|hear|understand|say|see|think|add|thank|start|move|step|go\b|look)"
+    rf"(?P<act>{_VERB}\b.*)",
+    re.IGNORECASE,
+)
 _ASK_YOU = re.compile(
     rf"\b(?:can|could|would|will) you (?:please )?(?P<act>{_VERB}\b[^?]*)\??", re.IGNORECASE
 )
@@ -299,7 +304,9 @@ def steps_of(sentences: list[Sentence], cast: Cast) -> list[Step]:
     for k, s in enumerate(sentences):
         found = steps_in(s, cast)
         if not found:
-            found = plans_in(s, cast, wrap_up=s.utterance >= 0.85 * last)
+            # The closing wrap-up is the account team's (anyone's, when no one speaks for Microsoft).
+            closing = s.utterance >= 0.85 * last and (s.speaker in cast.internal or not cast.engaged)
+            found = plans_in(s, cast, wrap_up=closing)
         nxt = sentences[k + 1] if k + 1 < len(sentences) else None
         for step in found:
             if _COUNTED.search(step.action) and nxt is not None and nxt.utterance == s.utterance:
@@ -525,7 +532,7 @@ def _same_step(a: Step, b: Step) -> bool:
 
 
 _EMPTY = re.compile(
-    r"^(?:\w+)(?: (?:it|that|this|them|you|me|us|him|her|on|up|over|back|out|off|in|signed off|done"
+    r"^(?:\w+)(?: (?:it|that|this|them|you|me|us|him|her|on|up|over|back|out|off|in|to|for|signed off|done"
     r"|sorted))*$",
     re.IGNORECASE,
 )

@@ -187,7 +187,7 @@ def role_rows(f: Findings) -> list[RoleSummary]:
             continue
         text = sc.sentence.text
         terms = [h.term for h in sc.role_hits[role]] or [h.term for s in Stage for h in sc.stage_hits[s]]
-        terms = [t for t in terms if not any(t != o and t in o for o in terms)]
+        terms = [t for t in terms if t != "microsoft" and not any(t != o and t in o for o in terms)]
         t = join_names(terms[:2]) or "their priorities"
         named_orgs = [name for name in f.others if name.split()[0] in text]
         if role is Role.partner and named_orgs:

@@ -252,8 +252,8 @@ def _continuity(f: Findings, discussed: list[Stage]) -> str:
         parts.append(
             f"The customer is already planning {STAGE_FOCUS[last]} ({STAGE_TITLES[last]}) while concerns "
             f"about {STAGE_FOCUS[s0]} ({STAGE_TITLES[s0]}) were raised in the same call"
-            + (f", such as {worry.sentence.speaker}'s {said(worry.sentence)}" if worry else ".")
-            + " The usual MCEM cadence settles those before the next stage, so each is worth confirming "
+            + (f", such as {worry.sentence.speaker}'s {said(worry.sentence)}" if worry else "")
+            + "; the usual MCEM cadence settles those before the next stage, so each is worth confirming "
             "as closed rather than carried forward."
         )
     missing = [s for s in Stage if not f.discussed(s)]

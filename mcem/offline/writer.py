@@ -129,7 +129,11 @@ def figure_clauses(text: str) -> list[str]:
             continue
         words = piece.split()
         if len(piece) >= 0.85 * len(text):
-            words = words[:12]
+            # The whole sentence would be a quote without quotation marks: keep it up to its last
+            # figure and the few words that say what the figure counts.
+            last = figures_in(piece)[-1]
+            upto = len(piece[: piece.rfind(last) + len(last)].split())
+            words = words[: max(upto + 3, 6)]
         clause = " ".join(words).rstrip(",;:")
         first = clause.split()[0]
         plain = first in ("The", "A", "An", "We", "We're", "Our", "It", "It's", "That", "This", "And", "So")
