@@ -14,6 +14,14 @@ from mcem.transcript import Transcript, Utterance
 
 UNKNOWN_SPEAKER = "Unknown speaker"
 
+# Teams ends a meeting after 30 hours; people speak ~130 words a minute, so 30 hours is ~235,000
+# words. More is not one meeting, and would only cost analysis time (and LLM tokens) for nothing.
+MAX_WORDS = 300_000
+_TOO_LONG = (
+    f"the transcript has more than {MAX_WORDS:,} words, more than the 30 hours a Teams meeting can last "
+    "— check that this is one meeting's transcript"
+)
+
 # Teams writes "UNKNOWN SPEAKER" when it could not attribute speech; other tools say "Unknown".
 _UNKNOWN_NAMES = frozenset({"unknown speaker", "unknown", "unknown participant"})
 
@@ -91,10 +99,14 @@ def finish(turns: list[Turn], source: str, skipped: tuple[str, ...] = ()) -> Tra
     """
     utterances: list[Utterance] = []
     count = len(turns)
+    words = 0
     for index, turn in enumerate(turns):
         text = clean_text(" ".join(turn.parts))
         if not text:
             continue
+        words += text.count(" ") + 1
+        if words > MAX_WORDS:
+            raise TranscriptError(source, _TOO_LONG)
         start = max(turn.start, 0.0)
         end = turn.end
         if end is None:

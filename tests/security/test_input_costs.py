@@ -19,7 +19,8 @@ import mcem.render.docx_reader as docx_reader
 from mcem.cli import main
 from mcem.errors import DraftError, TranscriptError
 from mcem.model import Analysis
-from mcem.parsing import parse_transcript
+from mcem.parsing import MAX_BYTES, parse_transcript
+from mcem.parsing.common import MAX_WORDS
 from mcem.render.docx import to_docx
 from mcem.render.docx_reader import analysis_from_docx
 from tests.conftest import FIXTURES, ROOT
@@ -147,3 +148,13 @@ def test_entries_compressed_with_methods_word_never_writes_are_refused() -> None
         archive.writestr("word/document.xml", f'<w:document xmlns:w="{W}"><w:body/></w:document>')
     with pytest.raises(TranscriptError, match="compression method"):
         parse_transcript(out.getvalue(), "lzma.docx")
+
+
+def test_a_transcript_longer_than_any_teams_meeting_is_refused() -> None:
+    line = " ".join(["word"] * 100) + "."  # 100 words
+    text = "\n".join(f"Ana Silva: {line}" for _ in range(MAX_WORDS // 100 + 1))
+    assert len(text.encode()) < MAX_BYTES  # within the size limit: only its length is refused
+    with pytest.raises(TranscriptError, match="more than 300,000 words"):
+        parse_transcript(text.encode(), "long.txt")
+    shorter = "\n".join(text.splitlines()[: MAX_WORDS // 100])
+    assert len(parse_transcript(shorter.encode(), "long.txt").utterances) == MAX_WORDS // 100
