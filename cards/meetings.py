@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cards.elements import label, literal, local_datetime, new_card, run, to_dict
 from cards.text import shorten
+from mcem.links import strip_links
 
 VERB_ANALYZE = "analyze"
 DEFAULT_MAX_ROWS = 15  # a picker longer than this is a scroll, not a choice
@@ -51,7 +52,10 @@ def meetings_card(rows: Sequence[MeetingRow], *, max_rows: int = DEFAULT_MAX_ROW
 
 def _row(row: MeetingRow) -> Container:
     details = [
-        literal(run(shorten(row.subject, 200) or "(no subject)", weight=types.FontWeight.BOLDER)),
+        # Whoever organised the meeting wrote its subject; a link in it must not become clickable here.
+        literal(
+            run(shorten(strip_links(row.subject), 200) or "(no subject)", weight=types.FontWeight.BOLDER)
+        ),
         label(local_datetime(row.start), is_subtle=True, spacing=types.Spacing.NONE),
         literal(run(f"Organizer: {shorten(row.organizer, 120)}", is_subtle=True), spacing=types.Spacing.NONE),
     ]

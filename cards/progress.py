@@ -10,6 +10,7 @@ from adaptive_cards.card import Column, ColumnSet
 
 from cards.elements import label, literal, new_card, run, to_dict
 from cards.text import shorten
+from mcem.links import strip_links
 
 DEFAULT_STEPS: tuple[str, ...] = (
     "Finding the meeting",
@@ -48,7 +49,10 @@ def progress_card(
     builder = new_card(full_width=False).fallback_text(title)
     builder.add_item(label(title, size=types.FontSize.MEDIUM, weight=types.FontWeight.BOLDER))
     if subject:
-        builder.add_item(literal(run(shorten(subject, 200), is_subtle=True), spacing=types.Spacing.NONE))
+        # The organizer wrote the subject (perhaps the customer): no clickable link from it.
+        builder.add_item(
+            literal(run(shorten(strip_links(subject), 200), is_subtle=True), spacing=types.Spacing.NONE)
+        )
     for index, step in enumerate(steps):
         builder.add_item(_step_row(step, _state(index, current, failed)))
     return to_dict(builder.create())
