@@ -24,6 +24,7 @@ from bot.services import Services
 from bot.state import BotState, RunRecord
 from cards import DEFAULT_STEPS, VERB_ANALYZE, error_card, progress_card, summary_card
 from graph.documents import document_path
+from graph.refusals import TenantRefusal, admin_step
 from graph.service import (
     AccessDenied,
     GraphError,
@@ -262,6 +263,11 @@ def _explain(err: Exception) -> tuple[str, str, str, bool]:
         )
     if isinstance(err, TranscriptNotReady):
         return ("Transcript not ready yet", str(err), "Try again in a few minutes.", True)
+    if isinstance(err, TenantRefusal):
+        # A tenant setting, not the user: the card names it and the admin's exact step; retrying
+        # is worth it once the admin has acted.
+        refusal = err.refusal
+        return (refusal.title, refusal.cause, admin_step(refusal), True)
     if isinstance(err, AccessDenied):
         return (
             "No access to this meeting",

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from cards import MeetingRow, error_card, meetings_card
+from graph.refusals import TRANSCRIPTS_DISABLED, TenantRefusal, admin_step
 from graph.service import GraphError, MeetingInfo, MeetingSource
 
 __all__ = ["meetings_reply"]
@@ -21,6 +22,9 @@ async def meetings_reply(meetings: MeetingSource, user_id: str) -> dict[str, Any
     try:
         found = await meetings.recent_meetings(user_id, limit=LIST_SIZE)
         checked = await asyncio.gather(*(_row(meetings, user_id, m) for m in found))
+    except TenantRefusal as err:
+        refusal = err.refusal
+        return error_card(refusal.title, refusal.cause, admin_step(refusal))
     except GraphError as err:
         log.warning("listing meetings failed: %s", type(err).__name__)
         return error_card(
@@ -36,6 +40,11 @@ async def _row(meetings: MeetingSource, user_id: str, meeting: MeetingInfo) -> M
     if has_transcript is None:  # the source did not say: ask
         try:
             has_transcript = bool(await meetings.transcripts(user_id, meeting))
+        except TenantRefusal as err:
+            if err.refusal is TRANSCRIPTS_DISABLED:  # tenant-wide: every row would be empty for it
+                raise
+            log.info("no transcript check for one meeting: %s", err.refusal.kind)
+            has_transcript = False
         except GraphError as err:
             # One unreadable meeting (no access, not ready) must not hide the others; it is left
             # out, and analysing it by name explains why.

@@ -42,6 +42,7 @@ from bot.jobs import AnalysisJob, JobRunner, NotifiedTranscript
 from bot.proactive import deliver_to_personal_chat
 from bot.settings import BotSettings
 from bot.state import BotState
+from graph.refusals import TenantRefusal
 from graph.subscriptions import TranscriptSubscription, organizer_of_meeting_id, parse_transcript_path
 
 __all__ = ["NOTIFICATIONS", "SubscriptionKeeper", "TranscriptNotifications"]
@@ -254,7 +255,14 @@ class TranscriptNotifications:
 class SubscriptionKeeper:
     """Keeps one transcript subscription alive; its id is kept in the store across restarts."""
 
-    def __init__(self, subscription: TranscriptSubscription, state: BotState, *, retry_s: float = 15.0):
+    def __init__(
+        self,
+        subscription: TranscriptSubscription,
+        state: BotState,
+        *,
+        retry_s: float = 15.0,
+        refused_retry_s: float = 300.0,
+    ):
         self.subscription = subscription
         self._state = state
         # Graph keeps a subscription's clientState: after the secret changes, a stored id would
@@ -262,6 +270,8 @@ class SubscriptionKeeper:
         digest = hashlib.sha256(subscription.client_state.encode()).hexdigest()[:16]
         self.setting_key = f"{SUBSCRIPTION_KEY}:{digest}"
         self._retry_s = retry_s
+        # A tenant setting changes when an admin acts, not in seconds: ask again less often.
+        self.refused_retry_s = refused_retry_s
         self._wake = asyncio.Event()
         self._recreate = False
         self.subscription_id: str | None = None
@@ -282,6 +292,14 @@ class SubscriptionKeeper:
             recreate, self._recreate = self._recreate, False
             try:
                 sub = await self.subscription.renew_or_create(None if recreate else known)
+            except TenantRefusal:  # graph_call logged the cause and the admin step
+                log.warning(
+                    "no automatic analysis until the tenant allows it; asking again in %d s",
+                    self.refused_retry_s,
+                )
+                self._recreate = self._recreate or recreate
+                await asyncio.sleep(self.refused_retry_s)
+                continue
             except Exception as err:  # Graph, or the bot not reachable yet: keep trying
                 log.warning("transcript subscription not ready (%s); retrying", type(err).__name__)
                 self._recreate = self._recreate or recreate

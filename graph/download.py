@@ -19,6 +19,7 @@ import json
 import httpx
 from kiota_abstractions.request_information import RequestInformation
 from msgraph import GraphServiceClient
+from msgraph.generated.models.o_data_errors.inner_error import InnerError
 from msgraph.generated.models.o_data_errors.main_error import MainError
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 
@@ -75,12 +76,16 @@ async def _read(response: httpx.Response, limit: int, too_large: str, *, quiet: 
 
 
 def _odata_error(response: httpx.Response, body: bytes) -> ODataError:
-    code, message = "", ""
+    code, message, inner_code = "", "", ""
     try:
         detail = json.loads(body).get("error", {})
         code, message = str(detail.get("code", "")), str(detail.get("message", ""))
+        inner_code = str((detail.get("innerError") or {}).get("code", ""))
     except (ValueError, AttributeError):
         pass
-    error = ODataError(error=MainError(code=code or f"HTTP{response.status_code}", message=message))
+    # As the SDK's own parser keeps it: innerError.code (a tenant-setting refusal) in additional_data.
+    inner = InnerError(additional_data={"code": inner_code}) if inner_code else None
+    main = MainError(code=code or f"HTTP{response.status_code}", message=message, inner_error=inner)
+    error = ODataError(error=main)
     error.response_status_code = response.status_code
     return error

@@ -4,6 +4,8 @@ msgraph-sdk raises ``ODataError`` (a kiota ``APIError``) carrying ``response_sta
 ``error.code`` / ``error.message``; the credential raises azure-core's
 ``ClientAuthenticationError``; a dead connection surfaces as ``httpx.HTTPError``. Each becomes
 one line a user can act on. Graph's own message is logged (it never holds a token or transcript).
+A refusal by a tenant setting (graph/refusals.py) becomes a ``TenantRefusal`` and one log line that
+names the cause and the admin step.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from azure.core.exceptions import ClientAuthenticationError
 from kiota_abstractions.api_error import APIError
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 
+from graph.refusals import TenantRefusal, refusal_for
 from graph.service import AccessDenied, GraphError, MeetingNotFound
 
 __all__ = ["graph_call"]
@@ -36,6 +39,14 @@ def _code(err: APIError) -> str:
     return type(err).__name__
 
 
+def _inner_code(err: APIError) -> str:
+    """``innerError.code``: where Graph puts the tenant-setting codes under a plain "Forbidden".
+    The SDK's InnerError has no ``code`` field, so it lands in ``additional_data``."""
+    inner = err.error.inner_error if isinstance(err, ODataError) and err.error else None
+    code = (inner.additional_data or {}).get("code") if inner is not None else None
+    return code if isinstance(code, str) else ""
+
+
 async def graph_call(
     call: Awaitable[T],
     what: str,
@@ -49,8 +60,19 @@ async def graph_call(
     except APIError as err:
         status = err.response_status_code or 0
         code = _code(err)
-        detail = err.error.message if isinstance(err, ODataError) and err.error else ""
-        log.warning("Graph %s failed: status %s, %s: %s", what, status, code, (detail or "")[:300])
+        detail = (err.error.message if isinstance(err, ODataError) and err.error else "") or ""
+        refusal = refusal_for(status, code, _inner_code(err), detail)
+        if refusal is not None:
+            log.warning(
+                "Graph refused %s (%s %s): %s Admin step: %s",
+                what,
+                status,
+                _inner_code(err) or code,
+                refusal.cause,
+                refusal.admin_step,
+            )
+            raise TenantRefusal(refusal, status, _inner_code(err) or code) from None
+        log.warning("Graph %s failed: status %s, %s: %s", what, status, code, detail[:300])
         raise _mapped(status, code, what, permission, not_found) from None
     except ClientAuthenticationError:
         log.warning("Graph sign-in failed while reading %s", what)

@@ -158,7 +158,7 @@ async def _edit_first_summary_paragraph(stack: DevStack, url: str, text: str) ->
     ("request_text", "title"),
     [
         ("analyze Litware licensing", "No transcript for this meeting"),
-        ("analyze Executive briefing", "No access to this meeting"),
+        ("analyze Executive briefing", "Neither a policy nor chat consent covers this meeting"),
         ("analyze Tailspin quarterly", "No meeting found"),
     ],
 )
@@ -330,3 +330,28 @@ def _answers(url: str) -> bool:
         return True  # an HTTP error is still an answer
     except (urllib.error.URLError, ConnectionError, TimeoutError):
         return False
+
+
+async def test_transcript_access_off_names_the_cause_and_the_admin_step(stack: DevStack) -> None:
+    """The tenant-wide switch Graph added in 2026, played by the emulator with Graph's 403 body."""
+    refusals = f"http://127.0.0.1:{stack.emulator_port}/_emulator/refusals"
+    async with aiohttp.ClientSession() as http:
+        async with http.post(refusals, json={"refusal": "transcripts_disabled"}) as response:
+            assert response.status == 200
+        try:
+            async with PlaygroundClient(stack.playground_url) as pg:
+                chat = await pg.personal_chat_id()
+                await pg.send(chat, "analyze last meeting")
+                title = "Transcript access is off in this tenant"
+                async with asyncio.timeout(30):
+                    first = await pg.next_message()
+                    error = await pg.next_message(
+                        lambda m: m.message_id == first.message_id and has_card(title)(m)
+                    )
+        finally:  # the stack is shared by this module's other tests
+            async with http.post(refusals, json={"clear": True}) as response:
+                assert response.status == 200
+    body = texts(card_of(error) or {})
+    assert "GraphAccessToTranscriptsDisabled" in body
+    assert "Set-CsTeamsMeetingConfiguration -Identity Global -EnableGraphTranscriptAccess $true" in body
+    assert "Ask your Microsoft 365 admin" in body

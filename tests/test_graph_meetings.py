@@ -11,6 +11,7 @@ from graph.client import make_graph_client
 from graph.credentials import StaticTokenCredential
 from graph.emulator.seed import AMI_TRANSCRIPTS, DEMO_USER_ID, INTERNAL_DOMAIN, SAMPLES, build_seed
 from graph.meetings import GraphMeetings
+from graph.refusals import TenantRefusal
 from graph.service import (
     AccessDenied,
     Attendee,
@@ -172,13 +173,16 @@ async def test_latest_transcript_returns_the_ref_when_there_is_one(meetings: Gra
     assert ref.meeting_id == last.meeting_id
 
 
-async def test_graph_403_names_the_permission_and_policy(meetings: GraphMeetings) -> None:
+async def test_graph_403_names_the_policy_and_the_chat_consent(meetings: GraphMeetings) -> None:
     [briefing] = await meetings.recent_meetings(DEMO_USER_ID, query="executive briefing")
-    with pytest.raises(AccessDenied) as caught:
+    with pytest.raises(TenantRefusal) as caught:  # an AccessDenied: callers that know no better
         await meetings.transcripts(DEMO_USER_ID, briefing)
     message = str(caught.value)
-    assert "403" in message and "OnlineMeetingTranscript.Read.All" in message
-    assert "application access policy" in message
+    assert "403" in message and "application access policy" in message
+    assert "resource-specific consent" in message
+    step = caught.value.refusal.admin_step
+    assert "OnlineMeetingTranscript.Read.All" in step and "OnlineMeetingTranscript.Read.Chat" in step
+    assert "Grant-CsApplicationAccessPolicy" in step
 
 
 async def test_unknown_user_is_told_plainly(meetings: GraphMeetings) -> None:

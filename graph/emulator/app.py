@@ -7,7 +7,8 @@ It binds 127.0.0.1 only, holds its state in memory, wants a bearer token on ever
 (any non-empty token, or exactly ``--token`` when given) and answers errors as Graph does:
 ``{"error": {"code", "message", "innerError"}}`` with the matching status. Test-only routes:
 ``GET /_emulator/requests`` (method, path, query and status of each call; never bodies or tokens),
-``GET /_emulator/mail`` (what sendMail received) and ``POST /_emulator/reset`` (back to a fresh seed).
+``GET /_emulator/mail`` (what sendMail received), ``POST /_emulator/reset`` (back to a fresh seed) and
+``POST /_emulator/refusals`` (play a tenant's refusal for a user, a meeting or everyone; refusals.py).
 Change notifications: ``/subscriptions`` with Graph's
 validation handshake, and ``POST /_emulator/transcripts`` (publish a meeting's transcript and notify
 the subscribers; subscriptions.py).
@@ -28,6 +29,7 @@ from aiohttp import web
 from graph.emulator.drive import add_drive_routes
 from graph.emulator.mail import MAILBOX, add_mail_routes
 from graph.emulator.meetings import add_meeting_routes
+from graph.emulator.refusals import add_refusal_routes
 from graph.emulator.seed import SeedData, build_seed
 from graph.emulator.state import STATE, EmulatorState, odata_error
 from graph.emulator.subscriptions import add_subscription_routes
@@ -96,6 +98,7 @@ def create_app(
     add_drive_routes(app, lambda request: request.app[STATE].drive, odata_error)
     add_mail_routes(app, lambda request: request.app[STATE].seed, odata_error)
     add_subscription_routes(app)
+    add_refusal_routes(app)
     app.router.add_get("/_emulator/requests", emulator_requests)
     app.router.add_post("/_emulator/reset", emulator_reset)
     return app

@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from graph.emulator.refusals import refusal_response, refused
 from graph.emulator.seed import SeedMeeting, SeedUser
 from graph.emulator.state import STATE, EmulatorState, base_url, iso, odata_context, odata_error
 
@@ -36,7 +37,9 @@ def _user_or_404(request: web.Request) -> SeedUser | web.Response:
     return user
 
 
-def _policy_or_403(user: SeedUser) -> web.Response | None:
+def _policy_or_403(state: EmulatorState, user: SeedUser) -> web.Response | None:
+    if refused(state, "no_policy", user_id=user.id):
+        return refusal_response("no_policy")
     if user.policy_granted:
         return None
     return odata_error(
@@ -196,7 +199,7 @@ async def list_online_meetings(request: web.Request) -> web.Response:
     user = _user_or_404(request)
     if isinstance(user, web.Response):
         return user
-    if (denied := _policy_or_403(user)) is not None:
+    if (denied := _policy_or_403(state, user)) is not None:
         return denied
     match = _FILTER.match(request.query.get("$filter", ""))
     if match is None:
@@ -222,9 +225,11 @@ def _meeting_for(request: web.Request, *, organizer_only: bool) -> Found:
     user = _user_or_404(request)
     if isinstance(user, web.Response):
         return user
-    if (denied := _policy_or_403(user)) is not None:
+    if (denied := _policy_or_403(state, user)) is not None:
         return denied
     meeting = state.meeting(request.match_info["meeting_id"])
+    if meeting is not None and refused(state, "no_policy_or_rsc", meeting_id=meeting.meeting_id):
+        return refusal_response("no_policy_or_rsc", user.id)
     allowed = meeting is not None and (
         meeting.organizer_id == user.id if organizer_only else state.takes_part(user, meeting)
     )
@@ -266,6 +271,8 @@ async def list_transcripts(request: web.Request) -> web.Response:
     if isinstance(found, web.Response):
         return found
     user, meeting = found
+    if refused(state, "transcripts_disabled", user_id=user.id, meeting_id=meeting.meeting_id):
+        return refusal_response("transcripts_disabled")
     visible = state.transcript_visible(meeting)
     items = [_transcript_json(request, meeting, state.seed.tenant_id)] if visible else []
     fragment = f"users('{user.id}')/onlineMeetings('{meeting.meeting_id}')/transcripts"
@@ -277,7 +284,9 @@ def _transcript_for(request: web.Request) -> SeedMeeting | web.Response:
     found = _meeting_for(request, organizer_only=True)
     if isinstance(found, web.Response):
         return found
-    _, meeting = found
+    user, meeting = found
+    if refused(state, "transcripts_disabled", user_id=user.id, meeting_id=meeting.meeting_id):
+        return refusal_response("transcripts_disabled")
     if request.match_info["transcript_id"] != meeting.transcript_id or not state.transcript_visible(meeting):
         return odata_error(404, "NotFound", "The requested transcript was not found.")
     return meeting
@@ -300,6 +309,11 @@ async def get_transcript_content(request: web.Request) -> web.Response:
     if fmt != "text/vtt":
         message = f"Transcript format '{fmt}' is not supported; use $format=text/vtt."
         return odata_error(400, "BadRequest", message)
+    state, where = request.app[STATE], {"user_id": meeting.organizer_id, "meeting_id": meeting.meeting_id}
+    # Content is the metered call, and the one that carries speaker names.
+    for kind in ("billing_not_set_up", "attribution_not_allowed"):
+        if refused(state, kind, **where):
+            return refusal_response(kind)
     assert meeting.vtt is not None  # transcript_visible checked it
     return web.Response(body=meeting.vtt, content_type="text/vtt", charset="utf-8")
 

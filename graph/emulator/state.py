@@ -36,12 +36,15 @@ class EmulatorState:
         # Graph may answer an app-only caller; False: under any participant.
         self.organizer_lookup_only = organizer_lookup_only
         self.requests: list[dict[str, Any]] = []
+        # refusal kind -> scopes ("*", "user:<id>", "meeting:<id>"); graph/emulator/refusals.py
+        self.refusals: dict[str, set[str]] = {}
         self.reset()
 
     def reset(self) -> None:
         self.seed = self._seed_factory()
         self.drive = DriveState(self.seed.drive_id, self.seed.site_path, self.seed.library)
         self.requests.clear()
+        self.refusals.clear()
 
     @property
     def now(self) -> datetime:
@@ -61,18 +64,16 @@ class EmulatorState:
 STATE = web.AppKey("state", EmulatorState)
 
 
-def odata_error(status: int, code: str, message: str) -> web.Response:
-    body = {
-        "error": {
-            "code": code,
-            "message": message,
-            "innerError": {
-                "date": iso(datetime.now(UTC)),
-                "request-id": str(uuid.uuid4()),
-                "client-request-id": str(uuid.uuid4()),
-            },
-        }
+def odata_error(status: int, code: str, message: str, *, inner_code: str | None = None) -> web.Response:
+    inner: dict[str, str] = {}
+    if inner_code:  # a tenant setting's refusal: Graph names it here, under a plain "Forbidden"
+        inner["code"] = inner_code
+    inner |= {
+        "date": iso(datetime.now(UTC)),
+        "request-id": str(uuid.uuid4()),
+        "client-request-id": str(uuid.uuid4()),
     }
+    body = {"error": {"code": code, "message": message, "innerError": inner}}
     return web.json_response(body, status=status)
 
 

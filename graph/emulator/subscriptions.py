@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
+from graph.emulator.refusals import refusal_response, refused
 from graph.emulator.state import STATE, EmulatorState, iso, odata_context, odata_error
 
 __all__ = ["ALL_TRANSCRIPTS", "EmulatedSubscription", "add_subscription_routes", "notify_transcript"]
@@ -142,6 +143,8 @@ async def create_subscription(request: web.Request) -> web.Response:
         return odata_error(
             400, "ValidationError", "Transcript subscriptions support only the 'created' changeType."
         )
+    if refused(request.app[STATE], "transcripts_disabled"):  # tenant-wide: the resource is every meeting
+        return refusal_response("transcripts_disabled")
     for url in (notification_url, lifecycle_url):
         if url is not None and (problem := _url_problem(url)):
             return odata_error(400, "ValidationError", problem)
@@ -197,6 +200,8 @@ async def update_subscription(request: web.Request) -> web.Response:
     sub = _subscription_or_404(request)
     if isinstance(sub, web.Response):
         return sub
+    if refused(request.app[STATE], "transcripts_disabled"):  # renewing fails too
+        return refusal_response("transcripts_disabled")
     try:
         body = await request.json()
     except ValueError:
