@@ -32,6 +32,7 @@ from graph.refusals import (
     Refusal,
     TenantRefusal,
 )
+from tests.conftest import ROOT
 from tests.fixtures.bot.fakes import sample_vtt
 from tests.graph_support import Emulator, assert_valid, start_emulator
 from tests.test_bot_jobs import texts
@@ -255,3 +256,23 @@ def test_every_refusal_has_a_distinct_cause_and_step() -> None:
     assert len({r.kind for r in REFUSALS}) == len({r.cause for r in REFUSALS}) == len(REFUSALS)
     assert {r.kind for r in REFUSALS} == set(STEPS) == set(WIRE)
     assert BILLING.cause != ATTRIBUTION_OFF.cause
+
+
+def test_deploy_readme_has_the_first_transcript_checklist_in_order() -> None:
+    readme = (ROOT / "deploy" / "README.md").read_text(encoding="utf-8")
+    checklist = readme.split("## First transcript: checklist", 1)[1].split("\n## ", 1)[0]
+    order = [
+        "transcripts_disabled",
+        "attribution_not_allowed",
+        "no_policy",
+        "no_policy_or_rsc",
+        "billing_not_set_up",
+    ]
+    by_kind = {r.kind: r for r in REFUSALS}
+    rows = [line for line in checklist.splitlines() if line.startswith("| ") and line[2].isdigit()]
+    assert len(rows) == len(order)
+    for row, kind in zip(rows, order, strict=True):
+        assert row.rstrip(" |").endswith(by_kind[kind].title), row  # the card's title, in that order
+    for kind, step in STEPS.items():
+        if kind != "no_policy":  # README names the organizer in section 3's own words
+            assert step.split(" and ")[0].split(" -Identity <")[0] in checklist, kind
