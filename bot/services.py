@@ -73,9 +73,14 @@ def _load_graph_models() -> None:
 
 
 def _analyzer(environ: Mapping[str, str]) -> Analyzer:
-    from mcem.llm import LLMAnalyzer, llm_settings_from_env
-    from mcem.offline import OfflineAnalyzer
+    from mcem.llm import llm_settings_from_env
 
     llm = llm_settings_from_env(environ)
     language = environ.get("MCEM_OUTPUT_LANGUAGE", "").strip()
-    return LLMAnalyzer(llm, language=language) if llm is not None else OfflineAnalyzer(language=language)
+    if llm is not None:
+        from mcem.llm import LLMAnalyzer  # only now: openai takes seconds to import
+
+        return LLMAnalyzer(llm, language=language)
+    from mcem.offline import OfflineAnalyzer
+
+    return OfflineAnalyzer(language=language)

@@ -233,7 +233,7 @@ async def _analyze_command(args: argparse.Namespace, environ: Mapping[str, str])
 
 
 def _choose_analyzer(engine: str | None, environ: Mapping[str, str]) -> Analyzer:
-    from mcem.llm import LLMAnalyzer, llm_settings_from_env
+    from mcem.llm import llm_settings_from_env
 
     settings = llm_settings_from_env(environ) if engine != "offline" else None
     if engine == "llm" and settings is None:
@@ -242,6 +242,8 @@ def _choose_analyzer(engine: str | None, environ: Mapping[str, str]) -> Analyzer
             "(and AZURE_OPENAI_API_KEY or an Entra ID login), or OPENAI_API_KEY; see .env.example"
         )
     if settings is not None:
+        from mcem.llm import LLMAnalyzer  # only now: openai takes seconds to import
+
         return LLMAnalyzer(settings)
     from mcem.offline import OfflineAnalyzer
 
