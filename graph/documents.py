@@ -26,6 +26,7 @@ from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from graph.credentials import graph_settings_from_env
 from graph.download import bounded_content
 from graph.failures import graph_call
+from graph.records import StoredItem, send_json
 from graph.service import GraphError, StoredDocument
 from mcem.errors import ConfigError
 
@@ -130,17 +131,25 @@ class GraphDocuments:
             info.path_parameters["baseurl"] = self._client.request_adapter.base_url.rstrip("/")
             # Keep both on a clash: the builder has no parameter for it, so it goes on the URL.
             url = info.url + "?%40microsoft.graph.conflictBehavior=rename"
-            stored = await graph_call(
-                item.content.with_url(url).put(content),
+            # The new driveItem read as plain JSON (graph/records.py): the SDK's model parsing is slow.
+            put = item.content.with_url(url).to_put_request_information(content)
+            data = await graph_call(
+                send_json(self._client, put),
                 "the SharePoint library",
                 permission=WRITE_PERMISSION,
                 not_found=_library_not_found,
             )
+            stored = StoredItem.read(data)
         else:
-            stored = await self._upload_in_session(item, content)
-        if stored is None or not stored.id:
+            session_item = await self._upload_in_session(item, content)
+            stored = (
+                StoredItem(session_item.id or "", session_item.name or "", session_item.web_url or "")
+                if session_item
+                else StoredItem("", "", "")
+            )
+        if not stored.id:
             raise GraphError("SharePoint did not confirm the upload; try again.")
-        return StoredDocument(item_id=stored.id, name=stored.name or filename, web_url=stored.web_url or "")
+        return StoredDocument(item_id=stored.id, name=stored.name or filename, web_url=stored.web_url)
 
     async def download(self, item_id: str) -> bytes:
         """The current content of a stored draft, as people left it after editing."""

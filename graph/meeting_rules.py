@@ -1,15 +1,12 @@
-"""The rules GraphMeetings applies to what Graph returns: event times, subject matching, and
+"""The rules GraphMeetings applies to what Graph returns: subject matching and
 who counts as a participant. Pure functions, no I/O."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
 
-from msgraph.generated.models.online_meeting import OnlineMeeting
-
+from graph.records import MeetingRecord
 from graph.service import AccessDenied, GraphError
 
 __all__ = [
@@ -19,7 +16,6 @@ __all__ = [
     "not_in_directory",
     "odata_quote",
     "organizer_of",
-    "parse_event_time",
     "subject_matches",
     "subject_words",
     "takes_part",
@@ -51,16 +47,6 @@ def not_in_directory(_: str) -> GraphError:
     )
 
 
-def parse_event_time(value: Any) -> datetime | None:
-    raw = getattr(value, "date_time", None)
-    if not raw:
-        return None
-    # Graph writes seven fractional digits ("...:00.0000000"); Python takes at most six.
-    raw = re.sub(r"(\.\d{6})\d+", r"\1", raw).replace("Z", "+00:00")
-    moment = datetime.fromisoformat(raw)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def subject_words(text: str) -> list[str]:
     return re.findall(r"\w+", text.casefold())
 
@@ -74,22 +60,15 @@ def odata_quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def organizer_of(online: OnlineMeeting) -> str:
-    p = online.participants.organizer if online.participants else None
-    user = p.identity.user if p and p.identity else None
-    return user.id if user and user.id else ""
+def organizer_of(online: MeetingRecord) -> str:
+    return online.organizer.user_id if online.organizer else ""
 
 
-def takes_part(me: Requester, online: OnlineMeeting) -> bool:
-    if online.participants is None:
-        return False
-    for p in [online.participants.organizer, *(online.participants.attendees or [])]:
-        if p is None:
-            continue
-        user = p.identity.user if p.identity else None
-        if (user and user.id == me.id) or (p.upn and p.upn.lower() in me.addresses):
-            return True
-    return False
+def takes_part(me: Requester, online: MeetingRecord) -> bool:
+    return any(
+        (p.user_id and p.user_id == me.id) or (p.upn and p.upn.lower() in me.addresses)
+        for p in online.participants
+    )
 
 
 def denied(subject: str | None) -> AccessDenied:

@@ -7,6 +7,10 @@ keeps them — ``.../onlineMeetings/{mid}/transcripts`` and ``.../transcripts/{t
 
 Nobody reads a transcript of a meeting they neither organised nor attended: the participants
 are taken from Graph (never from the caller's MeetingInfo) and checked before anything else.
+
+The SDK builds each request and sends it (auth, retry, errors), but the JSON comes back as bytes
+and is read into graph/records.py's small records: the SDK's own model parsing costs more CPU on
+the event loop than everything else the bot does per analysis outside the analysis itself.
 """
 
 from __future__ import annotations
@@ -21,9 +25,6 @@ from typing import Any
 
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 from msgraph import GraphServiceClient
-from msgraph.generated.models.event import Event
-from msgraph.generated.models.meeting_participant_info import MeetingParticipantInfo
-from msgraph.generated.models.online_meeting import OnlineMeeting
 from msgraph.generated.users.item.calendar_view.calendar_view_request_builder import (
     CalendarViewRequestBuilder,
 )
@@ -42,10 +43,18 @@ from graph.meeting_rules import (
     not_in_directory,
     odata_quote,
     organizer_of,
-    parse_event_time,
     subject_matches,
     subject_words,
     takes_part,
+)
+from graph.records import (
+    EventRecord,
+    MeetingRecord,
+    Participant,
+    TranscriptRecord,
+    UserRecord,
+    get_json,
+    page_of,
 )
 from graph.service import (
     AccessDenied,
@@ -115,7 +124,7 @@ class GraphMeetings:
         else:
             start, end = now - self._lookback, now
         wanted = subject_words(query or "")
-        picked: list[Event] = []
+        picked: list[EventRecord] = []
         async with contextlib.aclosing(self._calendar(user_id, start, end)) as events:
             async for event in events:
                 if self._eligible(event, me, now, wanted):
@@ -124,7 +133,7 @@ class GraphMeetings:
                         break
         gate = asyncio.Semaphore(RESOLVE_AT_ONCE)
 
-        async def info(event: Event) -> MeetingInfo:
+        async def info(event: EventRecord) -> MeetingInfo:
             async with gate:
                 return await self._meeting_info(me, event)
 
@@ -134,20 +143,22 @@ class GraphMeetings:
         me = await self._requester(user_id)
         online = await self._authorised_meeting(me, meeting)
         organizer_id = organizer_of(online)
-        found = await graph_call(
+        listing = (
             self._client.users.by_user_id(organizer_id)
-            .online_meetings.by_online_meeting_id(online.id or "")
-            .transcripts.get(),
-            "the meeting's transcripts",
+            .online_meetings.by_online_meeting_id(online.id)
+            .transcripts
+        )
+        found = await graph_call(
+            get_json(self._client, listing.to_get_request_information()), "the meeting's transcripts"
         )
         refs = [
             TranscriptRef(
                 transcript_id=t.id,
-                meeting_id=online.id or "",
-                created=t.created_date_time,
+                meeting_id=online.id,
+                created=t.created,
                 organizer_id=organizer_id,
             )
-            for t in (found.value if found and found.value else [])
+            for t in map(TranscriptRecord.read, page_of(found)[0])
             if t.id
         ]
         return sorted(refs, key=lambda r: r.created or datetime.min.replace(tzinfo=UTC), reverse=True)
@@ -156,14 +167,9 @@ class GraphMeetings:
         me = await self._requester(user_id)
         organizer_id = ref.organizer_id or me.id
         if organizer_id != me.id:
-            online = await graph_call(
-                self._client.users.by_user_id(organizer_id)
-                .online_meetings.by_online_meeting_id(ref.meeting_id)
-                .get(),
-                "the meeting",
-            )
-            if online is None or not takes_part(me, online):
-                raise denied(online.subject if online else None)
+            online = await self._online_meeting(organizer_id, ref.meeting_id)
+            if not takes_part(me, online):
+                raise denied(online.subject)
         content = (
             self._client.users.by_user_id(organizer_id)
             .online_meetings.by_online_meeting_id(ref.meeting_id)
@@ -204,32 +210,23 @@ class GraphMeetings:
         """A meeting known by its ids — a transcript notification names
         ``users('{organizer}')/onlineMeetings('{meeting}')`` — if ``user_id`` took part in it."""
         me = await self._requester(user_id)
-        online = await graph_call(
-            self._client.users.by_user_id(organizer_id)
-            .online_meetings.by_online_meeting_id(meeting_id)
-            .get(),
-            "the meeting",
-        )
-        if online is None or not takes_part(me, online) or not online.participants:
-            raise denied(online.subject if online else None)
+        online = await self._online_meeting(organizer_id, meeting_id)
+        if not takes_part(me, online) or online.organizer is None:
+            raise denied(online.subject or None)
 
-        def person(p: MeetingParticipantInfo | None) -> Attendee:
-            user = p.identity.user if p and p.identity else None
-            mail = (p.upn if p else None) or ""
-            name = (user.display_name if user else None) or mail or "Unknown"
-            return Attendee(
-                name=name, email=mail, user_id=(user.id if user else None) or "", side=self._side(mail, me)
-            )
+        def person(p: Participant) -> Attendee:
+            name = p.display_name or p.upn or "Unknown"
+            return Attendee(name=name, email=p.upn, user_id=p.user_id, side=self._side(p.upn, me))
 
         now = self._now()
         return MeetingInfo(
             meeting_id=online.id or meeting_id,
             subject=online.subject or "(no subject)",
-            start=online.start_date_time or now,
-            end=online.end_date_time or now,
-            join_url=online.join_web_url or "",
-            organizer=person(online.participants.organizer),
-            attendees=tuple(person(p) for p in online.participants.attendees or []),
+            start=online.start or now,
+            end=online.end or now,
+            join_url=online.join_url,
+            organizer=person(online.organizer),
+            attendees=tuple(person(p) for p in online.attendees),
         )
 
     # -- internals ------------------------------------------------------------------------------
@@ -241,20 +238,26 @@ class GraphMeetings:
         params = UserItemRequestBuilder.UserItemRequestBuilderGetQueryParameters(
             select=["id", "displayName", "mail", "userPrincipalName"]
         )
-        user = await graph_call(
-            self._client.users.by_user_id(user_id).get(RequestConfiguration(query_parameters=params)),
-            "your user profile",
-            permission=USER_PERMISSION,
-            not_found=not_in_directory,
+        builder = self._client.users.by_user_id(user_id)
+        user = UserRecord.read(
+            await graph_call(
+                get_json(
+                    self._client,
+                    builder.to_get_request_information(RequestConfiguration(query_parameters=params)),
+                ),
+                "your user profile",
+                permission=USER_PERMISSION,
+                not_found=not_in_directory,
+            )
         )
-        if user is None or not user.id:
+        if not user.id:
             raise not_in_directory("")
         addresses = frozenset(a.lower() for a in (user.mail, user.user_principal_name) if a)
         person = Requester(user.id, addresses)
         self._people[user_id] = (clock.monotonic() + ME_TTL_S, person)
         return person
 
-    async def _calendar(self, user_id: str, start: datetime, end: datetime) -> AsyncIterator[Event]:
+    async def _calendar(self, user_id: str, start: datetime, end: datetime) -> AsyncIterator[EventRecord]:
         """Events overlapping [start, end), newest first, page by page."""
         params = CalendarViewRequestBuilder.CalendarViewRequestBuilderGetQueryParameters(
             start_date_time=start.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -273,40 +276,28 @@ class GraphMeetings:
             ],
         )
         builder = self._client.users.by_user_id(user_id).calendar_view
-        page = await graph_call(
-            builder.get(RequestConfiguration(query_parameters=params)),
-            "your calendar",
-            permission=CALENDAR_PERMISSION,
-        )
+        info = builder.to_get_request_information(RequestConfiguration(query_parameters=params))
         for _ in range(MAX_PAGES):
-            for event in page.value if page and page.value else []:
-                yield event
-            next_link = page.odata_next_link if page else None
+            page = await graph_call(
+                get_json(self._client, info), "your calendar", permission=CALENDAR_PERMISSION
+            )
+            items, next_link = page_of(page)
+            for item in items:
+                yield EventRecord.read(item)
             if not next_link:
                 return
-            page = await graph_call(
-                builder.with_url(next_link).get(), "your calendar", permission=CALENDAR_PERMISSION
-            )
+            info = builder.with_url(next_link).to_get_request_information()
 
-    def _eligible(self, event: Event, me: Requester, now: datetime, wanted: list[str]) -> bool:
-        end = parse_event_time(event.end)
-        join_url = event.online_meeting.join_url if event.online_meeting else None
-        if not event.is_online_meeting or not join_url or event.is_cancelled or end is None or end > now:
+    def _eligible(self, event: EventRecord, me: Requester, now: datetime, wanted: list[str]) -> bool:
+        if not event.is_online_meeting or not event.join_url or event.is_cancelled:
             return False
-        if wanted and not subject_matches(event.subject or "", wanted):
+        if event.end is None or event.end > now:
+            return False
+        if wanted and not subject_matches(event.subject, wanted):
             return False
         # Only meetings they organised or were invited to by name (not via a shared calendar).
-        organizer = (
-            event.organizer.email_address.address
-            if event.organizer and event.organizer.email_address
-            else None
-        )
-        invited = {
-            a.email_address.address.lower()
-            for a in event.attendees or []
-            if a.email_address and a.email_address.address
-        }
-        return bool(me.addresses & ({(organizer or "").lower()} | invited))
+        invited = {a.address.lower() for a in event.attendees if a.address}
+        return bool(me.addresses & ({event.organizer.address.lower()} | invited))
 
     def _side(self, address: str, me: Requester) -> Side:
         if "@" not in address:
@@ -316,18 +307,14 @@ class GraphMeetings:
         domains = self._domains or {me.domain}
         return Side.internal if address.rpartition("@")[2].lower() in domains else Side.customer
 
-    async def _meeting_info(self, me: Requester, event: Event) -> MeetingInfo:
-        join_url = event.online_meeting.join_url if event.online_meeting else ""
-        organizer_mail = (
-            event.organizer.email_address.address if event.organizer and event.organizer.email_address else ""
-        )
-        online = await self._resolve(me, join_url or "", organizer_mail or "")
+    async def _meeting_info(self, me: Requester, event: EventRecord) -> MeetingInfo:
+        join_url = event.join_url
+        online = await self._resolve(me, join_url, event.organizer.address)
         ids: dict[str, str] = {}
-        if online is not None and online.participants is not None:
-            for p in [online.participants.organizer, *(online.participants.attendees or [])]:
-                user = p.identity.user if p and p.identity else None
-                if p and p.upn and user and user.id:
-                    ids[p.upn.lower()] = user.id
+        if online is not None:
+            for p in online.participants:
+                if p.upn and p.user_id:
+                    ids[p.upn.lower()] = p.user_id
 
         def person(name: str | None, address: str | None) -> Attendee:
             mail = (address or "").strip()
@@ -338,27 +325,24 @@ class GraphMeetings:
                 side=self._side(mail, me),
             )
 
-        org = event.organizer.email_address if event.organizer else None
-        organizer = person(org.name if org else None, org.address if org else None)
+        organizer = person(event.organizer.name, event.organizer.address)
         attendees = tuple(
-            person(a.email_address.name, a.email_address.address)
-            for a in event.attendees or []
-            if a.email_address and (a.email_address.address or "").lower() != organizer.email.lower()
+            person(a.name, a.address) for a in event.attendees if a.address.lower() != organizer.email.lower()
         )
-        start, end = parse_event_time(event.start), parse_event_time(event.end)
+        start, end = event.start, event.end
         assert start is not None and end is not None  # _eligible checked end; Graph always sends both
         return MeetingInfo(
-            meeting_id=online.id if online is not None and online.id else "",
-            event_id=event.id or "",
+            meeting_id=online.id if online is not None else "",
+            event_id=event.id,
             subject=event.subject or "(no subject)",
             start=start,
             end=end,
-            join_url=join_url or "",
+            join_url=join_url,
             organizer=organizer,
             attendees=attendees,
         )
 
-    async def _resolve(self, me: Requester, join_url: str, organizer_mail: str) -> OnlineMeeting | None:
+    async def _resolve(self, me: Requester, join_url: str, organizer_mail: str) -> MeetingRecord | None:
         """The online meeting behind a join link: looked up as the requester, then as its organizer
         (with app-only access Graph may list a meeting only under its organizer)."""
         online = await self._by_join_url(me.id, join_url)
@@ -376,28 +360,31 @@ class GraphMeetings:
         except AccessDenied:  # not in the directory, or no policy for them: transcripts() will say so
             return None
 
-    async def _by_join_url(self, user_id: str, join_url: str) -> OnlineMeeting | None:
+    async def _by_join_url(self, user_id: str, join_url: str) -> MeetingRecord | None:
         params = OnlineMeetingsRequestBuilder.OnlineMeetingsRequestBuilderGetQueryParameters(
             filter=f"JoinWebUrl eq {odata_quote(join_url)}"
         )
+        info = self._client.users.by_user_id(user_id).online_meetings.to_get_request_information(
+            RequestConfiguration(query_parameters=params)
+        )
         found = await graph_call(
-            self._client.users.by_user_id(user_id).online_meetings.get(
-                RequestConfiguration(query_parameters=params)
-            ),
+            get_json(self._client, info),
             "the online meeting",
         )
-        return found.value[0] if found and found.value else None
+        items, _ = page_of(found)
+        return MeetingRecord.read(items[0]) if items else None
 
-    async def _authorised_meeting(self, me: Requester, meeting: MeetingInfo) -> OnlineMeeting:
+    async def _online_meeting(self, organizer_id: str, meeting_id: str) -> MeetingRecord:
+        """One online meeting under its organizer (404 -> MeetingNotFound, through graph_call)."""
+        builder = self._client.users.by_user_id(organizer_id).online_meetings.by_online_meeting_id(meeting_id)
+        found = await graph_call(get_json(self._client, builder.to_get_request_information()), "the meeting")
+        return MeetingRecord.read(found)
+
+    async def _authorised_meeting(self, me: Requester, meeting: MeetingInfo) -> MeetingRecord:
         """The meeting as Graph knows it, once the requester is shown to be one of its participants."""
-        online: OnlineMeeting | None
+        online: MeetingRecord | None
         if meeting.meeting_id and meeting.organizer.user_id:
-            online = await graph_call(
-                self._client.users.by_user_id(meeting.organizer.user_id)
-                .online_meetings.by_online_meeting_id(meeting.meeting_id)
-                .get(),
-                "the meeting",
-            )
+            online = await self._online_meeting(meeting.organizer.user_id, meeting.meeting_id)
         elif meeting.join_url:
             online = await self._resolve(me, meeting.join_url, meeting.organizer.email)
             if online is None and meeting.organizer.side is Side.customer:
