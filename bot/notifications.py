@@ -87,6 +87,7 @@ class TranscriptNotifications:
         adapter: ChannelAdapter,
         keeper: SubscriptionKeeper | None = None,
         *,
+        writes: BackgroundTasks | None = None,
         lease: timedelta = LEASE,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
@@ -98,6 +99,8 @@ class TranscriptNotifications:
         self._adapter = adapter
         self._keeper = keeper
         self._tasks = BackgroundTasks()
+        # The turns' state writes still running (bot/proactive.py): a chat just said must be seen.
+        self._writes = writes
 
     async def handle(self, request: web.Request) -> web.Response:
         token = request.query.get("validationToken")
@@ -196,6 +199,8 @@ class TranscriptNotifications:
         """The work for one taken transcript; returns its final status."""
         state = self._state
         tid = announced.transcript_id
+        if self._writes is not None:
+            await self._writes.wait_idle()
         chat = await state.personal_chat(announced.organizer_id)
         if chat is None:
             log.warning("automatic analysis not delivered: the organizer has not chatted with the bot yet")

@@ -22,6 +22,7 @@ from microsoft_agents.hosting.core import AgentApplication, ChannelAdapter, Turn
 from microsoft_agents.hosting.core.app.proactive import Conversation
 
 from bot.auth import ChannelPolicy, refusal
+from bot.background import BackgroundTasks
 from bot.handlers import conversation_is_internal, tenant_of
 from bot.state import BotState, PersonalChat
 
@@ -37,27 +38,42 @@ DELIVERED = "delivered"
 NOT_INTERNAL = "not_internal"
 
 
-def register_state_hooks(app: AgentApplication[TurnState], state: BotState, policy: ChannelPolicy) -> None:
+def register_state_hooks(
+    app: AgentApplication[TurnState], state: BotState, policy: ChannelPolicy
+) -> BackgroundTasks:
     """Register after the tenant check (before_turn handlers run in order; a refusal stops them).
 
     A personal chat is stored only from an activity whose serviceUrl and tenant were verified
     against its token (bot/auth.py): the middleware did that already, and it is checked again
     here so no other path can write a reference that later deliveries would trust.
-    """
 
-    @app.before_turn
-    async def remember(context: TurnContext, _state: TurnState) -> bool:
-        activity = context.activity
+    The writes run beside the turn, not in it: the user's answer does not wait for the store (an
+    fsync, or a round trip to Azure Tables). Returns them, for whoever reads what they write
+    (automatic delivery looks up the personal chat) and for shutdown.
+    """
+    writes = BackgroundTasks()
+
+    async def write(activity: Activity, chat: PersonalChat | None, meeting_key: str) -> None:
         try:
-            if _is_personal(activity) and _verified(context, policy):
-                await _save_personal_chat(context, state)
-            meeting_key = _ended_meeting(activity)
+            if chat is not None:
+                await state.save_personal_chat(chat)
             if meeting_key:
                 await state.mark_meeting_ended(meeting_key, activity.conversation.id)
                 log.info("a meeting the bot is in ended; its transcript notification will start the analysis")
         except Exception as err:  # the store failing must not cost the user their answer
             log.error("could not update the bot's state: %s", type(err).__name__)
+
+    @app.before_turn
+    async def remember(context: TurnContext, _state: TurnState) -> bool:
+        activity = context.activity
+        # Read from the turn now; the turn's objects are not ours once it ends.
+        chat = _personal_chat(context) if _is_personal(activity) and _verified(context, policy) else None
+        meeting_key = _ended_meeting(activity)
+        if chat is not None or meeting_key:
+            writes.start(write(activity, chat, meeting_key), name="remember")
         return True
+
+    return writes
 
 
 def _is_personal(activity: Activity) -> bool:
@@ -80,17 +96,14 @@ def _verified(context: TurnContext, policy: ChannelPolicy) -> bool:
     return problem is None
 
 
-async def _save_personal_chat(context: TurnContext, state: BotState) -> None:
+def _personal_chat(context: TurnContext) -> PersonalChat:
     activity = context.activity
     reference = activity.get_conversation_reference()
-    claims = Conversation.claims_from_identity(context.identity) if context.identity else {}
-    await state.save_personal_chat(
-        PersonalChat(
-            user_id=str(activity.from_property.aad_object_id).lower(),
-            tenant_id=tenant_of(activity),
-            reference=reference.model_dump(mode="json", by_alias=True, exclude_none=True),
-            claims=claims,
-        )
+    return PersonalChat(
+        user_id=str(activity.from_property.aad_object_id).lower(),
+        tenant_id=tenant_of(activity),
+        reference=reference.model_dump(mode="json", by_alias=True, exclude_none=True),
+        claims=Conversation.claims_from_identity(context.identity) if context.identity else {},
     )
 
 
