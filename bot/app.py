@@ -33,6 +33,7 @@ from bot.handlers import register_handlers
 from bot.jobs import JobRunner
 from bot.notifications import NOTIFICATIONS, SubscriptionKeeper, TranscriptNotifications
 from bot.ownership import run_while_owner
+from bot.pool import WorkerPool
 from bot.proactive import register_state_hooks
 from bot.services import Services
 from bot.settings import BotSettings
@@ -64,11 +65,13 @@ def create_app(
     agent_app = AgentApplication[TurnState](
         storage=MemoryStorage(), connection_manager=connections, **dict(settings.sdk_config)
     )
+    pool = WorkerPool(settings.workers) if settings.workers > 0 else None
     runner = JobRunner(
         services,
         max_jobs=settings.max_jobs,
         grace=timedelta(minutes=settings.transcript_grace_minutes),
         state=store,
+        pool=pool,
     )
     register_handlers(agent_app, settings, services, runner)
     policy = policy_of(settings)
@@ -110,7 +113,7 @@ def create_app(
     async def warm_up(_app: web.Application) -> None:
         if isinstance(store, SqliteState | AzureTableState):
             await store.start()
-        background.append(asyncio.create_task(_warm_up(services), name="warm-up"))
+        background.append(asyncio.create_task(_warm_up(services, pool), name="warm-up"))
         if keeper is not None:
             # Graph validates the notification URL before it answers, so this runs beside the
             # server's start rather than before it; it retries until the bot is reachable.
@@ -138,11 +141,17 @@ def create_app(
     return app
 
 
-async def _warm_up(services: Services) -> None:
+async def _warm_up(services: Services, pool: WorkerPool | None) -> None:
+    if pool is not None:
+        try:
+            await pool.start()
+        except Exception as err:  # the first analysis starts the workers again, and says so if it fails
+            log.error("could not start the worker processes: %s", type(err).__name__)
     await asyncio.to_thread(services.warm_up)
     # Everything imported and built so far lives as long as the process: out of the collector's
     # sight, a full collection no longer walks it and stalls the loop for a quarter of a second.
-    gc.collect()
+    # (No gc.collect() first: freezing is instant, a collection of all that is not, and a user's
+    # first message may be arriving right now.)
     gc.freeze()
 
 

@@ -20,9 +20,11 @@ from typing import Any, Protocol, cast
 from bot.background import BackgroundTasks
 from bot.commands import AnalyzeLast, AnalyzeMatching
 from bot.meeting_context import context_from_meeting
+from bot.pool import WorkerDied, WorkerPool
 from bot.services import Services
 from bot.state import BotState, RunRecord
-from cards import DEFAULT_STEPS, VERB_ANALYZE, error_card, progress_card, summary_card
+from bot.steps import Steps
+from cards import DEFAULT_STEPS, VERB_ANALYZE, error_card, progress_card
 from graph.documents import document_path
 from graph.refusals import TenantRefusal, admin_step
 from graph.service import (
@@ -35,11 +37,8 @@ from graph.service import (
     TranscriptRef,
     TranscriptUnavailable,
 )
-from mcem import pipeline
 from mcem.errors import AnalysisError, LanguageError, TranscriptError
 from mcem.model import Analysis
-from mcem.parsing import parse_transcript
-from mcem.render.docx import to_docx
 
 __all__ = [
     "STEPS",
@@ -106,12 +105,15 @@ async def run_analysis(
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     found: Callable[[MeetingInfo], None] | None = None,
     saved: Callable[[MeetingInfo, StoredDocument], Awaitable[None]] | None = None,
+    steps: Steps | None = None,
 ) -> Analysis | None:
     """Run one job to its end card. Returns the analysis, or None when an error card was shown.
 
     ``found`` hears which meeting the job settled on; ``saved`` hears where its document went,
     before the summary card shows (so "Regenerate" on that card can name the meeting again).
+    ``steps`` runs the CPU-bound work (in worker processes when it has a pool; threads otherwise).
     """
+    steps = steps or Steps()
     run_id = job.run_id or uuid.uuid4().hex[:12]
     subject: str | None = None
     step = 0
@@ -131,29 +133,26 @@ async def run_analysis(
             )
         else:
             ref = await _latest_transcript(job.user_id, meeting, services, grace=grace, now=now())
-        vtt = await services.meetings.transcript_vtt(job.user_id, ref)
-        transcript = await asyncio.to_thread(
-            parse_transcript,
-            vtt.encode("utf-8"),
-            meeting.subject or meeting.meeting_id,
-            content_type="text/vtt",
-        )
-        del vtt  # the transcript lives only as long as this job needs it
-        if transcript.skipped:
-            log.warning("analysis %s: %d unreadable cue(s) left out", run_id, len(transcript.skipped))
+        content = (await services.meetings.transcript_vtt(job.user_id, ref)).encode("utf-8")
         step = 2
         await sink.show(progress_card(STEPS, step, subject=subject))
-        analysis = await pipeline.analyze(transcript, context_from_meeting(meeting), services.analyzer)
+        drafted = await steps.draft(
+            content, meeting.subject or meeting.meeting_id, context_from_meeting(meeting), services.analyzer
+        )
+        del content  # the transcript lives only as long as this job needs it
+        if drafted.skipped:
+            log.warning("analysis %s: %d unreadable cue(s) left out", run_id, drafted.skipped)
+        analysis = drafted.analysis
         step = 3
         await sink.show(progress_card(STEPS, step, subject=subject))
-        content = await asyncio.to_thread(to_docx, analysis)
         folder, filename = document_path(analysis.company_name, meeting.start, meeting.subject)
-        stored = await services.documents.upload(folder, filename, content)
+        stored = await services.documents.upload(folder, filename, drafted.docx)
         if saved:
             await saved(meeting, stored)
+        card = await steps.summary_card(analysis, stored.web_url, run_id)
     except Exception as err:
         log.warning("analysis %s stopped at step %d: %s", run_id, step, type(err).__name__)
-        if not isinstance(err, (GraphError, TranscriptError, AnalysisError)):
+        if not isinstance(err, (GraphError, TranscriptError, AnalysisError, WorkerDied)):
             # Unexpected: log where it happened, never its message (it may quote the transcript).
             where = traceback.extract_tb(err.__traceback__)[-1] if err.__traceback__ else None
             place = f"{where.filename}:{where.lineno} in {where.name}" if where else "unknown place"
@@ -161,7 +160,7 @@ async def run_analysis(
         await _show_failure(sink, job, step, subject, err)
         return None
     log.info("analysis %s done: %s", run_id, stored.item_id)
-    await sink.show(summary_card(analysis, stored.web_url, run_id=run_id))
+    await sink.show(card)
     return analysis
 
 
@@ -290,6 +289,13 @@ def _explain(err: Exception) -> tuple[str, str, str, bool]:
             "AZURE_OPENAI_DEPLOYMENT): it analyses meetings in any language.",
             False,
         )
+    if isinstance(err, WorkerDied):
+        return (
+            "Analysis stopped",
+            "The process analysing this meeting stopped before it finished.",
+            "Try again; if it happens again, tell the app owner the time of this message.",
+            True,
+        )
     if isinstance(err, AnalysisError):
         return (
             "Analysis failed",
@@ -317,8 +323,11 @@ class JobRunner:
         max_jobs: int = 4,
         grace: timedelta = timedelta(minutes=60),
         state: BotState | None = None,
+        pool: WorkerPool | None = None,
     ):
         self._services = services
+        # The CPU-bound steps go to the pool's worker processes; the runner closes it.
+        self._steps = Steps(pool)
         # With a store, finished runs survive a restart; without one they live in _runs only.
         self._state = state
         self._slots = asyncio.Semaphore(max_jobs)
@@ -340,6 +349,7 @@ class JobRunner:
                     grace=self._grace,
                     found=lambda m: self._remember(job, m),
                     saved=lambda m, doc: self._record(job, m, doc),
+                    steps=self._steps,
                 )
             except asyncio.CancelledError:
                 raise
@@ -394,5 +404,11 @@ class JobRunner:
         """Until every job started so far has ended (tests, graceful shutdown)."""
         await self._tasks.wait_idle()
 
+    @property
+    def pool(self) -> WorkerPool | None:
+        return self._steps.pool
+
     async def aclose(self) -> None:
         await self._tasks.aclose()
+        if self._steps.pool is not None:
+            await self._steps.pool.aclose()

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from microsoft_agents.activity import load_configuration_from_env
 
+from bot.pool import default_workers
 from mcem.errors import ConfigError
 from mcem.loopback import is_loopback_host
 
@@ -39,7 +40,10 @@ class BotSettings:
     # A transcript normally appears within minutes of the end; until this many minutes have
     # passed, "no transcript yet" means "not ready" rather than "transcription was off".
     transcript_grace_minutes: int = 60
-    max_jobs: int = 4  # analyses running at the same time
+    # Worker processes for the CPU-bound steps (bot/pool.py); 0: threads of the bot's process.
+    workers: int = 2
+    # Analyses running at the same time: twice the workers, so one waits on Graph while one computes.
+    max_jobs: int = 4
     # Durable state (bot/state.py): an SQLite file; ":memory:" forgets everything at exit.
     state_path: str = DEFAULT_STATE_PATH
     # "azure" for several instances: Azure Table Storage (bot/state_azure.py), reached with a
@@ -95,6 +99,7 @@ def settings_from_env(environ: Mapping[str, str]) -> BotSettings:
             "without an app id)."
         )
     auto = _auto_analyze(environ)
+    workers = _int(environ, "MCEM_WORKERS", default_workers(), minimum=0)
     return BotSettings(
         state_path=environ.get("MCEM_STATE_PATH", "").strip() or DEFAULT_STATE_PATH,
         **_state_backend(environ),
@@ -107,7 +112,8 @@ def settings_from_env(environ: Mapping[str, str]) -> BotSettings:
         client_id=client_id,
         allowed_tenants=tenants,
         transcript_grace_minutes=_int(environ, "MCEM_TRANSCRIPT_GRACE_MINUTES", 60, minimum=0),
-        max_jobs=_int(environ, "MCEM_MAX_JOBS", 4, minimum=1),
+        workers=workers,
+        max_jobs=_int(environ, "MCEM_MAX_JOBS", max(2, 2 * workers), minimum=1),
         **_channel(environ, authenticated=bool(client_id)),
     )
 

@@ -24,6 +24,10 @@ class TranscriptError(MCEMError):
         self.problem = problem
         super().__init__(f"{source}: {problem}")
 
+    def __reduce__(self) -> tuple[type[TranscriptError], tuple[str, str]]:
+        # Rebuilt from both parts when it crosses from a worker process (bot/pool.py).
+        return (type(self), (self.source, self.problem))
+
 
 class ConfigError(MCEMError):
     pass

@@ -1,0 +1,69 @@
+"""The CPU-bound steps of an analysis job, in the worker pool (bot/pool.py) when the bot has one.
+
+With a pool, the offline path crosses to a worker once (parse, analyse, verify, render the .docx)
+and the summary card once more; an analyzer that calls a model parses in a worker, awaits the
+model here (I/O, not CPU) and verifies and renders in a worker. Without a pool (``MCEM_WORKERS=0``,
+or tests that build the runner themselves) the same steps run in threads of this process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from bot import work
+from bot.pool import WorkerPool
+from cards import summary_card
+from mcem import pipeline
+from mcem.analyzer import Analyzer
+from mcem.context import MeetingContext
+from mcem.model import Analysis
+from mcem.offline import OfflineAnalyzer
+from mcem.parsing import parse_transcript
+from mcem.render.docx import to_docx
+from mcem.transcript import Transcript
+
+__all__ = ["Drafted", "Steps"]
+
+VTT = "text/vtt"
+
+
+@dataclass(frozen=True)
+class Drafted:
+    analysis: Analysis  # verified
+    docx: bytes
+    skipped: int = 0  # transcript cues the parser could not read and left out
+
+
+class Steps:
+    def __init__(self, pool: WorkerPool | None = None) -> None:
+        self.pool = pool
+
+    async def draft(
+        self, content: bytes, source: str, context: MeetingContext, analyzer: Analyzer
+    ) -> Drafted:
+        """A transcript's bytes -> the verified analysis and its Word document.
+
+        Raises TranscriptError, AnalysisError, or WorkerDied when a worker process ended mid-step.
+        """
+        pool = self.pool
+        if pool is None:
+            transcript = await asyncio.to_thread(parse_transcript, content, source, content_type=VTT)
+            analysis = await pipeline.analyze(transcript, context, analyzer)
+            docx = await asyncio.to_thread(to_docx, analysis)
+            return Drafted(analysis, docx, len(transcript.skipped))
+        if isinstance(analyzer, OfflineAnalyzer):
+            made = await pool.run(
+                work.analyse_offline, content, source, VTT, context.model_dump_json(), analyzer.language
+            )
+        else:
+            transcript_json = await pool.run(work.parse, content, source, VTT)
+            unverified = await analyzer.analyze(Transcript.model_validate_json(transcript_json), context)
+            made = await pool.run(work.verify_and_render, unverified.model_dump_json(), transcript_json)
+        return Drafted(Analysis.model_validate_json(made.analysis_json), made.docx, made.skipped)
+
+    async def summary_card(self, analysis: Analysis, web_url: str | None, run_id: str) -> dict[str, Any]:
+        if self.pool is None:
+            return await asyncio.to_thread(summary_card, analysis, web_url, run_id=run_id)
+        return await self.pool.run(work.render_card, analysis.model_dump_json(), web_url, run_id)

@@ -1,0 +1,101 @@
+"""The CPU-bound steps of an analysis as functions of plain data, for a pool of worker processes.
+
+The bot runs these in other processes (bot/pool.py) so that every core analyses at once and its
+event loop stays free to answer Teams. Inputs and outputs are bytes, str and JSON-able dicts:
+cheap to pickle, and nothing a worker returns ties it to the bot's objects. A worker imports
+this module and what it needs — the parser, the offline analyzer, verification, the renderers
+and the summary card — never the rest of the bot, Graph, the Agents SDK or the LLM stack.
+
+``Draft`` is what the offline path returns in one trip: the verified analysis as JSON and its
+Word document. The LLM path crosses twice (parse here, the model call in the bot's event loop,
+then ``verify_and_render`` here).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+# Imported here, not in the functions: the fork server (bot/pool.py) imports this module once and
+# every worker it forks starts with all of it loaded, sharing those pages.
+from cards.summary import summary_card
+from mcem.context import MeetingContext
+from mcem.model import Analysis
+from mcem.offline import OfflineAnalyzer
+from mcem.parsing import parse_transcript
+from mcem.render.docx import to_docx
+from mcem.render.docx_reader import analysis_from_docx
+from mcem.render.email import email_subject, to_email_html
+from mcem.transcript import Transcript
+from mcem.verify import verify
+
+__all__ = [
+    "Draft",
+    "analyse_offline",
+    "parse",
+    "read_document",
+    "render_card",
+    "render_email",
+    "verify_and_render",
+    "warm",
+]
+
+
+@dataclass(frozen=True)
+class Draft:
+    analysis_json: str  # the verified Analysis (Analysis.model_validate_json reads it back)
+    docx: bytes
+    skipped: int = 0  # transcript cues the parser could not read and left out
+
+
+def warm() -> int:
+    """Nothing left to load (the fork server imported this module before forking); the pid."""
+    return os.getpid()
+
+
+def parse(content: bytes, source: str, content_type: str | None = None) -> str:
+    """A transcript file's bytes -> the Transcript as JSON (raises TranscriptError)."""
+    return parse_transcript(content, source, content_type=content_type).model_dump_json()
+
+
+def analyse_offline(
+    content: bytes, source: str, content_type: str | None, context_json: str, language: str = ""
+) -> Draft:
+    """Parse, analyse with the offline analyzer, verify and render the .docx, in one trip.
+    ``language``: the output language asked for (the offline analyzer refuses all but English)."""
+    transcript = parse_transcript(content, source, content_type=content_type)
+    context = MeetingContext.model_validate_json(context_json)
+    draft = OfflineAnalyzer(language=language).analyze_sync(transcript, context)
+    return _verified_draft(draft, transcript)
+
+
+def verify_and_render(analysis_json: str, transcript_json: str) -> Draft:
+    """An unverified analysis (the LLM's) -> verified, with its .docx."""
+    draft = Analysis.model_validate_json(analysis_json)
+    transcript = Transcript.model_validate_json(transcript_json)
+    return _verified_draft(draft, transcript)
+
+
+def _verified_draft(draft: Analysis, transcript: Transcript) -> Draft:
+
+    analysis = verify(draft, transcript)
+    return Draft(analysis.model_dump_json(), to_docx(analysis), len(transcript.skipped))
+
+
+def render_card(analysis_json: str, web_url: str | None, run_id: str | None) -> dict[str, Any]:
+    """The summary card for a finished analysis."""
+    return summary_card(Analysis.model_validate_json(analysis_json), web_url, run_id=run_id)
+
+
+def read_document(content: bytes, base_json: str | None = None) -> str:
+    """A draft as people left it in SharePoint -> the Analysis as JSON; ``base_json``: the analysis
+    it was written from, for what the document does not show."""
+    base = Analysis.model_validate_json(base_json) if base_json else None
+    return analysis_from_docx(content, base).model_dump_json()
+
+
+def render_email(analysis_json: str, web_url: str) -> tuple[str, str]:
+    """(subject, HTML body) of the summary email."""
+    analysis = Analysis.model_validate_json(analysis_json)
+    return email_subject(analysis), to_email_html(analysis, web_url)
