@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 from devtools.connector import Arrival, BotConnector  # noqa: E402
 from devtools.load_seed import load_user_id  # noqa: E402
-from graph.emulator.seed import PLAYGROUND_TENANT_ID  # noqa: E402
+from graph.emulator.seed import DRIVE_ID, PLAYGROUND_TENANT_ID  # noqa: E402
 
 BOT = {"id": "28:bot-id", "name": "MCEM"}
 SECRET_ENV = ("AZURE_OPENAI", "OPENAI_", "MCEM_LLM", "MCEM_MODEL", "MCEM_STATE", "MCEM_GRAPH", "MCEM_BOT")
@@ -332,6 +332,7 @@ async def main(levels: list[int], rounds: int, workers: str | None, limit: float
                 "MCEM_BOT_HOST": "127.0.0.1",
                 "MCEM_BOT_PORT": str(port),
                 "MCEM_GRAPH_BASE_URL": graph_url,
+                "MCEM_SHAREPOINT_DRIVE_ID": DRIVE_ID,  # the emulator's one library
                 "MCEM_STATE_PATH": str(tmp / "state.sqlite3"),
                 "MCEM_LOG_LEVEL": "WARNING",
             }
