@@ -28,7 +28,6 @@ sys.path.insert(0, str(ROOT))
 
 from aiohttp import web  # noqa: E402
 
-from cards import summary_card  # noqa: E402
 from graph.client import make_graph_client  # noqa: E402
 from graph.credentials import StaticTokenCredential  # noqa: E402
 from graph.documents import GraphDocuments  # noqa: E402
@@ -37,6 +36,7 @@ from graph.emulator.seed import DEMO_USER_ID, DRIVE_ID, INTERNAL_DOMAIN  # noqa:
 from graph.mail import GraphMail  # noqa: E402
 from graph.service import Attendee  # noqa: E402
 from mcem.model import Analysis, Side  # noqa: E402
+from mcem.render.card import summary_card  # noqa: E402
 from mcem.render.docx import to_docx  # noqa: E402
 from mcem.render.docx_reader import analysis_from_docx  # noqa: E402
 from mcem.render.email import email_subject, to_email_html  # noqa: E402

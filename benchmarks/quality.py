@@ -70,13 +70,9 @@ def context_for(key: AnswerKey, *, with_internal: bool) -> MeetingContext:
 
 
 def make_analyzer(engine: str) -> Analyzer:
-    if engine == "offline":
-        from mcem.offline import OfflineAnalyzer
+    from mcem.engines import analyzer_from_env
 
-        return OfflineAnalyzer()
-    from mcem.cli import _choose_analyzer
-
-    return _choose_analyzer("llm", os.environ)
+    return analyzer_from_env(os.environ, engine)
 
 
 async def evaluate(samples: list[Sample], analyzer: Analyzer, *, with_internal: bool) -> list[SampleScore]:

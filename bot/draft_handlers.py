@@ -37,11 +37,11 @@ from bot.handlers import (
 from bot.jobs import JobRunner
 from bot.services import Services
 from bot.state import BotState
-from cards import VERB_EMAIL, VERB_REFRESH, error_card
+from cards import error_card
 from cards.notices import already_sent_card
-from graph.mail import MailRefused
-from graph.service import AccessDenied, Attendee, GraphError
-from mcem.errors import DraftError, MCEMError
+from graph.service import Attendee
+from mcem.errors import UNEXPECTED, explain
+from mcem.render.card import VERB_EMAIL, VERB_REFRESH
 
 __all__ = ["refresh_command", "register_draft_handlers"]
 
@@ -132,23 +132,10 @@ def _store(runner: JobRunner) -> BotState:
     return runner.state
 
 
-def _failure_card(title: str, err: Exception) -> dict[str, Any]:
-    if isinstance(err, MailRefused):
-        what = "The analysis is internal: share the document link with your account team instead."
-    elif isinstance(err, AccessDenied):
-        what = "Ask your Microsoft 365 admin to grant the app the permission named above."
-    elif isinstance(err, DraftError):
-        what = "Open the document in Word, restore what the message names, save, and try again."
-    elif isinstance(err, DraftProblem):
-        what = "Type `analyze last meeting` (or `analyze <subject>`) for a fresh summary card."
-    elif isinstance(err, GraphError):
-        what = "Try again in a few minutes."
-    elif isinstance(err, MCEMError):
-        what = "Try again; if it keeps failing, tell the app owner the time of this message."
-    else:
+def _failure_card(action: str, err: Exception) -> dict[str, Any]:
+    """``action`` ("Not emailed") as the title: the user clicked it; the rest is the error's own."""
+    why = explain(err)
+    if why is UNEXPECTED:
         # Unexpected: its text may quote the document, so only its type goes to the log.
-        log.error("%s: unexpected %s", title, type(err).__qualname__)
-        return error_card(
-            title, "Something went wrong on my side.", "Try again; if it keeps happening, tell the app owner."
-        )
-    return error_card(title, str(err), what)
+        log.error("%s: unexpected %s", action, type(err).__qualname__)
+    return error_card(action, why.message, why.advice)

@@ -20,11 +20,11 @@ from typing import Any
 
 from bot.services import Services
 from bot.state import BotState, RunRecord
-from cards import summary_card
 from graph.mail import MailRefused
 from graph.service import Attendee, GraphError, MeetingInfo
 from mcem.errors import MCEMError
 from mcem.model import Analysis, Side
+from mcem.render.card import summary_card
 from mcem.render.docx_reader import analysis_from_docx
 from mcem.render.email import email_subject, to_email_html
 
@@ -45,6 +45,10 @@ log = logging.getLogger(__name__)
 
 class DraftProblem(MCEMError):
     """The run cannot be found for this user, or mail is not available here."""
+
+    title = "That analysis is not available"
+    advice = "Type `analyze last meeting` (or `analyze <subject>`) for a fresh summary card."
+    retry = False
 
 
 async def find_run(state: BotState, user_id: str, run_id: str | None) -> RunRecord:

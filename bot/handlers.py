@@ -35,7 +35,8 @@ from bot.jobs import RETRY_VERB, STEPS, AnalysisJob, JobRunner, MeetingById, Tar
 from bot.listing import meetings_reply
 from bot.services import Services
 from bot.settings import BotSettings
-from cards import VERB_FEEDBACK, VERB_REGENERATE, error_card, help_card, progress_card
+from cards import error_card, help_card, progress_card
+from mcem.render.card import VERB_FEEDBACK, VERB_REGENERATE
 
 __all__ = ["ConversationCard", "card_activity", "register_handlers"]
 

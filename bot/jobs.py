@@ -26,9 +26,7 @@ from bot.state import BotState, RunRecord
 from bot.steps import Steps
 from cards import DEFAULT_STEPS, VERB_ANALYZE, error_card, progress_card
 from graph.documents import document_path
-from graph.refusals import TenantRefusal, admin_step
 from graph.service import (
-    AccessDenied,
     GraphError,
     MeetingInfo,
     MeetingNotFound,
@@ -37,7 +35,7 @@ from graph.service import (
     TranscriptRef,
     TranscriptUnavailable,
 )
-from mcem.errors import AnalysisError, LanguageError, TranscriptError
+from mcem.errors import AnalysisError, TranscriptError, explain
 from mcem.model import Analysis
 
 __all__ = [
@@ -220,18 +218,12 @@ def _describe(target: AnalyzeMatching) -> str:
 async def _show_failure(
     sink: CardSink, job: AnalysisJob, step: int, subject: str | None, err: Exception
 ) -> None:
-    retry = _retry_data(job)
-    title, message, what_to_do, can_retry = _explain(err)
+    retry = _retry_data(job) if (why := explain(err)).retry else None
+    message = why.message
     if subject and subject not in message:
         message = f"{message} (meeting: {subject})"
     await sink.show(
-        error_card(
-            title,
-            message,
-            what_to_do,
-            retry_verb=RETRY_VERB if can_retry and retry is not None else None,
-            retry_data=retry if can_retry else None,
-        )
+        error_card(why.title, message, why.advice, retry_verb=RETRY_VERB if retry else None, retry_data=retry)
     )
 
 
@@ -242,75 +234,6 @@ def _retry_data(job: AnalysisJob) -> dict[str, Any] | None:
     if isinstance(target, AnalyzeLast):
         return {"command": "last"}
     return {"command": "match", "words": target.words, "on": target.on.isoformat() if target.on else ""}
-
-
-def _explain(err: Exception) -> tuple[str, str, str, bool]:
-    """(title, what happened, what to do, worth retrying) for the error card."""
-    if isinstance(err, MeetingNotFound):
-        return (
-            "No meeting found",
-            str(err),
-            "Check the subject words or the date, or type `meetings` to pick one from a list.",
-            False,
-        )
-    if isinstance(err, TranscriptUnavailable):
-        return (
-            "No transcript for this meeting",
-            str(err),
-            "Turn on transcription in the next call (More → Record and transcribe → Start transcription).",
-            False,
-        )
-    if isinstance(err, TranscriptNotReady):
-        return ("Transcript not ready yet", str(err), "Try again in a few minutes.", True)
-    if isinstance(err, TenantRefusal):
-        # A tenant setting, not the user: the card names it and the admin's exact step; retrying
-        # is worth it once the admin has acted.
-        refusal = err.refusal
-        return (refusal.title, refusal.cause, admin_step(refusal), True)
-    if isinstance(err, AccessDenied):
-        return (
-            "No access to this meeting",
-            str(err) or "You can analyse only meetings you organised or attended.",
-            "Ask the organiser to run the analysis, or your admin to check the app's Graph permissions.",
-            False,
-        )
-    if isinstance(err, TranscriptError):
-        return (
-            "The transcript could not be read",
-            "Teams returned a transcript in a form I cannot read.",
-            "Download the transcript from the meeting and run `mcem analyze` on it.",
-            False,
-        )
-    if isinstance(err, LanguageError):
-        return (
-            "This meeting is not in English",
-            str(err).split(": ", 1)[0] + ".",
-            "Ask the app owner to configure a language model (AZURE_OPENAI_ENDPOINT and "
-            "AZURE_OPENAI_DEPLOYMENT): it analyses meetings in any language.",
-            False,
-        )
-    if isinstance(err, WorkerDied):
-        return (
-            "Analysis stopped",
-            "The process analysing this meeting stopped before it finished.",
-            "Try again; if it happens again, tell the app owner the time of this message.",
-            True,
-        )
-    if isinstance(err, AnalysisError):
-        return (
-            "Analysis failed",
-            str(err),
-            "Try again; if it fails again, ask the app owner to check the language model settings.",
-            True,
-        )
-    if isinstance(err, GraphError):
-        return ("Microsoft Graph did not answer as expected", str(err), "Try again in a few minutes.", True)
-    return (
-        "Something went wrong",
-        "The analysis stopped unexpectedly.",
-        "Try again; if it happens again, tell the app owner the time of this message.",
-        True,
-    )
 
 
 class JobRunner:

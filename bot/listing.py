@@ -7,8 +7,9 @@ import logging
 from typing import Any
 
 from cards import MeetingRow, error_card, meetings_card
-from graph.refusals import TRANSCRIPTS_DISABLED, TenantRefusal, admin_step
+from graph.refusals import TRANSCRIPTS_DISABLED, TenantRefusal
 from graph.service import GraphError, MeetingInfo, MeetingSource
+from mcem.errors import explain
 
 __all__ = ["meetings_reply"]
 
@@ -23,8 +24,8 @@ async def meetings_reply(meetings: MeetingSource, user_id: str) -> dict[str, Any
         found = await meetings.recent_meetings(user_id, limit=LIST_SIZE)
         checked = await asyncio.gather(*(_row(meetings, user_id, m) for m in found))
     except TenantRefusal as err:
-        refusal = err.refusal
-        return error_card(refusal.title, refusal.cause, admin_step(refusal))
+        why = explain(err)  # the tenant setting and the admin's step
+        return error_card(why.title, why.message, why.advice)
     except GraphError as err:
         log.warning("listing meetings failed: %s", type(err).__name__)
         return error_card(

@@ -36,6 +36,11 @@ _PRELOAD = ["bot.work"]
 class WorkerDied(MCEMError):
     """The process running this step ended before it answered (killed, out of memory, a crash)."""
 
+    title = "Analysis stopped"
+
+    def headline(self) -> str:
+        return "The process analysing this meeting stopped before it finished."
+
 
 def default_workers() -> int:
     """One worker per core this process may use."""

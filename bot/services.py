@@ -13,6 +13,7 @@ from typing import Any
 
 from graph.service import DocumentStore, MailSender, MeetingSource
 from mcem.analyzer import Analyzer
+from mcem.engines import analyzer_from_env
 
 __all__ = ["Services", "build_services"]
 
@@ -52,7 +53,7 @@ def build_services(environ: Mapping[str, str]) -> Services:
     return Services(
         meetings=GraphMeetings.from_env(client, environ),
         documents=GraphDocuments.from_env(client, environ),
-        analyzer=_analyzer(environ),
+        analyzer=analyzer_from_env(environ),
         close=credential.close,
         warm_up=_load_graph_models,
         graph=client,
@@ -70,17 +71,3 @@ def _load_graph_models() -> None:
 
     for model in (Event, OnlineMeeting, CallTranscript, DriveItem, User):
         model().get_field_deserializers()
-
-
-def _analyzer(environ: Mapping[str, str]) -> Analyzer:
-    from mcem.llm import llm_settings_from_env
-
-    llm = llm_settings_from_env(environ)
-    language = environ.get("MCEM_OUTPUT_LANGUAGE", "").strip()
-    if llm is not None:
-        from mcem.llm import LLMAnalyzer  # only now: openai takes seconds to import
-
-        return LLMAnalyzer(llm, language=language)
-    from mcem.offline import OfflineAnalyzer
-
-    return OfflineAnalyzer(language=language)

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from microsoft_agents.activity import load_configuration_from_env
 
 from bot.pool import default_workers
+from mcem.config import exactly_one_of, is_on, on_off
 from mcem.errors import ConfigError
 from mcem.loopback import is_loopback_host
 
@@ -24,8 +25,7 @@ __all__ = ["LOOPBACK", "BotSettings", "settings_from_env"]
 LOOPBACK = "127.0.0.1"
 DEFAULT_PORT = 3978
 DEFAULT_STATE_PATH = "mcem-bot-state.sqlite3"  # in the bot's working directory
-_ON = frozenset({"1", "on", "true", "yes"})
-_OFF = frozenset({"", "0", "off", "false", "no"})
+TABLE_URL_HINT = "https://<account>.table.core.windows.net, with a managed identity"
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def settings_from_env(environ: Mapping[str, str]) -> BotSettings:
         raise ConfigError(
             "MCEM_ALLOWED_TENANTS is empty: list the tenant ids the bot may serve (comma-separated)."
         )
-    if client_id and _truthy(service.get("ANONYMOUS_ALLOWED")):
+    if client_id and is_on(service.get("ANONYMOUS_ALLOWED")):
         raise ConfigError(
             "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__ANONYMOUS_ALLOWED is on while a bot app id is "
             "set: requests without a token would be served. Remove it (anonymous mode is for local use, "
@@ -116,10 +116,6 @@ def settings_from_env(environ: Mapping[str, str]) -> BotSettings:
         max_jobs=_int(environ, "MCEM_MAX_JOBS", max(2, 2 * workers), minimum=1),
         **_channel(environ, authenticated=bool(client_id)),
     )
-
-
-def _truthy(value: object) -> bool:
-    return str(value or "").strip().lower() in _ON
 
 
 def _channel(environ: Mapping[str, str], *, authenticated: bool) -> dict[str, frozenset[str]]:
@@ -152,11 +148,8 @@ def _channel(environ: Mapping[str, str], *, authenticated: bool) -> dict[str, fr
 
 def _auto_analyze(environ: Mapping[str, str]) -> tuple[str, str] | None:
     """(public URL, client state) when MCEM_AUTO_ANALYZE is on; None when off."""
-    raw = environ.get("MCEM_AUTO_ANALYZE", "").strip().lower()
-    if raw in _OFF:
+    if not on_off("MCEM_AUTO_ANALYZE", environ.get("MCEM_AUTO_ANALYZE", "")):
         return None
-    if raw not in _ON:
-        raise ConfigError(f"MCEM_AUTO_ANALYZE={raw!r} is not on or off: set it to on or off.")
     public = environ.get("MCEM_PUBLIC_URL", "").strip().rstrip("/")
     parts = urlsplit(public)
     if not public or parts.scheme not in ("https", "http") or not parts.hostname:
@@ -187,11 +180,12 @@ def _state_backend(environ: Mapping[str, str]) -> dict[str, str]:
     conn = environ.get("MCEM_STATE_CONNECTION_STRING", "").strip()
     url = environ.get("MCEM_STATE_TABLE_URL", "").strip().rstrip("/")
     if backend == "azure":
-        if bool(conn) == bool(url):
-            raise ConfigError(
-                "MCEM_STATE_BACKEND=azure needs exactly one of MCEM_STATE_CONNECTION_STRING or "
-                "MCEM_STATE_TABLE_URL (https://<account>.table.core.windows.net, with a managed identity)."
-            )
+        exactly_one_of(
+            "MCEM_STATE_BACKEND=azure",
+            ("MCEM_STATE_CONNECTION_STRING", conn),
+            ("MCEM_STATE_TABLE_URL", url),
+            hint=TABLE_URL_HINT,
+        )
         parts = urlsplit(url)
         if url and (parts.scheme != "https" or not parts.hostname):
             raise ConfigError(

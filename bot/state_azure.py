@@ -46,8 +46,10 @@ from azure.core.exceptions import (
 from azure.data.tables import UpdateMode
 from azure.data.tables.aio import TableClient, TableServiceClient
 
+from bot.settings import TABLE_URL_HINT
 from bot.state import PersonalChat, RunRecord
 from mcem.azure_auth import data_credential
+from mcem.config import exactly_one_of
 from mcem.errors import ConfigError
 
 __all__ = ["DEFAULT_PREFIX", "AzureTableState", "table_key"]
@@ -99,11 +101,12 @@ class AzureTableState:
         prefix: str = DEFAULT_PREFIX,
         managed_identity_client_id: str = "",
     ) -> None:
-        if bool(connection_string) == bool(table_url):
-            raise ConfigError(
-                "MCEM_STATE_BACKEND=azure needs exactly one of MCEM_STATE_CONNECTION_STRING or "
-                "MCEM_STATE_TABLE_URL (https://<account>.table.core.windows.net with a managed identity)."
-            )
+        exactly_one_of(
+            "MCEM_STATE_BACKEND=azure",
+            ("MCEM_STATE_CONNECTION_STRING", connection_string),
+            ("MCEM_STATE_TABLE_URL", table_url),
+            hint=TABLE_URL_HINT,
+        )
         if not _PREFIX.fullmatch(prefix):
             raise ConfigError(
                 f"MCEM_STATE_TABLE_PREFIX={prefix!r} is not a table name prefix: use 1 to 40 letters "

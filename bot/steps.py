@@ -14,13 +14,13 @@ from typing import Any
 
 from bot import work
 from bot.pool import WorkerPool
-from cards import summary_card
 from mcem import pipeline
 from mcem.analyzer import Analyzer
 from mcem.context import MeetingContext
 from mcem.model import Analysis
 from mcem.offline import OfflineAnalyzer
 from mcem.parsing import parse_transcript
+from mcem.render.card import summary_card
 from mcem.render.docx import to_docx
 from mcem.transcript import Transcript
 

@@ -17,13 +17,14 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-# Imported here, not in the functions: the fork server (bot/pool.py) imports this module once and
-# every worker it forks starts with all of it loaded, sharing those pages.
-from cards.summary import summary_card
 from mcem.context import MeetingContext
 from mcem.model import Analysis
 from mcem.offline import OfflineAnalyzer
 from mcem.parsing import parse_transcript
+
+# Imported here, not in the functions: the fork server (bot/pool.py) imports this module once and
+# every worker it forks starts with all of it loaded, sharing those pages.
+from mcem.render.card import summary_card
 from mcem.render.docx import to_docx
 from mcem.render.docx_reader import analysis_from_docx
 from mcem.render.email import email_subject, to_email_html

@@ -7,8 +7,7 @@ from typing import Any
 from adaptive_cards import types
 from adaptive_cards.card import ActionExecute
 
-from cards.elements import label, literal, new_card, run, to_dict
-from cards.text import shorten
+from mcem.render.card.elements import label, literal, new_card, run, shorten, to_dict
 
 # Messages come from mcem.errors (one line each); the cap only guards against a runaway string.
 _MAX_TEXT = 1000

@@ -6,7 +6,7 @@ from typing import Any
 
 from adaptive_cards import types
 
-from cards.elements import label, literal, new_card, run, to_dict
+from mcem.render.card.elements import label, literal, new_card, run, to_dict
 
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("analyze last meeting", "Analyse your most recent meeting that has a transcript."),

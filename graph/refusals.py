@@ -92,11 +92,20 @@ REFUSALS = (TRANSCRIPTS_DISABLED, ATTRIBUTION_OFF, NO_POLICY, NO_POLICY_OR_RSC, 
 class TenantRefusal(AccessDenied):
     """Graph refused because of a tenant setting; ``refusal`` names the cause and the admin step."""
 
+    # A tenant setting, not the user: worth trying again once the admin has acted.
+    retry = True
+
     def __init__(self, refusal: Refusal, status: int, code: str) -> None:
         self.refusal = refusal
         self.status = status
         self.code = code
+        # Each refusal carries its own title and the admin's exact step (mcem/errors.py's explain).
+        self.title = refusal.title
+        self.advice = admin_step(refusal)
         super().__init__(f"{refusal.cause} (Graph {status} {code})")
+
+    def headline(self) -> str:
+        return self.refusal.cause
 
 
 def refusal_for(status: int, code: str, inner_code: str, message: str) -> Refusal | None:

@@ -59,23 +59,42 @@ class StoredDocument(BaseModel):
 
 
 class GraphError(MCEMError):
-    """Base for what Graph tells us; messages are safe to show users."""
+    """Base for what Graph tells us; messages are safe to show users (title and advice: mcem/errors.py)."""
+
+    title = "Microsoft Graph did not answer as expected"
+    advice = "Try again in a few minutes."
 
 
 class MeetingNotFound(GraphError):
-    pass
+    title = "No meeting found"
+    advice = "Check the subject words or the date, or type `meetings` to pick one from a list."
+    retry = False
 
 
 class TranscriptUnavailable(GraphError):
     """Transcription was off for the meeting: there will never be a transcript."""
 
+    title = "No transcript for this meeting"
+    advice = "Turn on transcription in the next call (More → Record and transcribe → Start transcription)."
+    retry = False
+
 
 class TranscriptNotReady(GraphError):
     """The meeting ended recently and Teams has not published the transcript yet."""
 
+    title = "Transcript not ready yet"
+    advice = "Try again in a few minutes."
+
 
 class AccessDenied(GraphError):
     """The requester neither organised nor attended the meeting, or the app lacks permission."""
+
+    title = "No access to this meeting"
+    advice = (
+        "Ask the organiser to run the analysis, or your Microsoft 365 admin to grant the app the "
+        "Graph permission the message names."
+    )
+    retry = False
 
 
 class MeetingSource(Protocol):

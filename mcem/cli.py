@@ -20,9 +20,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Literal
 
-from mcem.analyzer import Analyzer
 from mcem.context import MeetingContext
-from mcem.errors import AnalysisError, ConfigError, LanguageError, LLMError, MCEMError, TranscriptError
+from mcem.errors import ConfigError, LanguageError, LLMError, MCEMError, TranscriptError, explain
 from mcem.model import Analysis
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -176,7 +175,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def _analyze_command(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     progress = _progress_printer()
     try:
-        analyzer = _choose_analyzer(args.engine, environ)
+        # Imported here, as the renderers below are, so that `mcem --help` stays fast.
+        from mcem.engines import analyzer_from_env
+
+        analyzer = analyzer_from_env(environ, args.engine)
         progress(f"Reading {args.path.name}")
         transcript = _load(args.path)
         for note in transcript.skipped:  # the analysis goes on without them; say so, once each
@@ -198,27 +200,12 @@ async def _analyze_command(args: argparse.Namespace, environ: Mapping[str, str])
         progress("Rendering Markdown, Word and the Teams card")
         outputs = await asyncio.to_thread(render_all, analysis, args.paper)
         paths = write_outputs(args.out, outputs)
-    except TranscriptError as exc:
+    except (TranscriptError, ConfigError, LanguageError) as exc:
+        # Bad input or settings: one line, whose message already names what to change.
         _err(str(exc))
         return EXIT_USAGE
-    except ConfigError as exc:
-        _err(str(exc))
-        return EXIT_USAGE
-    except LLMError as exc:
-        where = _keep_raw_reply(exc)
-        _err(f"the language model failed: {exc}")
-        if where:
-            _err(f"the model's raw reply was kept for diagnosis in {where}")
-        _err(f"to get a draft without it, run: mcem analyze {args.path} --engine offline")
-        return EXIT_FAILED
-    except LanguageError as exc:
-        _err(str(exc))
-        return EXIT_USAGE
-    except AnalysisError as exc:
-        _err(f"analysis failed: {exc}")
-        return EXIT_FAILED
     except MCEMError as exc:
-        _err(str(exc))
+        _failed(exc, args.path)
         return EXIT_FAILED
     except OSError as exc:
         _err(f"cannot write to {args.out}: {exc.strerror or exc}; choose another --out directory")
@@ -232,22 +219,15 @@ async def _analyze_command(args: argparse.Namespace, environ: Mapping[str, str])
     return EXIT_OK
 
 
-def _choose_analyzer(engine: str | None, environ: Mapping[str, str]) -> Analyzer:
-    from mcem.llm import llm_settings_from_env
-
-    settings = llm_settings_from_env(environ) if engine != "offline" else None
-    if engine == "llm" and settings is None:
-        raise ConfigError(
-            "--engine llm needs a model: set AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_DEPLOYMENT "
-            "(and AZURE_OPENAI_API_KEY or an Entra ID login), or OPENAI_API_KEY; see .env.example"
-        )
-    if settings is not None:
-        from mcem.llm import LLMAnalyzer  # only now: openai takes seconds to import
-
-        return LLMAnalyzer(settings)
-    from mcem.offline import OfflineAnalyzer
-
-    return OfflineAnalyzer()
+def _failed(exc: MCEMError, path: Path) -> None:
+    """The error's title and message on one line, then what to do (mcem/errors.py)."""
+    why = explain(exc)
+    _err(f"{why.title[:1].lower()}{why.title[1:]}: {why.message}")
+    if isinstance(exc, LLMError) and (where := _keep_raw_reply(exc)):
+        _err(f"the model's raw reply was kept for diagnosis in {where}")
+    _err(why.advice)
+    if isinstance(exc, LLMError):
+        _err(f"to get a draft without the language model, run: mcem analyze {path} --engine offline")
 
 
 def _version() -> str:
@@ -275,7 +255,7 @@ def _load(path: Path):  # -> Transcript; imported lazily so `mcem --help` stays 
 
 def render_all(analysis: Analysis, paper: Literal["letter", "a4"] = "letter") -> Outputs:
     """Every output in memory first, so a failing renderer leaves nothing half-written."""
-    from cards import summary_card
+    from mcem.render.card import summary_card
     from mcem.render.docx import to_docx
     from mcem.render.markdown import to_markdown
 

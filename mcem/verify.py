@@ -22,8 +22,8 @@ several utterances match, the claimed speaker's is preferred, then the earliest.
 not found is dropped (a table excerpt becomes None) and counted; it never survives as paraphrase.
 
 Leak guard. Every text field is cut into sentences; a sentence that echoes the template's internal
-MCEM reference (``mcem.template.internal_sentences`` and its headings) is removed — exactly,
-lightly altered, reordered or embedded in a longer sentence (see ``_is_internal``). A field left
+MCEM reference is removed — exactly, lightly altered, reordered, embedded in a longer sentence or
+disguised with look-alike letters and zero-width characters (the rule is mcem/leaks.py's). A field left
 empty gets ``PLACEHOLDER``; list fields lose empty items but never their last one, so the
 Analysis stays valid (recommendations keep their count, with the offending sentence removed).
 
@@ -40,15 +40,14 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from typing import TypeVar
 
 from rapidfuzz import fuzz
 
 from mcem.confidential import Secrets, secrets_of
+from mcem.leaks import TYPOGRAPHY, is_internal, split_sentences
 from mcem.links import has_link, strip_links
 from mcem.model import Analysis, Decision, NextStep, Quote, Risk, Verification
-from mcem.template import internal_reference, internal_sentences
 from mcem.transcript import Transcript
 
 FUZZY_THRESHOLD = 92.0
@@ -57,24 +56,7 @@ LENGTH_SLACK = 0.2
 MIN_FUZZY_CHARS = 15
 PLACEHOLDER = "Not discussed in this meeting."
 
-_ASCII = str.maketrans(
-    {
-        "‘": "'",
-        "’": "'",
-        "‚": "'",
-        "‛": "'",
-        "“": '"',
-        "”": '"',
-        "„": '"',
-        "‐": "-",
-        "‑": "-",
-        "‒": "-",
-        "–": "-",
-        "—": "-",
-        "―": "-",
-        "…": ".",
-    }
-)
+_ASCII = str.maketrans(TYPOGRAPHY)
 
 
 def normalise_with_map(text: str) -> tuple[str, list[int]]:
@@ -184,48 +166,6 @@ class _Index:
         return text[begin:end].strip()
 
 
-# --- leak guard ---------------------------------------------------------------------------------
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-# Also after a quotation that ends a sentence ('... said “We agreed.” Then ...').
-_AFTER_QUOTE = re.compile(r"(?<=[.!?])\s+|(?<=[.!?][”\"])\s+")
-
-
-@cache
-def _internal() -> tuple[tuple[str, frozenset[str]], ...]:
-    pieces = [normalise(s) for s in internal_sentences()]
-    pieces += [normalise(h.lstrip("#")) for h in internal_reference().splitlines() if h.startswith("#")]
-    pieces += [normalise("Internal — Do Not Include"), normalise("MCEM Reference for LLM")]
-    return tuple((p, frozenset(p.split())) for p in dict.fromkeys(pieces) if p)
-
-
-def _is_internal(sentence: str) -> bool:
-    s = normalise(sentence)
-    if not s:
-        return False
-    words = frozenset(s.split())
-    n = len(s.split())
-    for ref, ref_words in _internal():
-        m = len(ref.split())
-        if m < 6:
-            # headings: only an occurrence of the heading itself counts
-            if re.search(r"(?<!\w)" + re.escape(ref) + r"(?!\w)", s):
-                return True
-            continue
-        shared = len(words & ref_words)
-        if shared < 3:
-            continue  # none of the tests below can pass with fewer words in common
-        if ref in s:  # echoed verbatim inside a longer sentence
-            return True
-        if fuzz.ratio(s, ref) >= 85:  # the same sentence, lightly altered
-            return True
-        if min(n, m) >= 6 and fuzz.partial_ratio(s, ref) >= 90:  # a long piece of one inside the other
-            return True
-        if shared >= 6 and shared >= 0.8 * len(ref_words):  # the same words, reordered
-            return True
-    return False
-
-
 # Words in double quotation marks inside prose, long enough to be a claim about what was said.
 _PROSE_QUOTE = re.compile(r"[“\"]([^“”\"]{12,}?)[”\"]")
 _MIN_PROSE_QUOTE_WORDS = 4
@@ -250,10 +190,10 @@ class _Guard:
         if not text.strip():
             return text
         text = strip_links(text)  # model-written prose: a link in it can only be injected
-        parts = _SENTENCE_END.split(text.strip())
+        parts = split_sentences(text)
         kept = []
         for part in parts:
-            if _is_internal(part):
+            if is_internal(part):
                 self.removed += 1
                 continue
             if self.secrets is not None and self.secrets.leaks(part):
@@ -305,7 +245,7 @@ def verify(analysis: Analysis, transcript: Transcript) -> Analysis:
         checked += 1
         found = index.find(q)
         # A quote holding a link is the transcript's words, but no output may carry the link.
-        if found is None or _is_internal(found.text) or has_link(found.text):
+        if found is None or is_internal(found.text) or has_link(found.text):
             dropped += 1
             if found is not None:
                 guard.removed += 1
@@ -442,7 +382,7 @@ def _records(items: list[R], public: Callable[[Quote], Quote | None], guard: _Gu
 def _sentences_whole_quotes(text: str) -> list[str]:
     """Sentences, but a quotation of several sentences stays in one piece with its lead-in."""
     out: list[str] = []
-    for piece in _AFTER_QUOTE.split(text.strip()):
+    for piece in split_sentences(text):
         if out and out[-1].count("“") > out[-1].count("”"):
             out[-1] += " " + piece
         else:

@@ -154,7 +154,7 @@ async def test_analysis_failure_shows_the_safe_message_and_a_retry() -> None:
     analyzer = FakeAnalyzer(result=LLMError("The language model did not answer in time.", kind="timeout"))
     sink, _ = await run(make(analyzer=analyzer), MeetingById("m-1"))
     card = sink.cards[-1]
-    assert "Analysis failed" in texts(card) and "did not answer in time" in texts(card)
+    assert "The language model failed" in texts(card) and "did not answer in time" in texts(card)
     assert "Contoso pilot review" in texts(card)
     assert actions(card)[0]["data"] == {"meeting_id": "m-1"}
 

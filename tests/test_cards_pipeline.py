@@ -8,14 +8,15 @@ from typing import Any
 
 import pytest
 
-from cards import TRIM_NOTICE, card_bytes, schema_errors, summary_card, teams_findings
-from cards.text import leaks_internal
+from cards import schema_errors, teams_findings
 from cards.validate import iter_elements, visible_text
 from mcem.context import MeetingContext
+from mcem.leaks import leaks
 from mcem.model import ROLE_TITLES, Analysis
 from mcem.offline import OfflineAnalyzer
 from mcem.parsing import load_transcript
 from mcem.pipeline import analyze
+from mcem.render.card import TRIM_NOTICE, card_bytes, summary_card
 from tests.conftest import ROOT, SPECS
 
 
@@ -34,7 +35,7 @@ async def test_card_for_the_offline_analysis_of_the_sample_call(schema: dict[str
     assert card_bytes(card) <= 28_000
     texts = visible_text(card)
     assert texts[0] == analysis.title
-    assert not [t for t in texts if leaks_internal(t)]
+    assert not [t for t in texts if leaks(t)]
     (table,) = [e for e in iter_elements(card) if e["type"] == "Table"]
     assert ["".join(visible_text({"body": r["cells"][0]["items"]})) for r in table["rows"][1:]] == list(
         ROLE_TITLES.values()

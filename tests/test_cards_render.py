@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
-from cards import DEFAULT_STEPS, MeetingRow, error_card, help_card, meetings_card, progress_card, summary_card
+from cards import DEFAULT_STEPS, MeetingRow, error_card, help_card, meetings_card, progress_card
 from mcem.model import ROLE_TITLES, Analysis
+from mcem.render.card import summary_card
 from tests.browser import CHROMIUM_FLAGS, require_chromium
 from tests.conftest import FIXTURES, ROOT
 

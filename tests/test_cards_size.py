@@ -8,19 +8,12 @@ from typing import Any
 
 import pytest
 
-from cards import (
-    DEFAULT_MAX_BYTES,
-    TRIM_NOTICE,
-    CardTooLarge,
-    card_bytes,
-    schema_errors,
-    summary_card,
-    teams_findings,
-)
-from cards.size import LADDER, Limits
-from cards.text import ELLIPSIS, shorten
+from cards import schema_errors, teams_findings
 from cards.validate import iter_elements, visible_text
 from mcem.model import ROLE_TITLES, Analysis
+from mcem.render.card import DEFAULT_MAX_BYTES, TRIM_NOTICE, CardTooLarge, card_bytes, summary_card
+from mcem.render.card.elements import ELLIPSIS, shorten
+from mcem.render.card.size import LADDER, Limits
 from tests.conftest import FIXTURES, SPECS
 
 URL = "https://fabrikam.sharepoint.com/sites/accounts/Shared%20Documents/Fabrikam/analysis.docx"

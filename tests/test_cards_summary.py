@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 
-from cards import TRIM_NOTICE, card_bytes, schema_errors, summary_card, teams_findings
-from cards.summary import OFFLINE_NOTE, TABLE_HEADERS
-from cards.text import leaks_internal
+from cards import schema_errors, teams_findings
 from cards.validate import iter_elements, visible_text
+from mcem.leaks import leaks
 from mcem.model import ROLE_TITLES, Analysis
+from mcem.render.card import TRIM_NOTICE, card_bytes, summary_card
+from mcem.render.card.summary import OFFLINE_NOTE, TABLE_HEADERS
 from mcem.template import internal_sentences
 from tests.conftest import FIXTURES, SPECS
 
@@ -216,7 +217,7 @@ def test_every_text_block_wraps(analysis: Analysis) -> None:
 
 
 def _internal_hits(card: dict[str, Any]) -> list[str]:
-    return [t for t in visible_text(card) if leaks_internal(t)]
+    return [t for t in visible_text(card) if leaks(t)]
 
 
 def test_no_internal_reference_text_in_the_card(analysis: Analysis) -> None:
@@ -230,7 +231,7 @@ def test_no_internal_reference_text_in_the_card(analysis: Analysis) -> None:
 def test_internal_text_that_slipped_into_an_analysis_is_removed(analysis: Analysis) -> None:
     sentences = [s for s in internal_sentences() if s.endswith(".")]
     leak_a, leak_b = sentences[0], sentences[len(sentences) // 2]
-    assert leaks_internal(leak_a) and leaks_internal(leak_b)  # the check itself can fail
+    assert leaks(leak_a) and leaks(leak_b)  # the check itself can fail
     analysis.executive_summary[0] = f"Dana was clear about the goal. **{leak_a}** That was all."
     analysis.summary_table[0].insight = leak_b
     analysis.recommendations[0].narrative = f"Agree the scope. {leak_a}"

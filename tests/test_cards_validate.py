@@ -11,18 +11,17 @@ import pytest
 from cards import (
     DEFAULT_STEPS,
     MeetingRow,
-    card_bytes,
     error_card,
     help_card,
     meetings_card,
     progress_card,
     schema_errors,
-    summary_card,
     teams_findings,
 )
-from cards.text import leaks_internal, scrub_internal
 from cards.validate import bundled_schema, iter_elements, visible_text
+from mcem.leaks import leaks, scrub
 from mcem.model import Analysis
+from mcem.render.card import card_bytes, summary_card
 from mcem.template import internal_sentences
 from tests.conftest import FIXTURES, SPECS
 
@@ -102,9 +101,9 @@ def test_visible_text_reads_runs_facts_and_actions() -> None:
 
 def test_internal_text_detection_ignores_case_and_markup() -> None:
     sentence = next(s for s in internal_sentences() if s.endswith("."))
-    assert leaks_internal(f"We think **{sentence.upper()}**")
-    assert not leaks_internal("Dana wants a shared dispatch view for five depots.")
-    assert scrub_internal(f"Keep this. {sentence} And this.") == "Keep this. And this."
+    assert leaks(f"We think **{sentence.upper()}**")
+    assert not leaks("Dana wants a shared dispatch view for five depots.")
+    assert scrub(f"Keep this. {sentence} And this.") == "Keep this. And this."
 
 
 def _every_card() -> list[dict[str, Any]]:

@@ -9,10 +9,10 @@ import json
 import docx
 import pytest
 
-from cards import summary_card
 from mcem.confidential import find_asides, secrets_of
 from mcem.model import CompanySentiment, NextStep, Quote, Stage
 from mcem.render import common as c
+from mcem.render.card import summary_card
 from mcem.render.docx import to_docx
 from mcem.render.email import to_email_html
 from mcem.render.markdown import to_markdown

@@ -3,14 +3,14 @@ engine reads English only and says so in one line (exit 2 from the CLI, an error
 
 from __future__ import annotations
 
+from dataclasses import astuple
 from pathlib import Path
 
 import pytest
 
-from bot.jobs import _explain
 from mcem.cli import main
 from mcem.context import MeetingContext
-from mcem.errors import LanguageError
+from mcem.errors import LanguageError, explain
 from mcem.language import language_of, output_language, transcript_language
 from mcem.llm import LLMAnalyzer, llm_settings_from_env
 from mcem.offline import OfflineAnalyzer
@@ -81,11 +81,8 @@ def test_cli_exits_2_with_one_line_and_writes_nothing(
 
 
 def test_the_bot_shows_an_error_card_that_says_what_to_do() -> None:
-    title, detail, todo, retry = _explain(
-        LanguageError(
-            "Werk review is in German and the offline analyzer reads English only: analyse it with the model"
-        )
-    )
+    said = "Werk review is in German and the offline analyzer reads English only: analyse it with the model"
+    title, detail, todo, retry = astuple(explain(LanguageError(said)))
     assert title == "This meeting is not in English"
     assert detail == "Werk review is in German and the offline analyzer reads English only."
     assert "language model" in todo and retry is False

@@ -2,7 +2,8 @@
 
 - production code (mcem/, cards/, graph/ but its emulator, bot/, prompts/) imports nothing from the
   dev tools (graph/emulator/, devtools/), which the image leaves out;
-- the dev tools may use production code, never the reverse.
+- the dev tools may use production code, never the reverse;
+- the core (mcem/) imports nothing from cards/, bot/ or graph/.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def production_modules() -> dict[str, Path]:
 
 def test_the_scan_sees_the_production_packages_and_not_the_dev_tools() -> None:
     modules = production_modules()
-    assert {"mcem.cli", "bot.app", "graph.documents", "cards.summary"} <= modules.keys()
+    assert {"mcem.cli", "bot.app", "graph.documents", "mcem.render.card.summary"} <= modules.keys()
     assert not any(is_within(name, "graph.emulator") for name in modules)
     assert imports_of(ROOT / "graph" / "emulator" / "app.py") >= {"graph.emulator.seed"}
 
@@ -70,3 +71,13 @@ def test_production_code_imports_nothing_from_the_dev_tools() -> None:
         if (reached := sorted(n for n in imports_of(path) if any(is_within(n, dev) for dev in DEV_TOOLS)))
     }
     assert offenders == {}
+
+
+def test_the_core_imports_nothing_from_cards_bot_or_graph() -> None:
+    core = {name: path for name, path in production_modules().items() if is_within(name, "mcem")}
+    offenders = {
+        str(path.relative_to(ROOT)): reached
+        for path in core.values()
+        if (reached := sorted(n for n in imports_of(path) if n.split(".")[0] in {"cards", "bot", "graph"}))
+    }
+    assert len(core) > 40 and offenders == {}

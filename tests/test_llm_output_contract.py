@@ -14,12 +14,12 @@ from typing import Any
 
 import docx
 
-from cards import summary_card
 from mcem.context import MeetingContext
 from mcem.llm import LLMAnalyzer, llm_settings_from_env
 from mcem.model import Analysis
 from mcem.parsing import load_transcript
 from mcem.pipeline import analyze
+from mcem.render.card import summary_card
 from mcem.render.docx import to_docx
 from mcem.render.markdown import to_markdown
 from mcem.transcript import Transcript

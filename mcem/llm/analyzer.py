@@ -16,18 +16,17 @@ import openai
 from mcem.analyzer import Progress
 from mcem.context import MeetingContext
 from mcem.language import output_language
-from mcem.llm.calls import CallStats, Message, structured_call
+from mcem.llm.calls import CallStats, LLMCall, Message
+from mcem.llm.chunking import map_reduce
 from mcem.llm.client import TokenProvider, make_client
 from mcem.llm.compact import CompactTranscript, compact, context_block
 from mcem.llm.prompts import fill, load, prompt_version, system_prompt
 from mcem.llm.retry import Deadline, deadline_error
-from mcem.llm.schema import analysis_schema
+from mcem.llm.schema import ANALYSIS_SCHEMA_NAME, analysis_schema
 from mcem.llm.settings import LLMSettings
 from mcem.llm.tokens import count_tokens
 from mcem.model import Analysis, AnalysisMeta, Person, Side
 from mcem.transcript import Transcript
-
-ANALYSIS_SCHEMA_NAME = "mcem_interview_analysis"
 
 
 class LLMAnalyzer:
@@ -94,10 +93,9 @@ class LLMAnalyzer:
         def parse(data: dict[str, Any]) -> Analysis:
             return to_analysis(data, view, transcript, context, self.settings)
 
+        call = LLMCall(self.client, self.settings, stats, deadline)
         if stats.transcript_tokens > self.settings.chunk_tokens:
-            from mcem.llm.chunking import map_reduce
-
-            return await map_reduce(self, view, meeting, parse, stats, report, deadline, language)
+            return await map_reduce(call, view, meeting, parse, report, language)
 
         report("Asking the language model")
         messages: list[Message] = [
@@ -110,15 +108,8 @@ class LLMAnalyzer:
                 ),
             },
         ]
-        return await structured_call(
-            self.client,
-            self.settings,
-            messages,
-            schema_name=ANALYSIS_SCHEMA_NAME,
-            schema=analysis_schema(),
-            parse=parse,
-            stats=stats,
-            deadline=deadline,
+        return await call.ask(
+            messages, schema_name=ANALYSIS_SCHEMA_NAME, schema=analysis_schema(), parse=parse
         )
 
 

@@ -49,6 +49,39 @@ class CallStats:
     per_call: list[int] = field(default_factory=list)
 
 
+@dataclass
+class LLMCall:
+    """One analysis's conversation with the model: what every call of it shares.
+
+    The single path makes one ``ask``, map-reduce one per part and one to synthesise; all count
+    into the same ``stats`` and stop at the same ``deadline``.
+    """
+
+    client: openai.AsyncOpenAI
+    settings: LLMSettings
+    stats: CallStats
+    deadline: Deadline | None = None
+
+    async def ask(
+        self,
+        messages: list[Message],
+        *,
+        schema_name: str,
+        schema: Schema,
+        parse: Callable[[dict[str, Any]], T],
+    ) -> T:
+        return await structured_call(
+            self.client,
+            self.settings,
+            messages,
+            schema_name=schema_name,
+            schema=schema,
+            parse=parse,
+            stats=self.stats,
+            deadline=self.deadline,
+        )
+
+
 async def structured_call(
     client: openai.AsyncOpenAI,
     settings: LLMSettings,

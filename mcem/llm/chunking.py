@@ -14,21 +14,17 @@ import math
 import re
 from collections.abc import Callable
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mcem.llm.calls import CallStats, Message, structured_call
+from mcem.analyzer import Progress
+from mcem.llm.calls import LLMCall, Message
 from mcem.llm.compact import CompactLine, CompactTranscript
 from mcem.llm.prompts import fill, load, system_prompt
-from mcem.llm.retry import Deadline
-from mcem.llm.schema import ANALYSIS_EXCLUDED, analysis_schema, strict_schema
+from mcem.llm.schema import ANALYSIS_EXCLUDED, ANALYSIS_SCHEMA_NAME, analysis_schema, strict_schema
 from mcem.llm.tokens import count_tokens
 from mcem.model import Analysis, Quote, Role, Stage
-
-if TYPE_CHECKING:
-    from mcem.analyzer import Progress
-    from mcem.llm.analyzer import LLMAnalyzer
 
 EVIDENCE_SCHEMA_NAME = "mcem_part_evidence"
 
@@ -87,16 +83,14 @@ def split(lines: tuple[CompactLine, ...], budget: int) -> list[tuple[CompactLine
 
 
 async def map_reduce(
-    analyzer: LLMAnalyzer,
+    call: LLMCall,
     view: CompactTranscript,
     meeting: str,
     parse: Callable[[dict[str, Any]], Analysis],
-    stats: CallStats,
     report: Progress,
-    deadline: Deadline | None = None,
     language: str = "English",
 ) -> Analysis:
-    settings = analyzer.settings
+    settings = call.settings
     chunks = await asyncio.to_thread(split, view.lines, settings.chunk_tokens)
     system = system_prompt("chunk_system", language)
     schema = evidence_schema()
@@ -123,15 +117,11 @@ async def map_reduce(
             },
         ]
         async with gate:
-            evidence = await structured_call(
-                analyzer.client,
-                settings,
+            evidence = await call.ask(
                 messages,
                 schema_name=EVIDENCE_SCHEMA_NAME,
                 schema=schema,
                 parse=lambda d: _part(d, view, chunk),
-                stats=stats,
-                deadline=deadline,
             )
         done += 1
         report(f"Read part {done} of {len(chunks)}")
@@ -168,16 +158,7 @@ async def map_reduce(
             ),
         },
     ]
-    return await structured_call(
-        analyzer.client,
-        settings,
-        messages,
-        schema_name="mcem_interview_analysis",
-        schema=analysis_schema(),
-        parse=parse,
-        stats=stats,
-        deadline=deadline,
-    )
+    return await call.ask(messages, schema_name=ANALYSIS_SCHEMA_NAME, schema=analysis_schema(), parse=parse)
 
 
 def _part(data: dict[str, Any], view: CompactTranscript, chunk: tuple[CompactLine, ...]) -> PartEvidence:

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from mcem.model import Analysis
 
 # (model title, field) pairs the model never fills: code sets them from the meeting and transcript.
+ANALYSIS_SCHEMA_NAME = "mcem_interview_analysis"  # the name the model sees for the whole analysis
 ANALYSIS_EXCLUDED: frozenset[tuple[str, str]] = frozenset(
     {
         ("Analysis", "meta"),

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from mcem.config import on_off
 from mcem.errors import ConfigError
 
 # The newest generally-available data-plane version; also the one tests/specs describes.
@@ -151,15 +152,9 @@ def _tuning(get: Callable[[str], str]) -> dict[str, float | int]:
     return out
 
 
-_ON, _OFF = ("1", "on", "true", "yes"), ("0", "off", "false", "no", "")
-
-
 def _model_family(get: Callable[[str], str]) -> dict[str, Any]:
     """MCEM_LLM_REASONING and MCEM_LLM_TOKEN_PARAMETER: what the model accepts for its output limit."""
-    raw = get("MCEM_LLM_REASONING").lower()
-    if raw not in _ON + _OFF:
-        raise ConfigError(f"MCEM_LLM_REASONING must be on or off, not {raw!r}.")
-    reasoning = raw in _ON
+    reasoning = on_off("MCEM_LLM_REASONING", get("MCEM_LLM_REASONING"))
     parameter = get("MCEM_LLM_TOKEN_PARAMETER") or ("max_completion_tokens" if reasoning else "max_tokens")
     if parameter not in ("max_tokens", "max_completion_tokens"):
         raise ConfigError(

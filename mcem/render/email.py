@@ -10,14 +10,11 @@ hand-edited analysis still holds one: the email leaves the bot's hands for peopl
 from __future__ import annotations
 
 import html
-import re
-import unicodedata
-from functools import cache
 from urllib.parse import urlsplit
 
+from mcem.leaks import scrub
 from mcem.model import Analysis, Recommendation, RoleSummary
 from mcem.render import common as c
-from mcem.template import internal_sentences
 
 __all__ = ["email_subject", "to_email_html"]
 
@@ -33,7 +30,6 @@ _SUBTLE = f"{_FONT};font-size:12px;color:#595959"
 _BUTTON_CELL = "background-color:#0f6cbd;padding:10px 18px;border-radius:4px"
 _BUTTON_LINK = f"{_FONT};font-size:15px;font-weight:bold;color:#ffffff;text-decoration:none"
 _SUBJECT_LIMIT = 200
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 def email_subject(analysis: Analysis) -> str:
@@ -82,24 +78,9 @@ def _esc(text: str) -> str:
     return html.escape(c.clean(text), quote=True)
 
 
-@cache
-def _internal() -> tuple[str, ...]:
-    return tuple(_normal(s) for s in internal_sentences())
-
-
-def _normal(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).replace("\\", "")
-    return " ".join(re.sub(r"[*_>#`]", " ", text).split()).casefold()
-
-
 def _scrub(text: str) -> str:
-    """The text without any sentence that carries internal reference text."""
-    text = c.clean(text)
-    leaks = lambda s: any(piece in _normal(s) for piece in _internal())  # noqa: E731
-    if not leaks(text):
-        return text
-    kept = " ".join(s for s in _SENTENCE_END.split(text) if not leaks(s))
-    return "" if leaks(kept) else kept
+    """The text without any sentence that carries internal reference text (mcem/leaks.py)."""
+    return scrub(c.clean(text))
 
 
 def _texts(items: list[str]) -> list[str]:

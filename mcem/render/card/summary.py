@@ -27,12 +27,22 @@ from adaptive_cards.card import (
     TextBlock,
 )
 
-from cards.elements import CARD_VERSION, heading, label, literal, local_datetime, new_card, run, to_dict
-from cards.size import DEFAULT_MAX_BYTES, TRIM_NOTICE, Limits, fit
-from cards.text import scrub_internal, shorten
+from mcem.leaks import scrub
 from mcem.links import strip_links
 from mcem.model import Analysis, AnalysisMeta, NextStep, Recommendation, RoleSummary
 from mcem.render import common as c
+from mcem.render.card.elements import (
+    CARD_VERSION,
+    heading,
+    label,
+    literal,
+    local_datetime,
+    new_card,
+    run,
+    shorten,
+    to_dict,
+)
+from mcem.render.card.size import DEFAULT_MAX_BYTES, TRIM_NOTICE, Limits, fit
 from mcem.transcript import format_timestamp
 
 VERB_EMAIL = "email"
@@ -55,7 +65,7 @@ def summary_card(
     """The card as a plain dict, at most ``max_bytes`` of compact UTF-8 JSON.
 
     ``run_id`` rides along in every ``Action.Execute`` so the bot can find the run a click is about.
-    Raises ``ValueError`` for a document URL that is not http(s), and ``cards.size.CardTooLarge``
+    Raises ``ValueError`` for a document URL that is not http(s), and ``CardTooLarge``
     when ``max_bytes`` is smaller than even the most trimmed card.
     """
     if document_url is not None and urlsplit(document_url).scheme not in ("http", "https"):
@@ -64,7 +74,7 @@ def summary_card(
 
 
 def _clean(text: str, limit: int | None) -> str:
-    return shorten(strip_links(scrub_internal(text)), limit)
+    return shorten(strip_links(scrub(text)), limit)
 
 
 def _build(analysis: Analysis, url: str | None, run_id: str | None, lim: Limits) -> dict[str, Any]:

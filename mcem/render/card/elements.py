@@ -1,4 +1,4 @@
-"""Small constructors over adaptive-cards-py shared by every card in this package.
+"""Small constructors over adaptive-cards-py shared by every card (the summary card here, and cards/).
 
 Two kinds of text: our own labels go in ``TextBlock`` (markdown-capable, and the only element where
 the client-side ``{{DATE()}}``/``{{TIME()}}`` functions work), while anything that came from a
@@ -63,3 +63,20 @@ def local_datetime(when: datetime, *, date_format: str = "SHORT") -> str:
     """Text the Teams client shows in the reader's own time zone and locale."""
     stamp = rfc3339(when)
     return f"{{{{DATE({stamp}, {date_format})}}}} {{{{TIME({stamp})}}}}"
+
+
+ELLIPSIS = "…"
+
+
+def shorten(text: str, limit: int | None) -> str:
+    """At most ``limit`` characters, cut at a word boundary when one is near, ending in "…"."""
+    text = " ".join(text.split())
+    if limit is None or len(text) <= limit:
+        return text
+    if limit <= 1:
+        return ELLIPSIS
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if text[limit - 1] != " " and space >= limit // 2:  # do not end in half a word
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-—") + ELLIPSIS

@@ -18,11 +18,10 @@ the document button are never dropped; only the text inside them gets shorter.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-from cards.validate import card_bytes
 
 DEFAULT_MAX_BYTES = 28_000
 TRIM_NOTICE = "Trimmed to fit Teams — see the full document for everything."
@@ -59,6 +58,11 @@ LADDER: tuple[Limits, ...] = (
     Limits(1, 120, 40, 40, 40, 1, 40, 0, 60),
     Limits(1, 60, 20, 20, 20, 1, 20, 0, 30),
 )
+
+
+def card_bytes(card: dict[str, Any]) -> int:
+    """Size as sent on the wire: compact JSON, UTF-8."""
+    return len(json.dumps(card, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
 class CardTooLarge(ValueError):

@@ -1,0 +1,10 @@
+"""Harnesses the test modules share, so that no test module imports another:
+
+- ``cards``: reading a card's texts and actions
+- ``connector``: the Bot Connector v3 stand-in and the activities Teams sends
+- ``bot``: the bot stacks (the app with fakes, or subscribed to the Graph emulator)
+- ``processes``: ``python -m bot`` in its own process
+- ``analyses``, ``llm``, ``samples``: a small Analysis, a two-line call, a sample file read cue by cue
+
+The card schema fixture and the OpenAI-compatible stand-in are fixtures in tests/conftest.py.
+"""
