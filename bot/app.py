@@ -13,9 +13,11 @@ import gc
 import logging
 import warnings
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
 
 from aiohttp import web
+from microsoft_agents.authentication.msal import MsalConnectionManager
 from microsoft_agents.hosting.aiohttp import CloudAdapter, jwt_authorization_middleware, start_agent_process
 from microsoft_agents.hosting.core import (
     AgentApplication,
@@ -29,16 +31,18 @@ from microsoft_agents.hosting.core import (
 )
 
 from bot.auth import ChannelPolicy, policy_of, verify_request
+from bot.draft_handlers import register_draft_handlers
 from bot.handlers import register_handlers
-from bot.jobs import JobRunner
 from bot.notifications import NOTIFICATIONS, SubscriptionKeeper, TranscriptNotifications
 from bot.ownership import run_while_owner
 from bot.pool import WorkerPool
 from bot.proactive import register_state_hooks
+from bot.runner import JobRunner
 from bot.services import Services
 from bot.settings import BotSettings
 from bot.state import BotState, SqliteState
 from bot.state_azure import AzureTableState
+from graph.subscriptions import TranscriptSubscription
 
 __all__ = ["AGENT_APP", "KEEPER", "NOTIFICATIONS", "RUNNER", "STATE", "create_app"]
 
@@ -65,17 +69,17 @@ def create_app(
     agent_app = AgentApplication[TurnState](
         storage=MemoryStorage(), connection_manager=connections, **dict(settings.sdk_config)
     )
+    if services.runs is None:
+        services = replace(services, runs=store)  # finished runs are kept in the bot's state
     pool = WorkerPool(settings.workers) if settings.workers > 0 else None
-    runner = JobRunner(
-        services,
-        max_jobs=settings.max_jobs,
-        grace=timedelta(minutes=settings.transcript_grace_minutes),
-        state=store,
-        pool=pool,
-    )
+    grace = timedelta(minutes=settings.transcript_grace_minutes)
+    runner = JobRunner(services, max_jobs=settings.max_jobs, grace=grace, pool=pool)
+    # Every handler set, here: the commands and the bot's own cards' buttons, the summary card's
+    # Email and Refresh, and the state hooks (after the handlers' tenant check, which runs first).
     register_handlers(agent_app, settings, services, runner)
+    register_draft_handlers(agent_app, services)
     policy = policy_of(settings)
-    writes = register_state_hooks(agent_app, store, policy)  # after the handlers' tenant check
+    writes = register_state_hooks(agent_app, store, policy)
 
     @agent_app.error
     async def on_error(context: TurnContext, err: Exception) -> None:
@@ -176,8 +180,6 @@ async def _bot_framework_auth(request: web.Request, handler: Handler) -> web.Str
 def _keeper(settings: BotSettings, services: Services, state: BotState) -> SubscriptionKeeper | None:
     if not settings.auto_analyze or services.graph is None:
         return None
-    from graph.subscriptions import TranscriptSubscription
-
     subscription = TranscriptSubscription(
         services.graph,
         notification_url=settings.notification_url,
@@ -203,8 +205,6 @@ def _connections(settings: BotSettings) -> Connections:
             lambda _config: AnonymousTokenProvider(),
             connections_configurations={"SERVICE_CONNECTION": AgentAuthConfiguration(anonymous_allowed=True)},
         )
-    from microsoft_agents.authentication.msal import MsalConnectionManager
-
     return MsalConnectionManager(**dict(settings.sdk_config))
 
 

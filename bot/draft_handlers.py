@@ -17,26 +17,17 @@ from typing import Any
 from microsoft_agents.activity import AdaptiveCardInvokeResponse
 from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnState
 
-from bot.drafts import (
-    DraftProblem,
-    SentEmail,
-    email_run,
-    find_run,
-    last_email,
-    record_email,
-    refreshed_card,
-)
-from bot.handlers import (
-    ADAPTIVE_CARD,
+from bot.drafts import DraftProblem, email_run, find_run, refreshed_card
+from bot.services import Services
+from bot.state import RunStore, SentEmail
+from bot.teams import (
     card_activity,
     conversation_is_internal,
+    invoke_card,
     outsiders_card,
     toast,
     user_id_of,
 )
-from bot.jobs import JobRunner
-from bot.services import Services
-from bot.state import BotState
 from cards import error_card
 from cards.notices import already_sent_card
 from graph.service import Attendee
@@ -48,7 +39,7 @@ __all__ = ["refresh_command", "register_draft_handlers"]
 log = logging.getLogger(__name__)
 
 
-def register_draft_handlers(app: AgentApplication[TurnState], services: Services, runner: JobRunner) -> None:
+def register_draft_handlers(app: AgentApplication[TurnState], services: Services) -> None:
     sending: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     @app.adaptive_card.action_execute(VERB_EMAIL)
@@ -61,13 +52,15 @@ def register_draft_handlers(app: AgentApplication[TurnState], services: Services
         lock = sending.setdefault(_run_id(data) or user_id, asyncio.Lock())
         try:
             async with lock:
-                store = _store(runner)
+                store = _store(services)
                 record = await find_run(store, user_id, _run_id(data))
-                previous = None if force else await last_email(store, record.run_id)
+                previous = None if force else await store.last_email(record.run_id)
                 if previous is None:
                     sent = await email_run(services, user_id, record)
                     try:
-                        await record_email(store, record.run_id, sent, datetime.now(UTC))
+                        await store.record_email(
+                            record.run_id, SentEmail([p.name or p.email for p in sent], datetime.now(UTC))
+                        )
                     except Exception as err:  # it was sent: say so, even if a repeat is not caught
                         log.warning("emailed run not recorded (%s)", type(err).__name__)
         except Exception as err:
@@ -90,22 +83,21 @@ def register_draft_handlers(app: AgentApplication[TurnState], services: Services
         if not await conversation_is_internal(context):
             return toast("Not here: this conversation includes people outside your organisation.")
         try:
-            record = await find_run(_store(runner), user_id, _run_id(data))
+            record = await find_run(_store(services), user_id, _run_id(data))
             card = await refreshed_card(services, record)
         except Exception as err:
             await context.send_activity(card_activity(_failure_card("Not refreshed", err)))
             return toast("Not refreshed: the reason is in the card below.")
-        # A dict, not a JSON string: the client shows an empty card for a string.
-        return AdaptiveCardInvokeResponse(status_code=200, type=ADAPTIVE_CARD, value=card)
+        return invoke_card(card)
 
 
-async def refresh_command(context: TurnContext, services: Services, runner: JobRunner, user_id: str) -> None:
+async def refresh_command(context: TurnContext, services: Services, user_id: str) -> None:
     """Typed ``refresh``: a new summary card from the user's latest draft, as edited."""
     if not await conversation_is_internal(context):
         await context.send_activity(card_activity(outsiders_card()))
         return
     try:
-        record = await find_run(_store(runner), user_id, None)
+        record = await find_run(_store(services), user_id, None)
         card = await refreshed_card(services, record)
     except Exception as err:
         card = _failure_card("Not refreshed", err)
@@ -126,10 +118,10 @@ def _run_id(data: dict[str, Any] | None) -> str | None:
     return str((data or {}).get("run_id") or "") or None
 
 
-def _store(runner: JobRunner) -> BotState:
-    if runner.state is None:
+def _store(services: Services) -> RunStore:
+    if services.runs is None:
         raise DraftProblem("This deployment keeps no record of finished analyses; run `analyze` again.")
-    return runner.state
+    return services.runs
 
 
 def _failure_card(action: str, err: Exception) -> dict[str, Any]:

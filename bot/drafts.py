@@ -5,23 +5,20 @@ Both read the draft back from SharePoint first, so they work on the document as 
 bot's state (bot/state.py), never only in memory. Only the person who ran an analysis can email or
 refresh it. Errors are ``DraftProblem`` / mcem and graph errors with messages safe to show.
 
-Each run remembers its last email (who, when) in the state, so a second click on "Email" does not
-mail everyone again unless the user asks for it (``force``).
+Each run remembers its last email (who, when: ``RunStore.record_email``), so a second click on
+"Email" does not mail everyone again unless the user asks for it (``force``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from bot.services import Services
-from bot.state import BotState, RunRecord
+from bot.state import RunRecord, RunStore
 from graph.mail import MailRefused
-from graph.service import Attendee, GraphError, MeetingInfo
+from graph.service import Attendee, MeetingInfo
 from mcem.errors import MCEMError
 from mcem.model import Analysis, Side
 from mcem.render.card import summary_card
@@ -30,13 +27,10 @@ from mcem.render.email import email_subject, to_email_html
 
 __all__ = [
     "DraftProblem",
-    "SentEmail",
     "email_run",
     "find_run",
     "internal_attendees",
-    "last_email",
     "read_draft",
-    "record_email",
     "refreshed_card",
 ]
 
@@ -51,7 +45,7 @@ class DraftProblem(MCEMError):
     retry = False
 
 
-async def find_run(state: BotState, user_id: str, run_id: str | None) -> RunRecord:
+async def find_run(state: RunStore, user_id: str, run_id: str | None) -> RunRecord:
     """The run a card's button names, or (no run id: a typed command) the user's latest one."""
     record = await (state.run(run_id) if run_id else state.latest_run(user_id))
     if record is None or record.requester_id != user_id:
@@ -84,24 +78,14 @@ def internal_attendees(meeting: MeetingInfo) -> list[Attendee]:
     return list(seen.values())
 
 
-async def _meeting(services: Services, user_id: str, record: RunRecord) -> MeetingInfo:
-    """The run's meeting, with its attendees as Graph knows them now (checked: the user took part)."""
-    lookup = getattr(services.meetings, "meeting", None)
-    if lookup is not None and record.organizer_id:
-        return await lookup(user_id, record.organizer_id, record.meeting_id)
-    for meeting in await services.meetings.recent_meetings(user_id, limit=50):
-        if meeting.meeting_id == record.meeting_id:
-            return meeting
-    raise GraphError("That meeting is no longer among your recent meetings, so I cannot tell who attended.")
-
-
 async def email_run(services: Services, user_id: str, record: RunRecord) -> list[Attendee]:
     """Email the run's draft (as edited) to the meeting's internal attendees; returns who got it."""
     if services.mail is None:
         raise DraftProblem("Email is not set up in this deployment; share the document link instead.")
     if not record.web_url:
         raise DraftProblem("This analysis has no link to its document, so there is nothing to email.")
-    meeting = await _meeting(services, user_id, record)
+    # The attendees as Graph knows them now (and a check that the user took part).
+    meeting = await services.meetings.meeting(user_id, record.organizer_id, record.meeting_id)
     recipients = internal_attendees(meeting)
     if not recipients:
         raise MailRefused("Not sent: the meeting had no internal attendees to email.")
@@ -110,29 +94,3 @@ async def email_run(services: Services, user_id: str, record: RunRecord) -> list
     sent = await services.mail.send(user_id, recipients, email_subject(analysis), html)
     log.info("run %s emailed to %d internal attendees", record.run_id, len(sent))
     return sent
-
-
-@dataclass(frozen=True)
-class SentEmail:
-    """A run's last email: the recipients' names as the chat note showed them, and when."""
-
-    recipients: list[str]
-    at: datetime
-
-
-def _email_key(run_id: str) -> str:
-    # The state's name/value settings hold it, so every BotState backend keeps it with no new table.
-    return f"run_emailed:{run_id}"
-
-
-async def last_email(state: BotState, run_id: str) -> SentEmail | None:
-    raw = await state.get_setting(_email_key(run_id))
-    if not raw:
-        return None
-    data = json.loads(raw)
-    return SentEmail(recipients=list(data["to"]), at=datetime.fromisoformat(data["at"]))
-
-
-async def record_email(state: BotState, run_id: str, sent: list[Attendee], at: datetime) -> None:
-    names = [p.name or p.email for p in sent]
-    await state.put_setting(_email_key(run_id), json.dumps({"to": names, "at": at.isoformat()}))

@@ -6,7 +6,7 @@ and takes change notifications: each item must carry the configured ``clientStat
 allow-listed tenant, or it is dropped (logged without details). Accepted items are answered 202 at
 once and handled in the background: the transcript id is claimed in the store, the organizer's
 personal chat is looked up (none yet: recorded as undeliverable, nothing fetched), the ``analyze``
-command's own job runs (bot/jobs.py) and its last card is posted there.
+command's own job runs (bot/analysis.py) and its last card is posted there.
 
 The claim is a lease ("processing", renewed while the work runs). A repeat of a finished
 transcript is ignored: once it has a final status it is never analysed again. One whose handler
@@ -35,13 +35,14 @@ from typing import Any
 from aiohttp import web
 from microsoft_agents.hosting.core import ChannelAdapter
 
+from bot.analysis import AnalysisJob, NotifiedTranscript
 from bot.auth import policy_of, service_url_refusal
 from bot.background import BackgroundTasks
-from bot.handlers import card_activity
-from bot.jobs import AnalysisJob, JobRunner, NotifiedTranscript
 from bot.proactive import deliver_to_personal_chat
+from bot.runner import JobRunner
 from bot.settings import BotSettings
 from bot.state import BotState
+from bot.teams import card_activity
 from graph.refusals import TenantRefusal
 from graph.subscriptions import TranscriptSubscription, organizer_of_meeting_id, parse_transcript_path
 

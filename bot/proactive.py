@@ -23,8 +23,8 @@ from microsoft_agents.hosting.core.app.proactive import Conversation
 
 from bot.auth import ChannelPolicy, refusal
 from bot.background import BackgroundTasks
-from bot.handlers import conversation_is_internal, tenant_of
 from bot.state import BotState, PersonalChat
+from bot.teams import conversation_is_internal, tenant_of
 
 __all__ = ["MEETING_END", "deliver_to_personal_chat", "register_state_hooks"]
 

@@ -2,15 +2,28 @@
 
 Graph (the real service with the credential graph/credentials.py picks, or the local emulator when
 MCEM_GRAPH_BASE_URL points at it), the analyzer (the language model when configured, the offline
-analyzer otherwise), and the document store. Tests build ``Services`` directly with their own.
+analyzer otherwise), the document store, mail, and the store of finished runs. Tests build
+``Services`` directly with their own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
+from msgraph import GraphServiceClient
+from msgraph.generated.models.call_transcript import CallTranscript
+from msgraph.generated.models.drive_item import DriveItem
+from msgraph.generated.models.event import Event
+from msgraph.generated.models.online_meeting import OnlineMeeting
+from msgraph.generated.models.user import User
+
+from bot.state import RunStore
+from graph.client import make_graph_client
+from graph.credentials import credential_from_env, graph_settings_from_env
+from graph.documents import GraphDocuments
+from graph.mail import GraphMail
+from graph.meetings import GraphMeetings
 from graph.service import DocumentStore, MailSender, MeetingSource
 from mcem.analyzer import Analyzer
 from mcem.engines import analyzer_from_env
@@ -31,22 +44,17 @@ class Services:
     # Run once in a worker thread at start-up, so the first user does not wait for it.
     warm_up: Callable[[], None] = field(default=lambda: None)
     # The msgraph GraphServiceClient behind meetings and documents, for the transcript
-    # subscription (graph/subscriptions.py); None where tests use fakes. Typed loosely so this
-    # module does not import msgraph-sdk (seconds) for processes that never serve Teams.
-    graph: Any = None
+    # subscription (graph/subscriptions.py); None where tests use fakes.
+    graph: GraphServiceClient | None = None
     # Emails the summary (graph/mail.py); None: the deployment cannot send mail.
     mail: MailSender | None = None
+    # Finished runs, what the summary card's buttons act on: the bot's state (bot/state.py), which
+    # create_app puts here; None where a test runs jobs alone (nothing is recorded then).
+    runs: RunStore | None = None
 
 
 def build_services(environ: Mapping[str, str]) -> Services:
     """Build every client once. Raises ConfigError with what to fix when a setting is missing."""
-    # msgraph-sdk takes seconds to import: only the process that serves Teams pays for it.
-    from graph.client import make_graph_client
-    from graph.credentials import credential_from_env, graph_settings_from_env
-    from graph.documents import GraphDocuments
-    from graph.mail import GraphMail
-    from graph.meetings import GraphMeetings
-
     graph = graph_settings_from_env(environ)
     credential = credential_from_env(environ)
     client = make_graph_client(credential, base_url=graph.base_url or None)
@@ -62,12 +70,6 @@ def build_services(environ: Mapping[str, str]) -> Services:
 
 
 def _load_graph_models() -> None:
-    """msgraph-sdk imports ~1,700 model modules on its first reply (seconds); do it before that."""
-    from msgraph.generated.models.call_transcript import CallTranscript
-    from msgraph.generated.models.drive_item import DriveItem
-    from msgraph.generated.models.event import Event
-    from msgraph.generated.models.online_meeting import OnlineMeeting
-    from msgraph.generated.models.user import User
-
+    """msgraph-sdk loads the deserialisers of ~1,700 models on its first reply (seconds); do it first."""
     for model in (Event, OnlineMeeting, CallTranscript, DriveItem, User):
         model().get_field_deserializers()

@@ -22,7 +22,7 @@ import aiosqlite
 
 from mcem.errors import ConfigError
 
-__all__ = ["BotState", "PersonalChat", "RunRecord", "SqliteState", "open_state"]
+__all__ = ["BotState", "PersonalChat", "RunRecord", "RunStore", "SentEmail", "SqliteState", "open_state"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS personal_chats (
@@ -48,6 +48,11 @@ CREATE TABLE IF NOT EXISTS runs (
     item_id      TEXT NOT NULL,
     web_url      TEXT NOT NULL,
     created      TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS run_emails (
+    run_id     TEXT PRIMARY KEY,
+    recipients TEXT NOT NULL,      -- JSON list of the names the chat note showed
+    at         TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS ended_meetings (
     meeting_key     TEXT PRIMARY KEY,  -- the join URL Teams sent with meetingEnd
@@ -87,7 +92,33 @@ class RunRecord:
     created: datetime
 
 
-class BotState(Protocol):
+@dataclass(frozen=True)
+class SentEmail:
+    """A run's last email: the recipients' names as the chat note showed them, and when."""
+
+    recipients: list[str]
+    at: datetime
+
+
+class RunStore(Protocol):
+    """Finished analyses, what the summary card's buttons act on (``Services.runs``)."""
+
+    async def record_run(self, run: RunRecord) -> None: ...
+
+    async def run(self, run_id: str) -> RunRecord | None: ...
+
+    async def latest_run(self, requester_id: str) -> RunRecord | None:
+        """The newest finished run this user asked for (what a typed ``refresh`` acts on)."""
+        ...
+
+    async def record_email(self, run_id: str, sent: SentEmail) -> None:
+        """Remember the run's last email (a later one replaces it)."""
+        ...
+
+    async def last_email(self, run_id: str) -> SentEmail | None: ...
+
+
+class BotState(RunStore, Protocol):
     async def save_personal_chat(self, chat: PersonalChat) -> None: ...
 
     async def personal_chat(self, user_id: str) -> PersonalChat | None: ...
@@ -113,14 +144,6 @@ class BotState(Protocol):
     async def set_transcript_status(self, transcript_id: str, status: str) -> None: ...
 
     async def transcript_status(self, transcript_id: str) -> str | None: ...
-
-    async def record_run(self, run: RunRecord) -> None: ...
-
-    async def run(self, run_id: str) -> RunRecord | None: ...
-
-    async def latest_run(self, requester_id: str) -> RunRecord | None:
-        """The newest finished run this user asked for (what a typed ``refresh`` acts on)."""
-        ...
 
     async def mark_meeting_ended(self, meeting_key: str, conversation_id: str) -> None: ...
 
@@ -306,6 +329,20 @@ class SqliteState:
         ) as cursor:
             row = await cursor.fetchone()
         return await self.run(row[0]) if row else None
+
+    async def record_email(self, run_id: str, sent: SentEmail) -> None:
+        await self._db.execute(
+            "INSERT OR REPLACE INTO run_emails (run_id, recipients, at) VALUES (?, ?, ?)",
+            (run_id, json.dumps(sent.recipients), sent.at.isoformat()),
+        )
+        await self._db.commit()
+
+    async def last_email(self, run_id: str) -> SentEmail | None:
+        async with self._db.execute(
+            "SELECT recipients, at FROM run_emails WHERE run_id = ?", (run_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return SentEmail(json.loads(row[0]), datetime.fromisoformat(row[1])) if row else None
 
     async def mark_meeting_ended(self, meeting_key: str, conversation_id: str) -> None:
         await self._db.execute(

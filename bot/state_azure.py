@@ -1,7 +1,7 @@
 """BotState on Azure Table Storage, for several bot instances behind one load balancer.
 
 One table per kind, named ``<prefix><kind>`` (prefix ``mcem`` by default): ``chats``,
-``transcripts``, ``runs``, ``runindex``, ``meetings``, ``settings`` and ``leases``. Each record is
+``transcripts``, ``runs``, ``runindex``, ``emails``, ``meetings``, ``settings`` and ``leases``. Each record is
 one entity with PartitionKey = its id (escaped, see ``table_key``) and RowKey ``"0"``, so records
 spread over partitions; the original ids are kept as properties.
 
@@ -47,7 +47,7 @@ from azure.data.tables import UpdateMode
 from azure.data.tables.aio import TableClient, TableServiceClient
 
 from bot.settings import TABLE_URL_HINT
-from bot.state import PersonalChat, RunRecord
+from bot.state import PersonalChat, RunRecord, SentEmail
 from mcem.azure_auth import data_credential
 from mcem.config import exactly_one_of
 from mcem.errors import ConfigError
@@ -55,7 +55,7 @@ from mcem.errors import ConfigError
 __all__ = ["DEFAULT_PREFIX", "AzureTableState", "table_key"]
 
 DEFAULT_PREFIX = "mcem"
-_KINDS = ("chats", "transcripts", "runs", "runindex", "meetings", "settings", "leases")
+_KINDS = ("chats", "transcripts", "runs", "runindex", "emails", "meetings", "settings", "leases")
 _ROW = "0"
 _PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9]{0,39}")
 # Not allowed in PartitionKey/RowKey ('/', '\\', '#', '?', control characters); '%' and "'" are
@@ -305,6 +305,15 @@ class AzureTableState:
         async for entry in entries:
             return await self.run(str(entry["run_id"]))
         return None
+
+    async def record_email(self, run_id: str, sent: SentEmail) -> None:
+        await self._put(
+            "emails", run_id, run_id=run_id, recipients=json.dumps(sent.recipients), at=sent.at.isoformat()
+        )
+
+    async def last_email(self, run_id: str) -> SentEmail | None:
+        row = await self._get("emails", run_id)
+        return SentEmail(json.loads(row["recipients"]), datetime.fromisoformat(row["at"])) if row else None
 
     async def mark_meeting_ended(self, meeting_key: str, conversation_id: str) -> None:
         await self._put(

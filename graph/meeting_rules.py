@@ -1,18 +1,29 @@
-"""The rules GraphMeetings applies to what Graph returns: subject matching and
-who counts as a participant. Pure functions, no I/O."""
+"""The rules applied to what Graph returns: subject matching, who counts as a participant, and
+which transcript of a meeting to analyse (or why there is none). Pure functions, no I/O."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from graph.records import MeetingRecord
-from graph.service import AccessDenied, GraphError
+from graph.service import (
+    AccessDenied,
+    GraphError,
+    MeetingInfo,
+    TranscriptNotReady,
+    TranscriptRef,
+    TranscriptUnavailable,
+)
 
 __all__ = [
+    "GRACE",
     "Requester",
     "denied",
     "is_guest_sign_in",
+    "latest_transcript",
     "not_in_directory",
     "odata_quote",
     "organizer_of",
@@ -76,4 +87,29 @@ def denied(subject: str | None) -> AccessDenied:
     return AccessDenied(
         f"Sorry, I can only analyse meetings you organised or attended, and {name} is not one of them. "
         "Ask its organizer to run the analysis."
+    )
+
+
+# How long after a meeting's end "no transcript" means "not published yet" rather than
+# "transcription was off". Teams publishes a transcript minutes after a short call, but long
+# meetings and busy tenants take longer, and a transcript started late in the call still comes.
+# Saying "try again in a few minutes" for an hour costs a user at most a retry; saying
+# "transcription was off" too early tells them to stop waiting for a transcript that is coming.
+# The bot's MCEM_TRANSCRIPT_GRACE_MINUTES (default: this) changes it.
+GRACE = timedelta(minutes=60)
+
+
+def latest_transcript(
+    refs: Sequence[TranscriptRef], meeting: MeetingInfo, *, now: datetime, grace: timedelta = GRACE
+) -> TranscriptRef:
+    """The newest transcript of ``meeting``, or why there is none (not ready yet, or transcription off)."""
+    if refs:
+        epoch = datetime.min.replace(tzinfo=UTC)
+        return max(refs, key=lambda r: r.created or epoch)
+    if now - meeting.end < grace:
+        raise TranscriptNotReady(
+            f"“{meeting.subject}” ended recently and Teams has not published its transcript yet."
+        )
+    raise TranscriptUnavailable(
+        f"“{meeting.subject}” has no transcript: transcription was off during the meeting."
     )

@@ -61,10 +61,10 @@ from graph.service import (
     Attendee,
     MeetingInfo,
     MeetingNotFound,
-    TranscriptNotReady,
     TranscriptRef,
     TranscriptUnavailable,
 )
+from graph.subscriptions import organizer_of_meeting_id
 from mcem.model import Side
 
 __all__ = ["GraphMeetings"]
@@ -94,14 +94,12 @@ class GraphMeetings:
         *,
         tenant_domains: Iterable[str] = (),
         lookback_days: int = 30,
-        not_ready_minutes: int = 30,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._client = client
         # Without configured domains, the requester's own mail domain is the internal one.
         self._domains = frozenset(d.lower().lstrip("@") for d in tenant_domains if d.strip())
         self._lookback = timedelta(days=lookback_days)
-        self._not_ready = timedelta(minutes=not_ready_minutes)
         self._now = now
         self._people: dict[str, tuple[float, Requester]] = {}
 
@@ -163,7 +161,7 @@ class GraphMeetings:
         ]
         return sorted(refs, key=lambda r: r.created or datetime.min.replace(tzinfo=UTC), reverse=True)
 
-    async def transcript_vtt(self, user_id: str, ref: TranscriptRef) -> str:
+    async def transcript_vtt(self, user_id: str, ref: TranscriptRef) -> bytes:
         me = await self._requester(user_id)
         organizer_id = ref.organizer_id or me.id
         if organizer_id != me.id:
@@ -188,27 +186,15 @@ class GraphMeetings:
         )
         if not data:
             raise TranscriptUnavailable("The transcript is empty: Teams recorded no speech for this meeting.")
-        return data.decode("utf-8-sig", errors="replace")
-
-    # -- extras for the bot ---------------------------------------------------------------------
-
-    async def latest_transcript(self, user_id: str, meeting: MeetingInfo) -> TranscriptRef:
-        """The newest transcript, or why there is none (not ready yet, or transcription was off)."""
-        refs = await self.transcripts(user_id, meeting)
-        if refs:
-            return refs[0]
-        if self._now() - meeting.end < self._not_ready:
-            raise TranscriptNotReady(
-                f"“{meeting.subject}” ended a few minutes ago and Teams has not published its "
-                "transcript yet; try again in a little while."
-            )
-        raise TranscriptUnavailable(
-            f"“{meeting.subject}” has no transcript: transcription was off during the meeting."
-        )
+        return data  # bytes: the parser decodes them once, and says so when it cannot
 
     async def meeting(self, user_id: str, organizer_id: str, meeting_id: str) -> MeetingInfo:
         """A meeting known by its ids — a transcript notification names
-        ``users('{organizer}')/onlineMeetings('{meeting}')`` — if ``user_id`` took part in it."""
+        ``users('{organizer}')/onlineMeetings('{meeting}')`` — if ``user_id`` took part in it.
+        Without ``organizer_id`` the organizer is read from the meeting id, as Teams writes it."""
+        organizer_id = organizer_id or organizer_of_meeting_id(meeting_id) or ""
+        if not organizer_id:
+            raise MeetingNotFound("That meeting is not one Teams knows: pick it again from `meetings`.")
         me = await self._requester(user_id)
         online = await self._online_meeting(organizer_id, meeting_id)
         if not takes_part(me, online) or online.organizer is None:

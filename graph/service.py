@@ -104,9 +104,19 @@ class MeetingSource(Protocol):
         """The user's past online meetings, newest first, optionally filtered by subject words or date."""
         ...
 
-    async def transcripts(self, user_id: str, meeting: MeetingInfo) -> list[TranscriptRef]: ...
+    async def meeting(self, user_id: str, organizer_id: str, meeting_id: str) -> MeetingInfo:
+        """One meeting by its ids, if the user organised or attended it (else AccessDenied).
 
-    async def transcript_vtt(self, user_id: str, ref: TranscriptRef) -> str: ...
+        ``organizer_id`` may be "": a Teams meeting id names its organizer."""
+        ...
+
+    async def transcripts(self, user_id: str, meeting: MeetingInfo) -> list[TranscriptRef]:
+        """The meeting's transcripts, newest first (graph/meeting_rules.latest_transcript picks one)."""
+        ...
+
+    async def transcript_vtt(self, user_id: str, ref: TranscriptRef) -> bytes:
+        """The transcript's WebVTT content as Graph sent it; the parser decodes it once."""
+        ...
 
 
 class DocumentStore(Protocol):

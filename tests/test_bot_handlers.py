@@ -409,7 +409,7 @@ async def test_a_button_with_data_the_bot_does_not_know_is_explained(bot: Bot) -
 def test_relative_dates_are_the_users_own() -> None:
     from microsoft_agents.activity import Activity
 
-    from bot.handlers import local_today
+    from bot.teams import local_today
 
     late_evening_utc = datetime(2026, 11, 24, 23, 30, tzinfo=UTC)
     in_berlin = Activity(type="message", local_timezone="Europe/Berlin")

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+from bot.analysis import AnalysisJob, MeetingById, run_analysis
 from bot.commands import AnalyzeLast, AnalyzeMatching
-from bot.jobs import AnalysisJob, JobRunner, MeetingById, run_analysis
+from bot.runner import JobRunner
 from bot.services import Services
 from mcem.errors import LLMError
 from mcem.model import Side

@@ -24,8 +24,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from microsoft_agents.hosting.core import ChannelAdapter
 
 from bot.app import KEEPER, NOTIFICATIONS, RUNNER, STATE, create_app
-from bot.jobs import JobRunner
 from bot.notifications import INTRO, TranscriptNotifications
+from bot.runner import JobRunner
 from bot.services import Services
 from bot.settings import BotSettings, settings_from_env
 from bot.state import open_state
@@ -289,7 +289,9 @@ async def test_state_survives_a_restart(tmp_path: Path) -> None:
             run_id = regenerate["data"]["run_id"]
         teams.posted.clear()
         async with running_stack(path, emulator, teams) as third:
-            assert await third.app[RUNNER].meeting_of(run_id, DEMO_USER_ID) == published["meeting_id"]
+            record = await third.app[STATE].run(run_id)  # Regenerate's run, known after the restart
+            assert record is not None and record.meeting_id == published["meeting_id"]
+            assert record.requester_id == DEMO_USER_ID
             assert await third.app[STATE].transcript_status(published["transcript_id"]) == "delivered"
             await third.publish("litware")  # the same transcript after a restart: still once
             assert summaries(third.connector) == []

@@ -15,9 +15,10 @@ import pytest
 from docx import Document
 
 from bot import work
+from bot.analysis import AnalysisJob
 from bot.commands import AnalyzeLast
-from bot.jobs import AnalysisJob, JobRunner
 from bot.pool import WorkerDied, WorkerPool
+from bot.runner import JobRunner
 from bot.services import Services
 from mcem.context import MeetingContext
 from mcem.errors import TranscriptError

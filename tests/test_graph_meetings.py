@@ -10,6 +10,7 @@ from msgraph import GraphServiceClient
 from graph.client import make_graph_client
 from graph.credentials import StaticTokenCredential
 from graph.emulator.seed import AMI_TRANSCRIPTS, DEMO_USER_ID, INTERNAL_DOMAIN, SAMPLES, build_seed
+from graph.meeting_rules import GRACE, latest_transcript
 from graph.meetings import GraphMeetings
 from graph.refusals import TenantRefusal
 from graph.service import (
@@ -111,9 +112,9 @@ async def test_transcript_content_is_the_seeded_vtt(meetings: GraphMeetings, emu
     [last] = await meetings.recent_meetings(DEMO_USER_ID, limit=1)
     refs = await meetings.transcripts(DEMO_USER_ID, last)
     assert len(refs) == 1 and refs[0].meeting_id == last.meeting_id and refs[0].organizer_id == PRIYA
-    text = await meetings.transcript_vtt(DEMO_USER_ID, refs[0])
+    content = await meetings.transcript_vtt(DEMO_USER_ID, refs[0])
     [sample] = sorted(SAMPLES.glob("*.vtt"))[:1]
-    assert text == sample.read_bytes().decode("utf-8")
+    assert content == sample.read_bytes()  # the bytes as sent: the parser decodes them once
     calls = [r for r in await emulator.requests() if r["path"].endswith("/content")]
     # Under the organizer, where Graph keeps transcripts, and in WebVTT.
     assert calls[-1]["path"].startswith(f"/v1.0/users/{PRIYA}/onlineMeetings/")
@@ -123,8 +124,8 @@ async def test_transcript_content_is_the_seeded_vtt(meetings: GraphMeetings, emu
 async def test_older_meetings_carry_the_ami_transcripts(meetings: GraphMeetings) -> None:
     [ami] = await meetings.recent_meetings(DEMO_USER_ID, query="fabrikam kick-off")
     [ref] = await meetings.transcripts(DEMO_USER_ID, ami)
-    text = await meetings.transcript_vtt(DEMO_USER_ID, ref)
-    assert text == (AMI_TRANSCRIPTS / "ami-ES2002a.vtt").read_text(encoding="utf-8")
+    content = await meetings.transcript_vtt(DEMO_USER_ID, ref)
+    assert content == (AMI_TRANSCRIPTS / "ami-ES2002a.vtt").read_bytes()
 
 
 async def test_someone_elses_meeting_is_refused_before_any_transcript_is_fetched(
@@ -155,7 +156,7 @@ async def test_transcription_off_is_unavailable(meetings: GraphMeetings) -> None
     [litware] = await meetings.recent_meetings(DEMO_USER_ID, query="litware")
     assert await meetings.transcripts(DEMO_USER_ID, litware) == []
     with pytest.raises(TranscriptUnavailable, match="transcription was off"):
-        await meetings.latest_transcript(DEMO_USER_ID, litware)
+        latest_transcript([], litware, now=datetime.now(UTC))
 
 
 async def test_a_meeting_that_just_ended_is_not_ready(client: GraphServiceClient) -> None:
@@ -164,13 +165,27 @@ async def test_a_meeting_that_just_ended_is_not_ready(client: GraphServiceClient
     assert last.subject == "Fabrikam – security review"
     assert await megans.transcripts(MEGAN, last) == []
     with pytest.raises(TranscriptNotReady, match="not published"):
-        await megans.latest_transcript(MEGAN, last)
+        latest_transcript([], last, now=datetime.now(UTC))
+    # The one grace period: an hour after the end, no transcript means transcription was off.
+    with pytest.raises(TranscriptUnavailable):
+        latest_transcript([], last, now=last.end + GRACE)
 
 
 async def test_latest_transcript_returns_the_ref_when_there_is_one(meetings: GraphMeetings) -> None:
     [last] = await meetings.recent_meetings(DEMO_USER_ID, limit=1)
-    ref = await meetings.latest_transcript(DEMO_USER_ID, last)
-    assert ref.meeting_id == last.meeting_id
+    refs = await meetings.transcripts(DEMO_USER_ID, last)
+    older = refs[0].model_copy(update={"transcript_id": "older", "created": last.start})
+    ref = latest_transcript([older, *refs], last, now=datetime.now(UTC))
+    assert ref.meeting_id == last.meeting_id and ref.transcript_id == refs[0].transcript_id
+
+
+async def test_a_meeting_is_found_by_its_id_alone_for_someone_who_took_part(meetings: GraphMeetings) -> None:
+    [last] = await meetings.recent_meetings(DEMO_USER_ID, limit=1)
+    # A picker card or a retry carries only the meeting id: the organizer is read from it.
+    found = await meetings.meeting(DEMO_USER_ID, "", last.meeting_id)
+    assert found.meeting_id == last.meeting_id and found.organizer.user_id == PRIYA
+    with pytest.raises(MeetingNotFound):
+        await meetings.meeting(DEMO_USER_ID, "", "not-a-teams-meeting-id")
 
 
 async def test_graph_403_names_the_policy_and_the_chat_consent(meetings: GraphMeetings) -> None:
@@ -245,7 +260,7 @@ async def test_meetings_listed_only_under_their_organizer_are_still_found() -> N
             DEMO_USER_ID,
             last.model_copy(update={"organizer": Attendee(name="Priya Raman", email=last.organizer.email)}),
         )  # only the join link and organizer mail
-        assert (await strict.transcript_vtt(DEMO_USER_ID, ref)).startswith("WEBVTT")
+        assert (await strict.transcript_vtt(DEMO_USER_ID, ref)).startswith(b"WEBVTT")
         lookups = [r for r in await emu.requests() if r["path"].endswith("/onlineMeetings")]
         assert any(r["path"] == f"/v1.0/users/{PRIYA}/onlineMeetings" and r["status"] == 200 for r in lookups)
     finally:

@@ -1,0 +1,215 @@
+"""The analysis use case: find the meeting, fetch its transcript, analyse, save the .docx, record the run.
+
+A job shows its progress on one card (``CardSink.show`` replaces the card in place) and ends with
+the summary card or an error card built from the error's own title and advice (mcem/errors.py).
+Nothing here knows about the Agents SDK or schedules anything: bot/runner.py runs jobs in the
+background, the handlers and bot/notifications.py start them.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from bot.commands import AnalyzeLast, AnalyzeMatching
+from bot.meeting_context import context_from_meeting
+from bot.pool import WorkerDied
+from bot.services import Services
+from bot.state import RunRecord
+from bot.steps import Steps
+from cards import DEFAULT_STEPS, VERB_ANALYZE, error_card, progress_card
+from graph.documents import document_path
+from graph.meeting_rules import GRACE, latest_transcript
+from graph.service import GraphError, MeetingInfo, MeetingNotFound, StoredDocument, TranscriptRef
+from mcem.errors import AnalysisError, TranscriptError, explain
+from mcem.model import Analysis
+
+__all__ = [
+    "RETRY_VERB",
+    "STEPS",
+    "AnalysisJob",
+    "CardSink",
+    "MeetingById",
+    "NotifiedTranscript",
+    "Target",
+    "run_analysis",
+]
+
+log = logging.getLogger(__name__)
+
+STEPS = DEFAULT_STEPS  # finding the meeting, fetching the transcript, analysing, saving the document
+RETRY_VERB = VERB_ANALYZE  # "Try again" is the meetings card's Analyze button with the same data
+
+
+class CardSink(Protocol):
+    async def show(self, card: dict[str, Any]) -> None:
+        """Replace the job's card with this one."""
+        ...
+
+
+@dataclass(frozen=True)
+class MeetingById:
+    """A meeting picked on the meetings card (its Analyze button), a retry or a regeneration.
+
+    ``organizer_id`` may be empty: a Teams meeting id names its organizer (graph/meetings.py)."""
+
+    meeting_id: str
+    organizer_id: str = ""
+
+
+@dataclass(frozen=True)
+class NotifiedTranscript:
+    """A transcript Graph announced (bot/notifications.py): its meeting is known by id."""
+
+    organizer_id: str
+    meeting_id: str
+    transcript_id: str
+
+
+Target = AnalyzeLast | AnalyzeMatching | MeetingById | NotifiedTranscript
+
+
+@dataclass(frozen=True)
+class AnalysisJob:
+    user_id: str  # Entra object id of the requester: Graph checks they organised or attended
+    target: Target
+    run_id: str = ""
+
+
+async def run_analysis(
+    job: AnalysisJob,
+    services: Services,
+    sink: CardSink,
+    *,
+    grace: timedelta = GRACE,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    steps: Steps | None = None,
+) -> Analysis | None:
+    """Run one job to its end card. Returns the analysis, or None when an error card was shown.
+
+    The run is recorded (``services.runs``) before the summary card shows, so that card's buttons
+    (Regenerate, Email, Refresh) find it, in this process or another. ``steps`` runs the CPU-bound
+    work (in worker processes when it has a pool; threads otherwise).
+    """
+    steps = steps or Steps()
+    run_id = job.run_id or uuid.uuid4().hex[:12]
+    subject: str | None = None
+    step = 0
+    try:
+        meeting = await _find_meeting(job, services)
+        subject = meeting.subject
+        step = 1
+        await sink.show(progress_card(STEPS, step, subject=subject))
+        if isinstance(job.target, NotifiedTranscript):
+            target = job.target
+            ref = TranscriptRef(
+                transcript_id=target.transcript_id,
+                meeting_id=target.meeting_id,
+                organizer_id=target.organizer_id,
+            )
+        else:
+            refs = await services.meetings.transcripts(job.user_id, meeting)
+            ref = latest_transcript(refs, meeting, now=now(), grace=grace)
+        # Bytes until the parser, which decodes them once (and says so when it cannot).
+        content = await services.meetings.transcript_vtt(job.user_id, ref)
+        step = 2
+        await sink.show(progress_card(STEPS, step, subject=subject))
+        drafted = await steps.draft(
+            content, meeting.subject or meeting.meeting_id, context_from_meeting(meeting), services.analyzer
+        )
+        del content  # the transcript lives only as long as this job needs it
+        if drafted.skipped:
+            log.warning("analysis %s: %d unreadable cue(s) left out", run_id, drafted.skipped)
+        analysis = drafted.analysis
+        step = 3
+        await sink.show(progress_card(STEPS, step, subject=subject))
+        folder, filename = document_path(analysis.company_name, meeting.start, meeting.subject)
+        stored = await services.documents.upload(folder, filename, drafted.docx)
+        await _record(services, job, run_id, meeting, stored)
+        card = await steps.summary_card(analysis, stored.web_url, run_id)
+    except Exception as err:
+        log.warning("analysis %s stopped at step %d: %s", run_id, step, type(err).__name__)
+        if not isinstance(err, (GraphError, TranscriptError, AnalysisError, WorkerDied)):
+            # Unexpected: log where it happened, never its message (it may quote the transcript).
+            where = traceback.extract_tb(err.__traceback__)[-1] if err.__traceback__ else None
+            place = f"{where.filename}:{where.lineno} in {where.name}" if where else "unknown place"
+            log.error("analysis %s: unexpected %s at %s", run_id, type(err).__qualname__, place)
+        await _show_failure(sink, job, subject, err)
+        return None
+    log.info("analysis %s done: %s", run_id, stored.item_id)
+    await sink.show(card)
+    return analysis
+
+
+async def _find_meeting(job: AnalysisJob, services: Services) -> MeetingInfo:
+    target = job.target
+    if isinstance(target, (MeetingById, NotifiedTranscript)):
+        return await services.meetings.meeting(job.user_id, target.organizer_id, target.meeting_id)
+    found = await services.meetings.recent_meetings(
+        job.user_id,
+        limit=1,
+        query=(target.words or None) if isinstance(target, AnalyzeMatching) else None,
+        on=target.on if isinstance(target, AnalyzeMatching) else None,
+    )
+    if found:
+        return found[0]
+    if isinstance(target, AnalyzeMatching):
+        raise MeetingNotFound(
+            f"I found no recent meeting {_describe(target)} that you organised or attended."
+        )
+    raise MeetingNotFound("I found no recent online meeting that you organised or attended.")
+
+
+async def _record(
+    services: Services, job: AnalysisJob, run_id: str, meeting: MeetingInfo, doc: StoredDocument
+) -> None:
+    if services.runs is None:
+        return
+    record = RunRecord(
+        run_id=run_id,
+        meeting_id=meeting.meeting_id,
+        organizer_id=meeting.organizer.user_id,
+        requester_id=job.user_id,
+        item_id=doc.item_id,
+        web_url=doc.web_url,
+        created=datetime.now(UTC),
+    )
+    try:
+        await services.runs.record_run(record)
+    except Exception as err:  # the analysis is done and stored: losing its buttons is not fatal
+        log.error("analysis %s: could not record the run (%s)", run_id, type(err).__name__)
+
+
+def _describe(target: AnalyzeMatching) -> str:
+    parts = []
+    if target.words:
+        parts.append(f"matching “{target.words}”")
+    if target.on:
+        parts.append(f"on {target.on:%d %B %Y}")
+    return " ".join(parts)
+
+
+async def _show_failure(sink: CardSink, job: AnalysisJob, subject: str | None, err: Exception) -> None:
+    why = explain(err)
+    retry = _retry_data(job) if why.retry else None
+    message = why.message
+    if subject and subject not in message:
+        message = f"{message} (meeting: {subject})"
+    await sink.show(
+        error_card(why.title, message, why.advice, retry_verb=RETRY_VERB if retry else None, retry_data=retry)
+    )
+
+
+def _retry_data(job: AnalysisJob) -> dict[str, Any]:
+    target = job.target
+    if isinstance(target, (MeetingById, NotifiedTranscript)):
+        data = {"meeting_id": target.meeting_id}
+        return data | ({"organizer_id": target.organizer_id} if target.organizer_id else {})
+    if isinstance(target, AnalyzeLast):
+        return {"command": "last"}
+    return {"command": "match", "words": target.words, "on": target.on.isoformat() if target.on else ""}
