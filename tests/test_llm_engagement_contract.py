@@ -7,13 +7,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cards import summary_card
 from mcem.context import MeetingContext
 from mcem.llm import LLMAnalyzer, llm_settings_from_env
 from mcem.llm.prompts import prompt_version
 from mcem.model import Analysis, Stage
 from mcem.parsing import load_transcript
 from mcem.pipeline import analyze
+from mcem.render.card import summary_card
 from mcem.render.markdown import to_markdown
 from mcem.transcript import Transcript
 from tests.conftest import ROOT
