@@ -42,9 +42,9 @@ from graph.emulator.state import STATE  # noqa: E402
 from graph.emulator.subscriptions import SUBSCRIPTIONS, transcript_notification  # noqa: E402
 from graph.meetings import GraphMeetings  # noqa: E402
 from mcem.offline import OfflineAnalyzer  # noqa: E402
-from tests.graph_support import start_emulator  # noqa: E402
-from tests.test_bot_handlers import Connector, message  # noqa: E402
-from tests.test_bot_notifications import free_port  # noqa: E402
+from tests.support.bot import free_port  # noqa: E402
+from tests.support.connector import Connector, message  # noqa: E402
+from tests.support.graph import start_emulator  # noqa: E402
 
 SECRET = "benchmark-client-state-0123456789"
 

@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.state import BotState, PersonalChat, RunRecord, open_state  # noqa: E402
 from bot.state_azure import AzureTableState  # noqa: E402
-from tests.azurite import start_azurite, stop_azurite  # noqa: E402
+from tests.support.azurite import start_azurite, stop_azurite  # noqa: E402
 
 Step = Callable[[int], Awaitable[object]]
 

@@ -1,11 +1,15 @@
-"""Shared fixtures. The autouse guard fails any test that connects anywhere but loopback."""
+"""Shared fixtures: the autouse guard that fails any connection but to loopback, the card schema,
+the OpenAI-compatible stand-in. Shared helpers (the Bot Connector stand-in, bot stacks) are in
+tests/support/."""
 
 from __future__ import annotations
 
 import ipaddress
+import json
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,6 +53,12 @@ def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
     monkeypatch.setattr(socket.socket, "connect_ex", guarded_ex)
+
+
+@pytest.fixture(scope="session")
+def schema() -> dict[str, Any]:
+    """The published Adaptive Card 1.5 schema every card test validates against."""
+    return json.loads((SPECS / "adaptive-card-1.5.0.schema.json").read_text("utf-8"))
 
 
 @pytest.fixture

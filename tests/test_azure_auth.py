@@ -17,7 +17,7 @@ from bot.settings import settings_from_env
 from mcem.azure_auth import data_credential
 from mcem.llm import LLMAnalyzer, llm_settings_from_env
 from tests.stubs import openai_stub as stubs
-from tests.test_llm_calls import CALL, CONTEXT
+from tests.support.llm import CALL, CONTEXT
 
 CLIENT_ID = "6d3f1a2b-0c4e-4f5a-9b8c-7d6e5f4a3b2c"
 HEADER = "identity-header-from-the-platform"

@@ -11,91 +11,31 @@ import asyncio
 import io
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Any
 
 import docx
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
-from msgraph import GraphServiceClient
 
-from bot.app import STATE, create_app
-from bot.services import Services
-from bot.settings import settings_from_env
 from cards.validate import schema_errors, teams_findings
-from graph.client import make_graph_client
-from graph.credentials import StaticTokenCredential
-from graph.documents import GraphDocuments
 from graph.emulator.mail import MAILBOX
 from graph.emulator.seed import DRIVE_ID, INTERNAL_DOMAIN
-from graph.mail import GraphMail
 from graph.service import Attendee
 from mcem.model import Side
 from mcem.render import common
-from tests.fixtures.bot.fakes import USER_ID, FakeAnalyzer, FakeMeetings, meeting, sample_analysis
-from tests.graph_support import Emulator, assert_valid, start_emulator
-from tests.test_bot_handlers import Bot, Connector, click, message
-from tests.test_bot_jobs import texts
+from tests.fixtures.bot.fakes import USER_ID, meeting, sample_analysis
+from tests.support.cards import texts
+from tests.support.connector import click, message
+from tests.support.drafts import Stack, action, draft_stack
+from tests.support.graph import assert_valid
 
 SEND_MAIL_BODY = "#/components/requestBodies/sendMailRequestBody/content/application~1json/schema"
 MEGAN = f"meganb@{INTERNAL_DOMAIN}"
 ALEX = f"alexw@{INTERNAL_DOMAIN}"
 
 
-@dataclass
-class Stack:
-    bot: Bot
-    emulator: Emulator
-    graph: GraphServiceClient
-
-    async def summary(self, text: str = "analyze last meeting") -> dict[str, Any]:
-        await self.bot.send(message(text, self.bot.connector))
-        await self.bot.settle()
-        return self.bot.connector.updates[-1]["attachments"][0]["content"]
-
-    def mail(self) -> list[dict[str, Any]]:
-        return self.emulator.app[MAILBOX].sent
-
-    async def draft(self) -> tuple[str, bytes]:
-        record = await self.bot.app[STATE].latest_run(USER_ID)
-        assert record is not None
-        item = self.graph.drives.by_drive_id(DRIVE_ID).items.by_drive_item_id(record.item_id)
-        return record.item_id, await item.content.get()
-
-    async def save(self, item_id: str, content: bytes) -> None:
-        """What Word for the web does when a person saves the draft."""
-        await self.graph.drives.by_drive_id(DRIVE_ID).items.by_drive_item_id(item_id).content.put(content)
-
-
-def action(card: dict[str, Any], verb: str) -> dict[str, Any]:
-    [found] = [a for a in card["actions"] if a.get("verb") == verb]
-    return found
-
-
 @pytest.fixture
 async def stack() -> AsyncIterator[Stack]:
-    emulator, emulator_runner = await start_emulator()
-    graph = make_graph_client(StaticTokenCredential(), base_url=emulator.base_url)
-    connector = Connector()
-    connector_server = await connector.start()
-    meetings = FakeMeetings()
-    services = Services(
-        meetings=meetings,
-        documents=GraphDocuments(graph, DRIVE_ID),
-        analyzer=FakeAnalyzer(),
-        mail=GraphMail(graph, tenant_domains=[INTERNAL_DOMAIN]),
-    )
-    app: web.Application = create_app(settings_from_env({"MCEM_STATE_PATH": ":memory:"}), services)
-    client = TestClient(TestServer(app, host="127.0.0.1"))
-    await client.start_server()
-    try:
-        yield Stack(Bot(client, connector, meetings, app), emulator, graph)
-        assert connector.violations == [], connector.violations
-    finally:
-        await client.close()
-        await connector_server.close()
-        await emulator_runner.cleanup()
+    async with draft_stack() as running:
+        yield running
 
 
 async def test_email_goes_to_the_internal_attendees_only(stack: Stack) -> None:

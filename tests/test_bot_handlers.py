@@ -7,160 +7,20 @@ records what arrives; Graph and the analyzer are the recording fakes from tests/
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import jsonschema
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import RUNNER, create_app
-from bot.services import Services
-from bot.settings import settings_from_env
 from tests.conftest import SPECS
-from tests.fixtures.bot.fakes import USER_ID, FakeAnalyzer, FakeDocuments, FakeMeetings, meeting
-from tests.test_bot_jobs import texts
-
-TENANT = "tenant-1"
-BOT = {"id": "28:bot-id", "name": "MCEM"}
-USER = {"id": "29:user-0", "name": "Alex Wilber", "aadObjectId": USER_ID}
-TEAMMATE = {"id": "29:user-1", "name": "Megan Bowen", "tenantId": TENANT, "userRole": "user"}
-
-
-def _protocol_validator(definition: str) -> jsonschema.Draft7Validator:
-    """A validator for one type of the published Bot Framework protocol schema."""
-    schema = json.loads((SPECS / "botframework-protocol.schema.json").read_text("utf-8"))
-    return jsonschema.Draft7Validator({**schema, "$ref": f"#/definitions/{definition}"})
-
-
-ACTIVITY = _protocol_validator("Activity")
-CHANNEL_ACCOUNT = _protocol_validator("ChannelAccount")
-
-
-def protocol_errors(validator: jsonschema.Draft7Validator, body: Any) -> list[str]:
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(body)]
-
-
-@dataclass
-class Connector:
-    """A Bot Connector v3 stand-in: records the bot's activities, answers member lists.
-
-    Every activity the bot sends, and every member it is told about, is checked against the
-    published Bot Framework protocol schema; ``violations`` collects what does not match.
-    """
-
-    url: str = ""
-    posted: list[dict[str, Any]] = field(default_factory=list)  # new activities, in order
-    updates: list[dict[str, Any]] = field(default_factory=list)
-    members: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    violations: list[str] = field(default_factory=list)
-    next_id: int = 0
-
-    async def start(self) -> TestServer:
-        """Serve on 127.0.0.1 and point ``url`` at it; the caller closes the returned server."""
-        server = TestServer(self.app(), host="127.0.0.1")
-        await server.start_server()
-        self.url = str(server.make_url("/"))
-        return server
-
-    def app(self) -> web.Application:
-        app = web.Application()
-        base = "/v3/conversations/{conversation}/activities"
-        app.router.add_post(base, self._post)
-        app.router.add_post(base + "/{reply_to}", self._post)
-        app.router.add_put(base + "/{activity}", self._put)
-        app.router.add_get("/v3/conversations/{conversation}/members", self._members)
-        return app
-
-    async def _post(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        self.violations += protocol_errors(ACTIVITY, body)
-        if body.get("type") != "message":
-            return web.json_response({"id": "typing"})  # the SDK's typing indicator
-        self.next_id += 1
-        body["id"] = f"act-{self.next_id}"
-        self.posted.append(body)
-        return web.json_response({"id": body["id"]}, status=201)
-
-    async def _put(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        self.violations += protocol_errors(ACTIVITY, body)
-        body["id"] = request.match_info["activity"]
-        self.updates.append(body)
-        return web.json_response({"id": body["id"]})
-
-    async def _members(self, request: web.Request) -> web.Response:
-        members = self.members.get(request.match_info["conversation"], [USER])
-        for member in members:
-            self.violations += protocol_errors(CHANNEL_ACCOUNT, member)
-        return web.json_response(members)
-
-    def cards(self) -> list[dict[str, Any]]:
-        return [a["attachments"][0]["content"] for a in self.posted if a.get("attachments")]
-
-
-@dataclass
-class Bot:
-    client: TestClient
-    connector: Connector
-    meetings: FakeMeetings
-    app: web.Application
-
-    async def send(self, activity: dict[str, Any]) -> tuple[int, Any]:
-        assert protocol_errors(ACTIVITY, activity) == [], "the test sent an activity Teams would not"
-        response = await self.client.post("/api/messages", json=activity)
-        text = await response.text()
-        return response.status, (json.loads(text) if text else None)
-
-    async def settle(self) -> None:
-        await asyncio.wait_for(self.app[RUNNER].wait_idle(), 10)
-
-
-def message(
-    text: str, connector: Connector, *, conversation: str = "personal-1", kind: str = "personal"
-) -> dict:
-    return {
-        "type": "message",
-        "id": "in-1",
-        "channelId": "msteams",
-        "serviceUrl": connector.url,
-        "from": USER,
-        "recipient": BOT,
-        "conversation": {"id": conversation, "conversationType": kind, "tenantId": TENANT},
-        "channelData": {"tenant": {"id": TENANT}},
-        "text": text,
-        "textFormat": "plain",
-        "locale": "en-US",  # Teams always sends it; the SDK copies it (or a null) onto replies
-    }
-
-
-def mentioned(text: str, connector: Connector, *, conversation: str, kind: str) -> dict:
-    activity = message(f"<at>MCEM</at> {text}", connector, conversation=conversation, kind=kind)
-    activity["entities"] = [{"type": "mention", "mentioned": BOT, "text": "<at>MCEM</at>"}]
-    return activity
-
-
-async def start_bot(env: dict[str, str], meetings: FakeMeetings | None = None) -> AsyncIterator[Bot]:
-    connector = Connector()
-    connector_server = await connector.start()
-    meetings = meetings or FakeMeetings()
-    services = Services(meetings=meetings, documents=FakeDocuments(), analyzer=FakeAnalyzer())
-    app = create_app(settings_from_env({"MCEM_STATE_PATH": ":memory:", **env}), services)
-    client = TestClient(TestServer(app, host="127.0.0.1"))
-    await client.start_server()
-    try:
-        yield Bot(client, connector, meetings, app)
-        assert connector.violations == [], connector.violations
-    finally:
-        await client.close()
-        await connector_server.close()
+from tests.fixtures.bot.fakes import USER_ID, FakeMeetings, meeting
+from tests.support.bot import Bot, start_bot
+from tests.support.cards import texts
+from tests.support.connector import TEAMMATE, TENANT, USER, Connector, click, mentioned, message
 
 
 @pytest.fixture
@@ -319,18 +179,6 @@ async def test_one_unreadable_meeting_does_not_hide_the_others(bot: Bot) -> None
     [card] = bot.connector.cards()
     assert "Contoso pilot review" in texts(card) and "Board briefing" not in texts(card)
     assert json.dumps(card).count('"verb": "analyze"') == 1
-
-
-def click(connector: Connector, verb: str, data: dict[str, Any], *, user: dict[str, Any] = USER) -> dict:
-    activity = message("", connector) | {
-        "type": "invoke",
-        "name": "adaptiveCard/action",
-        "from": user,
-        "replyToId": "some-card",
-        "value": {"action": {"type": "Action.Execute", "verb": verb, "data": data}},
-    }
-    del activity["text"]
-    return activity
 
 
 async def test_regenerate_reanalyses_the_same_meeting_into_a_new_card(bot: Bot) -> None:

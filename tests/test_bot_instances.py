@@ -7,57 +7,29 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
 
 import aiohttp
-from aiohttp import web
 
-from bot.app import KEEPER, NOTIFICATIONS, RUNNER, STATE, create_app
-from bot.services import Services
-from bot.settings import settings_from_env
+from bot.app import KEEPER, NOTIFICATIONS, RUNNER, STATE
 from bot.state_azure import AzureTableState
-from graph.client import make_graph_client
-from graph.credentials import StaticTokenCredential
-from graph.documents import GraphDocuments
-from graph.emulator.seed import DEMO_USER_ID, DRIVE_ID
+from graph.emulator.seed import DEMO_USER_ID
 from graph.emulator.state import STATE as EMULATOR_STATE
-from graph.meetings import GraphMeetings
-from tests.azurite import Azurite, azurite_fixture, new_prefix  # noqa: F401 - the fixture
-from tests.fixtures.bot.fakes import FakeAnalyzer, sample_vtt
-from tests.graph_support import Emulator, start_emulator
-from tests.test_bot_handlers import Connector
-from tests.test_bot_notifications import SECRET, Stack, free_port, summaries
+from tests.fixtures.bot.fakes import sample_vtt
+from tests.support.azurite import Azurite, azurite_fixture, new_prefix  # noqa: F401 - the fixture
+from tests.support.bot import SECRET, Stack, running_stack, summaries
+from tests.support.connector import Connector
+from tests.support.graph import Emulator, start_emulator
 
 
-@asynccontextmanager
-async def instance(
-    azurite: Azurite, prefix: str, emulator: Emulator, connector: Connector
-) -> AsyncIterator[Stack]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
+def instance(azurite: Azurite, prefix: str, emulator: Emulator, connector: Connector) -> Any:
+    """One bot instance on the shared Azurite tables (the tests' one bot stack, tests/support/bot.py)."""
     env = {
         "MCEM_STATE_BACKEND": "azure",
         "MCEM_STATE_CONNECTION_STRING": azurite.connection_string,
         "MCEM_STATE_TABLE_PREFIX": prefix,
-        "MCEM_AUTO_ANALYZE": "on",
-        "MCEM_PUBLIC_URL": url,
-        "MCEM_NOTIFICATION_CLIENT_STATE": SECRET,
     }
-    client = make_graph_client(StaticTokenCredential(), base_url=emulator.base_url)
-    analyzer = FakeAnalyzer()
-    services = Services(
-        meetings=GraphMeetings(client),
-        documents=GraphDocuments(client, DRIVE_ID),
-        analyzer=analyzer,
-        graph=client,
-    )
-    app = create_app(settings_from_env(env), services)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        yield Stack(url, app, connector, emulator, analyzer)
-    finally:
-        await runner.cleanup()
+    return running_stack(emulator=emulator, connector=connector, env=env, subscribed=False)
 
 
 @asynccontextmanager

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import socket
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,137 +21,25 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from microsoft_agents.hosting.core import ChannelAdapter
 
-from bot.app import KEEPER, NOTIFICATIONS, RUNNER, STATE, create_app
+from bot.app import KEEPER, NOTIFICATIONS, STATE, create_app
 from bot.notifications import INTRO, TranscriptNotifications
 from bot.runner import JobRunner
 from bot.services import Services
 from bot.settings import BotSettings, settings_from_env
 from bot.state import open_state
-from graph.client import make_graph_client
-from graph.credentials import StaticTokenCredential
-from graph.documents import GraphDocuments
-from graph.emulator.seed import DEMO_USER_ID, DRIVE_ID
+from graph.emulator.seed import DEMO_USER_ID
 from graph.emulator.state import STATE as EMULATOR_STATE
-from graph.meetings import GraphMeetings
 from tests.fixtures.bot.fakes import FakeAnalyzer, FakeDocuments, FakeMeetings, sample_vtt
-from tests.graph_support import Emulator, start_emulator
-from tests.test_bot_handlers import USER, Connector, message
-from tests.test_bot_jobs import texts
-
-SECRET = "client-state-for-tests-0123456789"
-SUMMARY = "Interview Analysis – Priya Raman, Contoso"
-
-
-@dataclass
-class Stack:
-    url: str  # the bot's base URL, also its "public" URL
-    app: web.Application
-    connector: Connector
-    emulator: Emulator
-    analyzer: FakeAnalyzer
-
-    async def say(self, text: str, *, conversation: str = "personal-1", kind: str = "personal") -> None:
-        activity = message(text, self.connector, conversation=conversation, kind=kind)
-        async with aiohttp.ClientSession() as http, http.post(self.url + "/api/messages", json=activity) as r:
-            assert r.status in (200, 202)
-        await asyncio.wait_for(self.app[RUNNER].wait_idle(), 10)
-
-    async def publish(self, key: str = "litware") -> dict[str, Any]:
-        """The emulator publishes the meeting's transcript and notifies the subscription."""
-        meeting = next(m for m in self.emulator.app[EMULATOR_STATE].seed.meetings if m.key == key)
-        body = {"meeting_id": meeting.meeting_id, "vtt": sample_vtt()}
-        async with (
-            aiohttp.ClientSession() as http,
-            http.post(self.emulator.origin + "/_emulator/transcripts", json=body) as resp,
-        ):
-            assert resp.status == 200
-            published = await resp.json()
-        await asyncio.wait_for(self.app[NOTIFICATIONS].wait_idle(), 20)
-        return published
-
-    async def notify(self, body: Any, **params: str) -> aiohttp.ClientResponse:
-        async with (
-            aiohttp.ClientSession() as http,
-            http.post(self.url + "/api/notifications", json=body, params=params) as resp,
-        ):
-            await resp.read()
-            return resp
-
-    async def graph_calls(self) -> list[str]:
-        return [f"{r['method']} {r['path']}" for r in await self.emulator.requests()]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@asynccontextmanager
-async def running_stack(
-    state_path: str = ":memory:",
-    emulator: Emulator | None = None,
-    connector: Connector | None = None,
-    secret: str = SECRET,
-    *,
-    analyzer: FakeAnalyzer | None = None,
-    configure: Callable[[web.Application], None] | None = None,
-    subscribed: bool = True,
-) -> AsyncIterator[Stack]:
-    own_emulator = None
-    if emulator is None:
-        emulator, own_emulator = await start_emulator()
-    connector_server = None
-    if connector is None:  # a restart keeps Teams' side: the same connector and service URL
-        connector = Connector()
-        connector_server = await connector.start()
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {
-        "MCEM_STATE_PATH": state_path,
-        "MCEM_AUTO_ANALYZE": "on",
-        "MCEM_PUBLIC_URL": url,
-        "MCEM_NOTIFICATION_CLIENT_STATE": secret,
-    }
-    client = make_graph_client(StaticTokenCredential(), base_url=emulator.base_url)
-    analyzer = analyzer or FakeAnalyzer()
-    services = Services(
-        meetings=GraphMeetings(client),
-        documents=GraphDocuments(client, DRIVE_ID),
-        analyzer=analyzer,
-        graph=client,
-    )
-    app = create_app(settings_from_env(env), services)
-    if configure is not None:
-        configure(app)  # before start-up, which runs the first sweep
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        if subscribed:  # False: a test whose Graph refuses the subscription
-            await asyncio.wait_for(app[KEEPER].ready.wait(), 15)  # subscribed: the handshake passed
-        yield Stack(url, app, connector, emulator, analyzer)
-        assert connector.violations == [], connector.violations
-    finally:
-        await runner.cleanup()
-        if connector_server is not None:
-            await connector_server.close()
-        if own_emulator is not None:
-            await own_emulator.cleanup()
+from tests.support.bot import SECRET, SUMMARY, Stack, running_stack, summaries
+from tests.support.cards import texts
+from tests.support.connector import USER, Connector, message
+from tests.support.graph import start_emulator
 
 
 @pytest.fixture
 async def stack() -> AsyncIterator[Stack]:
     async with running_stack() as running:
         yield running
-
-
-def summaries(connector: Connector) -> list[dict[str, Any]]:
-    return [
-        a
-        for a in connector.posted
-        if a.get("attachments") and SUMMARY in texts(a["attachments"][0]["content"])
-    ]
 
 
 async def test_start_up_subscribes_and_graph_validates_the_live_endpoint(stack: Stack) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from bot.ownership import run_while_owner
 from bot.state import BotState, open_state
-from tests.azurite import OpenAzure, azurite_fixture, new_prefix, open_azure_fixture  # noqa: F401
+from tests.support.azurite import OpenAzure, azurite_fixture, new_prefix, open_azure_fixture  # noqa: F401
 
 TTL = timedelta(seconds=0.6)
 

@@ -13,7 +13,7 @@ import pytest
 
 from bot.state import BotState, PersonalChat, RunRecord, SqliteState, open_state
 from mcem.errors import ConfigError
-from tests.azurite import OpenAzure, azurite_fixture, new_prefix, open_azure_fixture  # noqa: F401
+from tests.support.azurite import OpenAzure, azurite_fixture, new_prefix, open_azure_fixture  # noqa: F401
 
 Reopen = Callable[[], Awaitable[BotState]]
 

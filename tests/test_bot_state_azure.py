@@ -14,7 +14,8 @@ from bot.app import STATE
 from bot.state import PersonalChat, RunRecord
 from bot.state_azure import AzureTableState, table_key
 from mcem.errors import ConfigError
-from tests.azurite import (  # noqa: F401 - the fixtures
+from tests.fixtures.bot.fakes import USER_ID
+from tests.support.azurite import (  # noqa: F401 - the fixtures
     ACCOUNT_KEY,
     Azurite,
     OpenAzure,
@@ -22,9 +23,9 @@ from tests.azurite import (  # noqa: F401 - the fixtures
     new_prefix,
     open_azure_fixture,
 )
-from tests.fixtures.bot.fakes import USER_ID
-from tests.test_bot_handlers import message, start_bot
-from tests.test_bot_main import run_bot
+from tests.support.bot import start_bot
+from tests.support.connector import message
+from tests.support.processes import run_bot
 
 MINUTE = timedelta(minutes=1)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -10,12 +9,6 @@ import pytest
 from cards import error_card, schema_errors, teams_findings
 from cards.validate import iter_elements, visible_text
 from mcem.errors import TranscriptError
-from tests.conftest import SPECS
-
-
-@pytest.fixture(scope="module")
-def schema() -> dict[str, Any]:
-    return json.loads((SPECS / "adaptive-card-1.5.0.schema.json").read_text("utf-8"))
 
 
 def test_error_card_shows_title_message_and_what_to_do(schema: dict[str, Any]) -> None:

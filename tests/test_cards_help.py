@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from cards import help_card, schema_errors, teams_findings
-from tests.conftest import SPECS
 
 
-def test_help_card_lists_the_commands() -> None:
-    schema: dict[str, Any] = json.loads((SPECS / "adaptive-card-1.5.0.schema.json").read_text("utf-8"))
+def test_help_card_lists_the_commands(schema: dict[str, Any]) -> None:
     card = help_card()
     assert schema_errors(card, schema) == []
     assert teams_findings(card) == []

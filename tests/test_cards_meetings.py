@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -11,13 +10,6 @@ from pydantic import ValidationError
 
 from cards import MeetingRow, meetings_card, schema_errors, teams_findings
 from cards.validate import iter_elements, visible_text
-from tests.conftest import SPECS
-
-
-@pytest.fixture(scope="module")
-def schema() -> dict[str, Any]:
-    return json.loads((SPECS / "adaptive-card-1.5.0.schema.json").read_text("utf-8"))
-
 
 ROWS = [
     MeetingRow(

@@ -3,10 +3,7 @@ and verified by the pipeline, then turned into the card the bot posts."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
-
-import pytest
 
 from cards import schema_errors, teams_findings
 from cards.validate import iter_elements, visible_text
@@ -17,12 +14,7 @@ from mcem.offline import OfflineAnalyzer
 from mcem.parsing import load_transcript
 from mcem.pipeline import analyze
 from mcem.render.card import TRIM_NOTICE, card_bytes, summary_card
-from tests.conftest import ROOT, SPECS
-
-
-@pytest.fixture(scope="module")
-def schema() -> dict[str, Any]:
-    return json.loads((SPECS / "adaptive-card-1.5.0.schema.json").read_text("utf-8"))
+from tests.conftest import ROOT
 
 
 async def test_card_for_the_offline_analysis_of_the_sample_call(schema: dict[str, Any]) -> None:

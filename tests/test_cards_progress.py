@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 
 from cards import DEFAULT_STEPS, progress_card, schema_errors, teams_findings
 from cards.validate import iter_elements, visible_text
-from tests.conftest import SPECS
-
-
-@pytest.fixture(scope="module")
-def schema() -> dict[str, Any]:
-    return json.loads((SPECS / "adaptive-card-1.5.0.schema.json").read_text("utf-8"))
 
 
 def step_lines(card: dict[str, Any]) -> list[tuple[str, str]]:

@@ -18,8 +18,8 @@ from playwright.sync_api import Page, sync_playwright
 from cards import DEFAULT_STEPS, MeetingRow, error_card, help_card, meetings_card, progress_card
 from mcem.model import ROLE_TITLES, Analysis
 from mcem.render.card import summary_card
-from tests.browser import CHROMIUM_FLAGS, require_chromium
 from tests.conftest import FIXTURES, ROOT
+from tests.support.browser import CHROMIUM_FLAGS, require_chromium
 
 RENDERER = ROOT / "node_modules" / "adaptivecards" / "dist" / "adaptivecards.min.js"
 URL = "https://fabrikam.sharepoint.com/sites/accounts/analysis.docx"

@@ -14,15 +14,10 @@ from mcem.model import ROLE_TITLES, Analysis
 from mcem.render.card import DEFAULT_MAX_BYTES, TRIM_NOTICE, CardTooLarge, card_bytes, summary_card
 from mcem.render.card.elements import ELLIPSIS, shorten
 from mcem.render.card.size import LADDER, Limits
-from tests.conftest import FIXTURES, SPECS
+from tests.conftest import FIXTURES
 
 URL = "https://fabrikam.sharepoint.com/sites/accounts/Shared%20Documents/Fabrikam/analysis.docx"
 UNLIMITED = 10**9
-
-
-@pytest.fixture(scope="module")
-def schema() -> dict[str, Any]:
-    return json.loads((SPECS / "adaptive-card-1.5.0.schema.json").read_text("utf-8"))
 
 
 @pytest.fixture

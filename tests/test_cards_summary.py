@@ -17,14 +17,9 @@ from mcem.model import ROLE_TITLES, Analysis
 from mcem.render.card import TRIM_NOTICE, card_bytes, summary_card
 from mcem.render.card.summary import OFFLINE_NOTE, TABLE_HEADERS
 from mcem.template import internal_sentences
-from tests.conftest import FIXTURES, SPECS
+from tests.conftest import FIXTURES
 
 URL = "https://fabrikam.sharepoint.com/sites/accounts/Shared%20Documents/Fabrikam/analysis.docx"
-
-
-@pytest.fixture(scope="module")
-def schema() -> dict[str, Any]:
-    return json.loads((SPECS / "adaptive-card-1.5.0.schema.json").read_text("utf-8"))
 
 
 @pytest.fixture

@@ -23,12 +23,7 @@ from mcem.leaks import leaks, scrub
 from mcem.model import Analysis
 from mcem.render.card import card_bytes, summary_card
 from mcem.template import internal_sentences
-from tests.conftest import FIXTURES, SPECS
-
-
-@pytest.fixture(scope="module")
-def schema() -> dict[str, Any]:
-    return json.loads((SPECS / "adaptive-card-1.5.0.schema.json").read_text("utf-8"))
+from tests.conftest import FIXTURES
 
 
 def card(*body: dict[str, Any], version: str = "1.5", **extra: Any) -> dict[str, Any]:

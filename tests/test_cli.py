@@ -1,17 +1,22 @@
-"""The command line as a user runs it: a real process, real files, real exit codes."""
+"""The command line as a user runs it: ``mcem.cli.main`` with real files and exit codes, and a real
+process where the process itself matters (``python -m``, a closed pipe)."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
 import subprocess
 import sys
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from docx import Document
 
+from mcem.cli import main
 from mcem.model import ROLE_TITLES, STAGE_TITLES, Analysis
 from mcem.template import internal_sentences
 from tests.conftest import AMI_DIR, ROOT, TEAMS_EXAMPLE
@@ -26,18 +31,30 @@ _LLM_VARS = (
 )
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if k not in _LLM_VARS}
-    base.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "mcem.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=base,
-        timeout=120,
-        check=False,
-    )
+@dataclass(frozen=True)
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> Ran:
+    """``mcem.cli.main`` in this process, as ``mcem ARGS`` would run it (no language model configured
+    unless ``env`` says so); ``test_version_and_python_dash_m`` and the closed-pipe test start real
+    processes."""
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        for name in _LLM_VARS:
+            patch.delenv(name, raising=False)
+        for name, value in (env or {}).items():
+            patch.setenv(name, value)
+        patch.chdir(ROOT)
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as stop:  # argparse's own exits: --help, --version, usage errors
+                code = stop.code if isinstance(stop.code, int) else 0
+    return Ran(code, out.getvalue(), err.getvalue())
 
 
 def test_help_explains_every_option() -> None:

@@ -1,4 +1,4 @@
-"""`mcem analyze --engine llm` as a user runs it (a real process) against the OpenAI stand-in.
+"""`mcem analyze --engine llm` as a user runs it (``mcem.cli.main``) against the OpenAI stand-in.
 
 When the model fails, the raw reply goes to a private file (owner-only, 0600) for diagnosis and is
 never printed; nothing half-written lands in --out.
@@ -7,11 +7,15 @@ never printed; nothing half-written lands in --out.
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import stat
-import sys
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
+import pytest
+
+from mcem.cli import main
 from tests.conftest import ROOT
 from tests.stubs import openai_stub as stubs
 
@@ -20,21 +24,18 @@ INVALID = "{not json"  # the stand-in's invalid-json reply
 
 
 async def run_cli(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
-    """The CLI in its own process; async, so the stand-in in this event loop keeps answering."""
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_OPENAI_", "OPENAI_", "MCEM_"))}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "mcem.cli",
-        *args,
-        cwd=ROOT,
-        env=keep | env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), 120)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
+    """``mcem.cli.main`` in a worker thread (it runs its own event loop there), so the stand-in in
+    this test's loop keeps answering; the environment is what ``mcem`` would see."""
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name.startswith(("AZURE_OPENAI_", "OPENAI_", "MCEM_")):
+                patch.delenv(name)
+        for name, value in env.items():
+            patch.setenv(name, value)
+        with redirect_stdout(out), redirect_stderr(err):
+            code = await asyncio.wait_for(asyncio.to_thread(main, list(args)), 120)
+    return code, out.getvalue(), err.getvalue()
 
 
 def private_env(stub: stubs.OpenAIStub, home: Path) -> dict[str, str]:

@@ -18,7 +18,7 @@ from mcem.render.email import to_email_html
 from mcem.render.markdown import to_markdown
 from mcem.transcript import Transcript, Utterance
 from mcem.verify import verify
-from tests.test_verify import make
+from tests.support.analyses import make
 
 
 def _call(*lines: tuple[str, str]) -> Transcript:

@@ -30,9 +30,9 @@ from devtools.playground_client import BotMessage, PlaygroundClient, card_of
 from graph.emulator.seed import DEMO_USER_ID, DRIVE_ID, INTERNAL_DOMAIN, build_seed
 from mcem.model import ROLE_TITLES
 from mcem.parsing import parse_transcript
-from tests.browser import CHROMIUM_FLAGS, require_chromium
 from tests.conftest import ROOT
-from tests.test_bot_jobs import texts
+from tests.support.browser import CHROMIUM_FLAGS, require_chromium
+from tests.support.cards import texts
 
 pytestmark = pytest.mark.e2e
 

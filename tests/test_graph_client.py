@@ -8,7 +8,7 @@ from graph.client import graph_client, make_graph_client
 from graph.credentials import StaticTokenCredential
 from graph.emulator.seed import DEMO_USER_ID
 from mcem.errors import ConfigError
-from tests.graph_support import Emulator, emulator
+from tests.support.graph import Emulator, emulator
 
 __all__ = ["emulator"]  # fixture, used by name
 

@@ -13,7 +13,7 @@ from graph.documents import GraphDocuments, document_path
 from graph.emulator.seed import DRIVE_ID
 from graph.service import GraphError
 from mcem.errors import ConfigError
-from tests.graph_support import Emulator, client, emulator
+from tests.support.graph import Emulator, client, emulator
 
 __all__ = ["client", "emulator"]  # fixtures, used by name
 

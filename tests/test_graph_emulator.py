@@ -15,7 +15,7 @@ import pytest
 from graph.credentials import EMULATOR_TOKEN
 from graph.emulator.seed import DEMO_USER_ID, DRIVE_ID, build_seed
 from tests.conftest import ROOT
-from tests.graph_support import CSDL_PATH, Emulator, assert_valid, emulator, response_schema_ref, spec
+from tests.support.graph import CSDL_PATH, Emulator, assert_valid, emulator, response_schema_ref, spec
 
 __all__ = ["emulator"]  # the fixture, used by name
 

@@ -16,7 +16,7 @@ from graph.emulator.seed import DEMO_USER_ID, INTERNAL_DOMAIN
 from graph.mail import GraphMail, MailRefused, check_recipients
 from graph.service import AccessDenied, Attendee
 from mcem.model import Side
-from tests.graph_support import Emulator, assert_valid, client, emulator
+from tests.support.graph import Emulator, assert_valid, client, emulator
 
 __all__ = ["client", "emulator"]  # fixtures, used by name
 

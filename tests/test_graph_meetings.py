@@ -23,7 +23,7 @@ from graph.service import (
     TranscriptUnavailable,
 )
 from mcem.model import Side
-from tests.graph_support import Emulator, client, emulator, start_emulator
+from tests.support.graph import Emulator, client, emulator, start_emulator
 
 __all__ = ["client", "emulator"]  # fixtures, used by name
 

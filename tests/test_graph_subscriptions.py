@@ -25,7 +25,7 @@ from graph.subscriptions import (
     organizer_of_meeting_id,
     parse_transcript_path,
 )
-from tests.graph_support import CSDL_PATH, Emulator, assert_valid, client, emulator
+from tests.support.graph import CSDL_PATH, Emulator, assert_valid, client, emulator
 
 __all__ = ["client", "emulator"]  # fixtures, used by name
 

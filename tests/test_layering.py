@@ -3,7 +3,8 @@
 - production code (mcem/, cards/, graph/ but its emulator, bot/, prompts/) imports nothing from the
   dev tools (graph/emulator/, devtools/), which the image leaves out;
 - the dev tools may use production code, never the reverse;
-- the core (mcem/) imports nothing from cards/, bot/ or graph/.
+- the core (mcem/) imports nothing from cards/, bot/ or graph/;
+- no import circle in production code, and no test module imports another (tests/support/ is shared).
 """
 
 from __future__ import annotations
@@ -140,3 +141,13 @@ def test_no_import_circle_in_production_code() -> None:
     graph = import_graph()
     assert "bot.teams" in graph["bot.handlers"] and "bot.handlers" not in graph["bot.draft_handlers"]
     assert circles(graph) == []
+
+
+def test_no_test_module_imports_another() -> None:
+    tests = sorted((ROOT / "tests").rglob("test_*.py"))
+    offenders = {
+        str(path.relative_to(ROOT)): reached
+        for path in tests
+        if (reached := sorted(n for n in imports_of(path) if is_within(n, "tests") and ".test_" in n))
+    }
+    assert len(tests) > 50 and offenders == {}

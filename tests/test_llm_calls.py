@@ -6,21 +6,10 @@ import time
 
 import pytest
 
-from mcem.context import MeetingContext
 from mcem.errors import LLMError
 from mcem.llm import LLMAnalyzer, llm_settings_from_env
-from mcem.transcript import Transcript, Utterance
 from tests.stubs import openai_stub as stubs
-
-CALL = Transcript(
-    utterances=(
-        Utterance(speaker="Jordan Blake", start=0, end=5, text="What matters most to you this year?"),
-        Utterance(
-            speaker="Maria Lopez", start=6, end=14, text="We want a pilot in ten stores before we commit."
-        ),
-    )
-)
-CONTEXT = MeetingContext(internal_names=frozenset({"Jordan Blake"}))
+from tests.support.llm import CALL, CONTEXT
 
 
 async def _analyze(env: dict[str, str]):  # -> Analysis

@@ -9,7 +9,7 @@ import pytest
 from mcem.errors import LLMError
 from mcem.llm import LLMAnalyzer, llm_settings_from_env
 from tests.stubs import openai_stub as stubs
-from tests.test_llm_calls import CALL, CONTEXT
+from tests.support.llm import CALL, CONTEXT
 
 
 async def _run(env: dict[str, str]) -> tuple[LLMError | None, float]:

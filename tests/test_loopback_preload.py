@@ -1,8 +1,8 @@
 """devtools/loopback-only.cjs, the preload every Node program of the demo and the tests runs under.
 
-Each test starts ``node`` with the preload, as devtools/devstack.py and tests/azurite.py do, and looks at
-what the program saw and what the preload logged. Non-loopback targets are refused before any packet
-leaves, so these tests themselves never reach outside the machine.
+Each test starts ``node`` with the preload, as devtools/devstack.py and tests/support/azurite.py do,
+and looks at what the program saw and what the preload logged. Non-loopback targets are refused
+before any packet leaves, so these tests themselves never reach outside the machine.
 """
 
 from __future__ import annotations

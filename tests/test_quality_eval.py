@@ -33,7 +33,7 @@ from mcem.parsing import load_transcript
 from mcem.verify import verify
 from tests.conftest import ROOT
 from tests.stubs import openai_stub as stubs
-from tests.test_sample import _read_cues
+from tests.support.samples import read_cues
 
 SAMPLES = ROOT / "samples"
 TRANSCRIPTS = sorted(SAMPLES.glob("*.vtt"))
@@ -204,7 +204,7 @@ def test_a_quote_shown_twice_in_the_markdown_is_counted(rendered: Rendered) -> N
 
 @pytest.mark.parametrize("path", TRANSCRIPTS, ids=lambda p: p.name)
 def test_every_sample_is_a_well_formed_half_hour_teams_transcript(path: Path) -> None:
-    cues = _read_cues(path)
+    cues = read_cues(path)
     assert 25 <= cues[-1].end / 60 <= 40
     assert 3500 <= sum(len(c.text.split()) for c in cues) <= 5500
     assert all(a.end <= b.start for a, b in itertools.pairwise(cues))

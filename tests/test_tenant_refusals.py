@@ -34,9 +34,9 @@ from graph.refusals import (
 )
 from tests.conftest import ROOT
 from tests.fixtures.bot.fakes import sample_vtt
-from tests.graph_support import Emulator, assert_valid, start_emulator
-from tests.test_bot_jobs import texts
-from tests.test_bot_notifications import Stack, running_stack
+from tests.support.bot import Stack, running_stack
+from tests.support.cards import texts
+from tests.support.graph import Emulator, assert_valid, start_emulator
 
 ODATA_ERROR = "#/components/schemas/microsoft.graph.ODataErrors.ODataError"
 

@@ -1,6 +1,6 @@
 """Refresh and Email on a draft someone replaced in SharePoint: an error card, never a hang or a crash.
 
-The real app and the Graph emulator's library (tests/test_bot_draft_handlers.py's stack): the
+The real app and the Graph emulator's library (tests/support/drafts.py's stack): the
 draft is swapped for a zip bomb, or for something far larger than any draft, and the card's
 Refresh button is clicked as Teams would.
 """
@@ -8,6 +8,7 @@ Refresh button is clicked as Teams would.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -16,11 +17,16 @@ from graph.emulator.state import STATE as EMULATOR_STATE
 from mcem.render.docx import to_docx
 from tests.fixtures.bot.fakes import sample_analysis
 from tests.security.bombs import docx_bomb
-from tests.test_bot_draft_handlers import Stack, action, stack
-from tests.test_bot_handlers import click
-from tests.test_bot_jobs import texts
+from tests.support.cards import texts
+from tests.support.connector import click
+from tests.support.drafts import Stack, action, draft_stack
 
-__all__ = ["stack"]  # the fixture, used by name
+
+@pytest.fixture
+async def stack() -> AsyncIterator[Stack]:
+    async with draft_stack() as running:
+        yield running
+
 
 MB = 1024 * 1024
 

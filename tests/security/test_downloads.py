@@ -24,7 +24,7 @@ from graph.emulator.state import STATE
 from graph.meetings import TRANSCRIPT_DOWNLOAD_LIMIT, GraphMeetings
 from graph.service import GraphError
 from mcem.parsing import MAX_BYTES
-from tests.graph_support import Emulator, client, emulator, start_emulator
+from tests.support.graph import Emulator, client, emulator, start_emulator
 
 __all__ = ["client", "emulator"]  # fixtures, used by name
 

@@ -32,8 +32,9 @@ from graph.meetings import GraphMeetings
 from graph.service import Attendee
 from mcem.model import Side
 from tests.fixtures.bot.fakes import FakeAnalyzer
-from tests.graph_support import Emulator, start_emulator
-from tests.test_bot_handlers import Bot, Connector, click, message
+from tests.support.bot import Bot
+from tests.support.connector import Connector, click, message
+from tests.support.graph import Emulator, start_emulator
 
 GUEST = f"alice_fabrikam.com#EXT#@{INTERNAL_DOMAIN}"
 

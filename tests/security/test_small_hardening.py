@@ -34,7 +34,7 @@ from mcem.model import Side
 from mcem.transcript import Transcript, Utterance
 from tests.conftest import ROOT
 from tests.fixtures.bot.fakes import FakeAnalyzer, FakeDocuments, FakeMeetings
-from tests.graph_support import client, emulator
+from tests.support.graph import client, emulator
 
 __all__ = ["client", "emulator"]  # fixtures, used by name
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from bot.app import STATE
 from bot.state import PersonalChat
-from tests.test_bot_handlers import USER
-from tests.test_bot_notifications import running_stack
+from tests.support.bot import running_stack
+from tests.support.connector import USER
 
 
 async def test_a_stored_chat_on_a_foreign_host_gets_no_automatic_analysis() -> None:

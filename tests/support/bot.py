@@ -29,9 +29,9 @@ from graph.emulator.seed import DRIVE_ID
 from graph.emulator.state import STATE as EMULATOR_STATE
 from graph.meetings import GraphMeetings
 from tests.fixtures.bot.fakes import FakeAnalyzer, FakeDocuments, FakeMeetings, sample_vtt
-from tests.graph_support import Emulator, start_emulator
 from tests.support.cards import texts
 from tests.support.connector import ACTIVITY, Connector, message, protocol_errors
+from tests.support.graph import Emulator, start_emulator
 
 
 @dataclass
@@ -51,11 +51,14 @@ class Bot:
         await asyncio.wait_for(self.app[RUNNER].wait_idle(), 10)
 
 
-async def start_bot(env: dict[str, str], meetings: FakeMeetings | None = None) -> AsyncIterator[Bot]:
+async def start_bot(
+    env: dict[str, str], meetings: FakeMeetings | None = None, *, services: Services | None = None
+) -> AsyncIterator[Bot]:
+    """The app in a test server; ``services`` default to the recording fakes (``meetings`` among them)."""
     connector = Connector()
     connector_server = await connector.start()
     meetings = meetings or FakeMeetings()
-    services = Services(meetings=meetings, documents=FakeDocuments(), analyzer=FakeAnalyzer())
+    services = services or Services(meetings=meetings, documents=FakeDocuments(), analyzer=FakeAnalyzer())
     app = create_app(settings_from_env({"MCEM_STATE_PATH": ":memory:", **env}), services)
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
@@ -125,7 +128,12 @@ async def running_stack(
     *,
     analyzer: FakeAnalyzer | None = None,
     configure: Callable[[web.Application], None] | None = None,
+    env: dict[str, str] | None = None,
+    subscribed: bool = True,
 ) -> AsyncIterator[Stack]:
+    """The app on a real port with automatic analysis on, against the Graph emulator. ``env`` adds
+    settings (e.g. the Azure Table backend); ``subscribed``: wait until this instance holds the
+    Graph subscription (with several instances only one does)."""
     own_emulator = None
     if emulator is None:
         emulator, own_emulator = await start_emulator()
@@ -135,11 +143,12 @@ async def running_stack(
         connector_server = await connector.start()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {
+    settings = {
         "MCEM_STATE_PATH": state_path,
         "MCEM_AUTO_ANALYZE": "on",
         "MCEM_PUBLIC_URL": url,
         "MCEM_NOTIFICATION_CLIENT_STATE": secret,
+        **(env or {}),
     }
     client = make_graph_client(StaticTokenCredential(), base_url=emulator.base_url)
     analyzer = analyzer or FakeAnalyzer()
@@ -149,14 +158,15 @@ async def running_stack(
         analyzer=analyzer,
         graph=client,
     )
-    app = create_app(settings_from_env(env), services)
+    app = create_app(settings_from_env(settings), services)
     if configure is not None:
         configure(app)  # before start-up, which runs the first sweep
     runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     try:
-        await asyncio.wait_for(app[KEEPER].ready.wait(), 15)  # subscribed: the handshake passed
+        if subscribed:
+            await asyncio.wait_for(app[KEEPER].ready.wait(), 15)  # subscribed: the handshake passed
         yield Stack(url, app, connector, emulator, analyzer)
         assert connector.violations == [], connector.violations
     finally:
