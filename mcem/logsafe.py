@@ -1,7 +1,7 @@
 """Log lines that user-supplied text cannot forge.
 
 Run ids from card buttons, display names, meeting subjects and file names reach log messages. A
-newline in one would start a new line that reads like a record of its own ("INFO bot.jobs: run ...
+newline in one would start a new line that reads like a record of its own ("INFO bot.analysis: run ...
 emailed"), so every record's message is written on one line: line breaks and other control
 characters become visible escapes (``\\n``, ``\\x1b``). Tracebacks the formatter appends stay as
 they are: they are ours, not the user's.

@@ -21,10 +21,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from cards import summary_card
 from mcem.errors import DraftError, TranscriptError
 from mcem.model import Analysis
 from mcem.parsing import parse_transcript
+from mcem.render.card import summary_card
 from mcem.render.docx import to_docx
 from mcem.render.docx_reader import analysis_from_docx
 from mcem.render.email import to_email_html

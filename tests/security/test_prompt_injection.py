@@ -18,7 +18,6 @@ from typing import Any
 import docx
 import pytest
 
-from cards import summary_card
 from mcem.context import MeetingContext
 from mcem.errors import LLMError
 from mcem.llm import LLMAnalyzer, llm_settings_from_env
@@ -26,6 +25,7 @@ from mcem.model import ROLE_TITLES, STAGE_TITLES, Analysis
 from mcem.offline import OfflineAnalyzer
 from mcem.parsing import parse_transcript
 from mcem.pipeline import analyze
+from mcem.render.card import summary_card
 from mcem.render.docx import to_docx
 from mcem.render.email import to_email_html
 from mcem.render.markdown import to_markdown
