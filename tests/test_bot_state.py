@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.state import BotState, PersonalChat, RunRecord, SqliteState, open_state
+from bot.state import BotState, PersonalChat, RunRecord, SentEmail, SqliteState, open_state
 from mcem.errors import ConfigError
 from tests.support.azurite import OpenAzure, azurite_fixture, new_prefix, open_azure_fixture  # noqa: F401
 
@@ -206,3 +206,21 @@ async def test_a_lease_has_one_holder_until_it_expires_or_is_released(reopen: Re
         assert await state.hold_lease("sub", "b", minute) is False
     finally:
         await state.close()
+
+
+async def test_a_runs_last_email_survives_a_restart_in_its_own_record(reopen: Reopen) -> None:
+    first = await reopen()
+    try:
+        assert await first.last_email("r-1") is None
+        await first.record_email("r-1", SentEmail(["Megan Bowen"], datetime(2026, 11, 25, 9, tzinfo=UTC)))
+        later = SentEmail(["Megan Bowen", "Alex Wilber"], datetime(2026, 11, 25, 10, tzinfo=UTC))
+        await first.record_email("r-1", later)  # a later send replaces the record
+    finally:
+        await first.close()
+    second = await reopen()
+    try:
+        assert await second.last_email("r-1") == later
+        assert await second.last_email("r-2") is None
+        assert await second.get_setting("run_emailed:r-1") is None  # no longer a setting
+    finally:
+        await second.close()
