@@ -37,9 +37,10 @@ _NAME_LITERAL = re.compile(r"""["']((?:MCEM|AZURE|OPENAI)_[A-Z0-9_]*[A-Z0-9])["'
 def names_read_by_the_bot() -> set[str]:
     names: set[str] = set()
     # Dev tools (devtools/, graph/emulator/) live in their own folders and read other variables.
-    for folder in ("bot", "graph", "mcem/llm"):
-        for path in (ROOT / folder).glob("*.py"):
-            names |= set(_NAME_LITERAL.findall(path.read_text(encoding="utf-8")))
+    # mcem/engines.py chooses the bot's analyzer (and reads MCEM_OUTPUT_LANGUAGE for it).
+    paths = [p for folder in ("bot", "graph", "mcem/llm") for p in (ROOT / folder).glob("*.py")]
+    for path in [*paths, ROOT / "mcem" / "engines.py"]:
+        names |= set(_NAME_LITERAL.findall(path.read_text(encoding="utf-8")))
     # The Agents SDK reads its own keys (load_configuration_from_env); .env.example lists them.
     example = (ROOT / ".env.example").read_text(encoding="utf-8")
     names |= set(re.findall(r"^(CONNECTIONS__[A-Z_]+)=", example, re.M))
