@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -21,6 +21,7 @@ from graph.client import make_graph_client
 from graph.credentials import EMULATOR_TOKEN, StaticTokenCredential
 from graph.emulator.seed import DEMO_USER_ID
 from graph.emulator.state import STATE as EMULATOR_STATE
+from graph.meeting_rules import latest_transcript
 from graph.meetings import GraphMeetings
 from graph.refusals import (
     ATTRIBUTION_OFF,
@@ -158,8 +159,8 @@ async def test_the_sdk_call_raises_the_refusal_with_its_cause(refusal: Refusal) 
         scope = {"no_policy": {"user": organizer}, "no_policy_or_rsc": {"meeting_id": last.meeting_id}}
         await refuse(emulator, refusal.kind, **scope.get(refusal.kind, {}))
         with pytest.raises(TenantRefusal) as caught:
-            ref = await meetings.latest_transcript(DEMO_USER_ID, last)
-            await meetings.transcript_vtt(DEMO_USER_ID, ref)
+            refs = await meetings.transcripts(DEMO_USER_ID, last)
+            await meetings.transcript_vtt(DEMO_USER_ID, latest_transcript(refs, last, now=datetime.now(UTC)))
     finally:
         await runner.cleanup()
     assert caught.value.refusal is refusal
