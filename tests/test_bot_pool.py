@@ -28,7 +28,7 @@ from mcem.parsing import parse_transcript
 from mcem.verify import verify
 from tests.conftest import ROOT
 from tests.fixtures.bot.fakes import USER_ID, CardLog, FakeDocuments, FakeMeetings
-from tests.test_bot_jobs import actions, texts
+from tests.support.cards import actions, texts
 
 SAMPLE = next((ROOT / "samples").glob("*.vtt"))
 CONTEXT = MeetingContext(subject="Contoso Manufacturing – engagement review", internal_names=frozenset())
