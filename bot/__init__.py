@@ -6,7 +6,8 @@
 - ``handlers`` (commands, the bot's own cards' buttons), ``draft_handlers`` (the summary card's
   Email and Refresh; the work is in ``drafts``), ``proactive`` (personal chats), ``notifications``
   (Graph's transcript notifications, journey 2)
-- ``analysis``: the analysis use case; ``runner``: runs it in the background
+- ``analysis``: the analysis use case; ``runner``: runs it in the background, its CPU-bound
+  steps (``steps``, ``work``) in a pool of worker processes (``pool``)
 - ``state`` / ``state_azure``: what survives a restart, in SQLite or Azure Table Storage;
   ``ownership``: one instance of several keeps the Graph subscription
 """
