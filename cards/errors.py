@@ -7,6 +7,7 @@ from typing import Any
 from adaptive_cards import types
 from adaptive_cards.card import ActionExecute
 
+from mcem.links import strip_links
 from mcem.render.card.elements import label, literal, new_card, run, shorten, to_dict
 
 # Messages come from mcem.errors (one line each); the cap only guards against a runaway string.
@@ -23,6 +24,8 @@ def error_card(
 ) -> dict[str, Any]:
     if retry_data is not None and retry_verb is None:
         raise ValueError("retry_data needs a retry_verb: without it there is no button to carry it")
+    # Messages quote meeting subjects, which the organizer (perhaps the customer) wrote: no links.
+    message = strip_links(message)
     builder = new_card(full_width=False).fallback_text(shorten(f"{title}: {message}", _MAX_TEXT))
     builder.add_item(
         literal(run(shorten(title, 200), color=types.Colors.ATTENTION, weight=types.FontWeight.BOLDER))

@@ -24,7 +24,7 @@ from bot.meeting_context import context_from_meeting
 from bot.services import Services
 from bot.settings import settings_from_env
 from bot.state import SqliteState
-from cards import DEFAULT_STEPS, MeetingRow, meetings_card, progress_card
+from cards import DEFAULT_STEPS, MeetingRow, error_card, meetings_card, progress_card
 from graph.documents import GraphDocuments, document_path
 from graph.emulator.seed import DRIVE_ID
 from graph.service import Attendee, MeetingInfo
@@ -190,9 +190,10 @@ def test_an_internal_organizers_subject_stays_a_fact() -> None:
     assert MeetingContext().subject_trusted is True  # the CLI's --subject is the user's own
 
 
-def test_a_meeting_subject_with_a_link_is_shown_without_it_in_picker_and_progress() -> None:
+def test_a_meeting_subject_with_a_link_is_shown_without_it_in_picker_progress_and_errors() -> None:
     subject = "QBR – log in at https://evil.example/login or [here](https://evil.example)"
     row = MeetingRow(meeting_id="m1", subject=subject, start=START, organizer="Org", has_transcript=True)
-    for card in (meetings_card([row]), progress_card(list(DEFAULT_STEPS), 0, subject=subject)):
+    unavailable = error_card("No transcript", f"“{subject}” has no transcript.", "Turn transcription on.")
+    for card in (meetings_card([row]), progress_card(list(DEFAULT_STEPS), 0, subject=subject), unavailable):
         shown = json.dumps(card)
         assert "QBR" in shown and "evil.example" not in shown
