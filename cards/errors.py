@@ -25,7 +25,8 @@ def error_card(
     if retry_data is not None and retry_verb is None:
         raise ValueError("retry_data needs a retry_verb: without it there is no button to carry it")
     # Messages quote meeting subjects, which the organizer (perhaps the customer) wrote: no links.
-    message = strip_links(message)
+    # Addresses stay: a refusal names the address it refused ("guest@adatum.com is outside ...").
+    message = strip_links(message, addresses=False)
     builder = new_card(full_width=False).fallback_text(shorten(f"{title}: {message}", _MAX_TEXT))
     builder.add_item(
         literal(run(shorten(title, 200), color=types.Colors.ATTENTION, weight=types.FontWeight.BOLDER))

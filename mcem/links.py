@@ -34,12 +34,14 @@ _URL = re.compile(
 _EMAIL = re.compile(r"(?i)(?<![\w.+-])[\w.+-]{1,64}@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63})+")
 
 
-def strip_links(text: str) -> str:
+def strip_links(text: str, *, addresses: bool = True) -> str:
+    """``addresses=False`` keeps e-mail addresses: our own messages name the address they refused."""
     if not has_link(text):
         return text
     text = _MARKDOWN_LINK.sub(lambda m: m.group(1), text)
     text = _URL.sub(REMOVED, text)
-    text = _EMAIL.sub(REMOVED, text)
+    if addresses:
+        text = _EMAIL.sub(REMOVED, text)
     return _LINK_SHAPE.sub("] (", text)
 
 
