@@ -69,6 +69,7 @@ async def _analyzer(stub: stubs.OpenAIStub, **tuning: str) -> LLMAnalyzer:
 async def test_map_reduce_reads_each_part_once_then_synthesises(
     stub: stubs.OpenAIStub, sample: Transcript
 ) -> None:
+    stub.latency = 0.5  # answers overlap only if the parts are really sent together, even on a busy machine
     analyzer = await _analyzer(stub, chunk_tokens="2000", concurrency="4")
     steps: list[str] = []
     analysis = await analyze(sample, CONTEXT, analyzer, steps.append)
@@ -88,6 +89,7 @@ async def test_map_reduce_reads_each_part_once_then_synthesises(
 
 
 async def test_concurrency_is_bounded(stub: stubs.OpenAIStub, sample: Transcript) -> None:
+    stub.latency = 0.5  # long enough that a third request would overlap if the bound leaked
     analyzer = await _analyzer(stub, chunk_tokens="1000", concurrency="2")
     await analyzer.analyze(sample, CONTEXT)
     await analyzer.aclose()
