@@ -13,7 +13,7 @@ import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 from bot.commands import AnalyzeLast, AnalyzeMatching
@@ -37,7 +37,9 @@ __all__ = [
     "MeetingById",
     "NotifiedTranscript",
     "Target",
+    "retry_data",
     "run_analysis",
+    "target_from",
 ]
 
 log = logging.getLogger(__name__)
@@ -196,7 +198,7 @@ def _describe(target: AnalyzeMatching) -> str:
 
 async def _show_failure(sink: CardSink, job: AnalysisJob, subject: str | None, err: Exception) -> None:
     why = explain(err)
-    retry = _retry_data(job) if why.retry else None
+    retry = retry_data(job) if why.retry else None
     message = why.message
     if subject and subject not in message:
         message = f"{message} (meeting: {subject})"
@@ -205,7 +207,8 @@ async def _show_failure(sink: CardSink, job: AnalysisJob, subject: str | None, e
     )
 
 
-def _retry_data(job: AnalysisJob) -> dict[str, Any]:
+def retry_data(job: AnalysisJob) -> dict[str, Any]:
+    """The Try-again data of an error card for this job (``target_from`` reads it back)."""
     target = job.target
     if isinstance(target, (MeetingById, NotifiedTranscript)):
         data = {"meeting_id": target.meeting_id}
@@ -213,3 +216,19 @@ def _retry_data(job: AnalysisJob) -> dict[str, Any]:
     if isinstance(target, AnalyzeLast):
         return {"command": "last"}
     return {"command": "match", "words": target.words, "on": target.on.isoformat() if target.on else ""}
+
+
+def target_from(data: dict[str, Any]) -> Target | None:
+    """The target a card's Analyze or Try-again data names; None when it names none."""
+    if data.get("meeting_id"):
+        return MeetingById(str(data["meeting_id"]), str(data.get("organizer_id") or ""))
+    if data.get("command") == "last":
+        return AnalyzeLast()
+    if data.get("command") == "match":
+        on = data.get("on") or None
+        try:
+            day = date.fromisoformat(on) if on else None
+        except (TypeError, ValueError):
+            return None
+        return AnalyzeMatching(words=str(data.get("words") or ""), on=day)
+    return None

@@ -37,6 +37,7 @@ from bot.notifications import NOTIFICATIONS, SubscriptionKeeper, TranscriptNotif
 from bot.ownership import run_while_owner
 from bot.pool import WorkerPool
 from bot.proactive import register_state_hooks
+from bot.resume import RunLeases, sweep_forever
 from bot.runner import JobRunner
 from bot.services import Services
 from bot.settings import BotSettings
@@ -73,7 +74,8 @@ def create_app(
         services = replace(services, runs=store)  # finished runs are kept in the bot's state
     pool = WorkerPool(settings.workers) if settings.workers > 0 else None
     grace = timedelta(minutes=settings.transcript_grace_minutes)
-    runner = JobRunner(services, max_jobs=settings.max_jobs, grace=grace, pool=pool)
+    leases = RunLeases(store, ttl=timedelta(seconds=settings.run_lease_seconds))
+    runner = JobRunner(services, max_jobs=settings.max_jobs, grace=grace, pool=pool, leases=leases)
     # Every handler set, here: the commands and the bot's own cards' buttons, the summary card's
     # Email and Refresh, and the state hooks (after the handlers' tenant check, which runs first).
     register_handlers(agent_app, settings, services, runner)
@@ -127,6 +129,8 @@ def create_app(
         if notifications is not None:
             # Every instance sweeps: the store lets exactly one of them take over a lapsed transcript.
             background.append(asyncio.create_task(notifications.sweep_forever(), name="transcript-sweep"))
+        # Analyses started from Teams that a stopped process left part-way: resumed on their cards.
+        background.append(asyncio.create_task(sweep_forever(runner, adapter, policy), name="run-sweep"))
 
     async def close(_app: web.Application) -> None:
         for task in background[1:]:
@@ -134,7 +138,7 @@ def create_app(
         await asyncio.gather(*background, return_exceptions=True)
         if notifications is not None:
             await notifications.aclose()
-        await runner.aclose()
+        await runner.aclose(settings.shutdown_grace_seconds)  # then "interrupted" on what is left
         await writes.wait_idle()
         await services.close()
         if owned:

@@ -22,9 +22,8 @@ from bot.services import Services
 from bot.state import RunStore, SentEmail
 from bot.teams import (
     card_activity,
-    conversation_is_internal,
     invoke_card,
-    outsiders_card,
+    refuse_outsiders,
     toast,
     user_id_of,
 )
@@ -47,6 +46,8 @@ def register_draft_handlers(app: AgentApplication[TurnState], services: Services
         context: TurnContext, _state: TurnState, data: dict[str, Any] | None
     ) -> AdaptiveCardInvokeResponse:
         user_id = user_id_of(context)
+        if await refuse_outsiders(context):  # who got it, and when, is meeting data too
+            return toast("Not here: the reason is in the card below.")
         force = (data or {}).get("force") is True
         # One click at a time per run in this instance: a double click must not slip past the check.
         lock = sending.setdefault(_run_id(data) or user_id, asyncio.Lock())
@@ -80,8 +81,8 @@ def register_draft_handlers(app: AgentApplication[TurnState], services: Services
         context: TurnContext, _state: TurnState, data: dict[str, Any] | None
     ) -> AdaptiveCardInvokeResponse:
         user_id = user_id_of(context)
-        if not await conversation_is_internal(context):
-            return toast("Not here: this conversation includes people outside your organisation.")
+        if await refuse_outsiders(context):
+            return toast("Not here: the reason is in the card below.")
         try:
             record = await find_run(_store(services), user_id, _run_id(data))
             card = await refreshed_card(services, record)
@@ -93,8 +94,7 @@ def register_draft_handlers(app: AgentApplication[TurnState], services: Services
 
 async def refresh_command(context: TurnContext, services: Services, user_id: str) -> None:
     """Typed ``refresh``: a new summary card from the user's latest draft, as edited."""
-    if not await conversation_is_internal(context):
-        await context.send_activity(card_activity(outsiders_card()))
+    if await refuse_outsiders(context):
         return
     try:
         record = await find_run(_store(services), user_id, None)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from microsoft_agents.activity import (
@@ -24,22 +24,23 @@ from microsoft_agents.hosting.core import (
     TurnContext,
     TurnState,
 )
+from microsoft_agents.hosting.core.app.proactive import Conversation
 
-from bot.analysis import RETRY_VERB, STEPS, AnalysisJob, MeetingById, Target
-from bot.commands import AnalyzeLast, AnalyzeMatching, Help, ListMeetings, Refresh, parse_command
+from bot.analysis import RETRY_VERB, STEPS, AnalysisJob, MeetingById, Target, retry_data, target_from
+from bot.commands import Help, ListMeetings, Refresh, parse_command
 from bot.draft_handlers import refresh_command
 from bot.listing import meetings_reply
+from bot.resume import ActiveRun
 from bot.runner import JobRunner
 from bot.services import Services
 from bot.settings import BotSettings
 from bot.teams import (
     ConversationCard,
     card_activity,
-    conversation_is_internal,
     invoke_card,
     local_today,
     no_user_card,
-    outsiders_card,
+    refuse_outsiders,
     tenant_of,
     toast,
     user_id_of,
@@ -83,6 +84,8 @@ def register_handlers(
             await context.send_activity(card_activity(no_user_card()))
             return
         if isinstance(command, ListMeetings):
+            if await refuse_outsiders(context):  # subjects, organisers and dates are meeting data
+                return
             await context.send_activity(card_activity(await meetings_reply(services.meetings, user_id)))
             return
         if isinstance(command, Refresh):
@@ -94,7 +97,7 @@ def register_handlers(
     async def on_analyze_button(
         context: TurnContext, _state: TurnState, data: dict[str, Any] | None
     ) -> AdaptiveCardInvokeResponse:
-        target = _target_from(data or {})
+        target = target_from(data or {})
         user_id = user_id_of(context)
         if target is None or not user_id:
             return invoke_card(no_user_card() if not user_id else _bad_button_card())
@@ -132,8 +135,7 @@ async def _start(
     target: Target,
 ) -> str | None:
     """Post the progress card and start the job; None when the job could not start (the user is told)."""
-    if not await conversation_is_internal(context):
-        await context.send_activity(card_activity(outsiders_card()))
+    if await refuse_outsiders(context):
         return None
     job = AnalysisJob(user_id=user_id, target=target, run_id=uuid.uuid4().hex[:12])
     sent = await context.send_activity(card_activity(progress_card(STEPS, 0)))
@@ -141,27 +143,20 @@ async def _start(
     if not replace_id or context.identity is None:
         log.error("analysis %s: the channel gave no id for the progress card", job.run_id)
         return None
-    sink = ConversationCard(
-        context.adapter, context.identity, context.activity.get_conversation_reference(), replace_id
+    reference = context.activity.get_conversation_reference()
+    sink = ConversationCard(context.adapter, context.identity, reference, replace_id)
+    # Recorded with what it takes to finish it elsewhere: a stop part-way never leaves a spinner.
+    active = ActiveRun(
+        run_id=job.run_id,
+        user_id=user_id,
+        target=retry_data(job),
+        reference=reference.model_dump(mode="json", by_alias=True, exclude_none=True),
+        claims=Conversation.claims_from_identity(context.identity),
+        card_id=replace_id,
     )
-    runner.start(job, sink)
+    runner.start(job, sink, active)
     log.info("analysis %s started", job.run_id)
     return job.run_id
-
-
-def _target_from(data: dict[str, Any]) -> Target | None:
-    if data.get("meeting_id"):
-        return MeetingById(str(data["meeting_id"]), str(data.get("organizer_id") or ""))
-    if data.get("command") == "last":
-        return AnalyzeLast()
-    if data.get("command") == "match":
-        on = data.get("on") or None
-        try:
-            day = date.fromisoformat(on) if on else None
-        except (TypeError, ValueError):
-            return None
-        return AnalyzeMatching(words=str(data.get("words") or ""), on=day)
-    return None
 
 
 def _bad_button_card() -> dict[str, Any]:

@@ -44,6 +44,11 @@ class BotSettings:
     workers: int = 2
     # Analyses running at the same time: twice the workers, so one waits on Graph while one computes.
     max_jobs: int = 4
+    # An analysis started from Teams is recorded under a lease this long, renewed while it runs;
+    # after a crash another start (or instance) resumes it once the lease lapses (bot/resume.py).
+    run_lease_seconds: int = 120
+    # On SIGTERM, how long running analyses may take to finish before their cards say "interrupted".
+    shutdown_grace_seconds: int = 20
     # Durable state (bot/state.py): an SQLite file; ":memory:" forgets everything at exit.
     state_path: str = DEFAULT_STATE_PATH
     # "azure" for several instances: Azure Table Storage (bot/state_azure.py), reached with a
@@ -114,6 +119,8 @@ def settings_from_env(environ: Mapping[str, str]) -> BotSettings:
         transcript_grace_minutes=_int(environ, "MCEM_TRANSCRIPT_GRACE_MINUTES", 60, minimum=0),
         workers=workers,
         max_jobs=_int(environ, "MCEM_MAX_JOBS", max(2, 2 * workers), minimum=1),
+        run_lease_seconds=_int(environ, "MCEM_RUN_LEASE_SECONDS", 120, minimum=2, maximum=3600),
+        shutdown_grace_seconds=_int(environ, "MCEM_SHUTDOWN_GRACE_SECONDS", 20, minimum=0, maximum=600),
         **_channel(environ, authenticated=bool(client_id)),
     )
 

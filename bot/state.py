@@ -63,6 +63,10 @@ CREATE TABLE IF NOT EXISTS settings (
     name  TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS active_runs (
+    run_id  TEXT PRIMARY KEY,      -- an analysis started from Teams that has not ended yet
+    payload TEXT NOT NULL          -- JSON: who asked, for what, and the card to end (bot/resume.py)
+);
 CREATE TABLE IF NOT EXISTS leases (
     name    TEXT PRIMARY KEY,
     holder  TEXT NOT NULL,
@@ -161,6 +165,16 @@ class BotState(RunStore, Protocol):
     async def release_lease(self, name: str, holder: str) -> None:
         """Give up the lease if ``holder`` still holds it, so another instance need not wait out its ttl."""
         ...
+
+    async def save_active_run(self, run_id: str, payload: str) -> None:
+        """Record an analysis started from Teams until it ends (its lease is ``hold_lease("run:<id>")``)."""
+        ...
+
+    async def active_runs(self) -> list[tuple[str, str]]:
+        """(run id, payload) of every recorded analysis that has not ended."""
+        ...
+
+    async def drop_active_run(self, run_id: str) -> None: ...
 
     async def close(self) -> None: ...
 
@@ -380,6 +394,20 @@ class SqliteState:
 
     async def release_lease(self, name: str, holder: str) -> None:
         await self._db.execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))
+        await self._db.commit()
+
+    async def save_active_run(self, run_id: str, payload: str) -> None:
+        await self._db.execute(
+            "INSERT OR REPLACE INTO active_runs (run_id, payload) VALUES (?, ?)", (run_id, payload)
+        )
+        await self._db.commit()
+
+    async def active_runs(self) -> list[tuple[str, str]]:
+        async with self._db.execute("SELECT run_id, payload FROM active_runs ORDER BY run_id") as cursor:
+            return [(str(r[0]), str(r[1])) for r in await cursor.fetchall()]
+
+    async def drop_active_run(self, run_id: str) -> None:
+        await self._db.execute("DELETE FROM active_runs WHERE run_id = ?", (run_id,))
         await self._db.commit()
 
     async def close(self) -> None:

@@ -55,7 +55,7 @@ from mcem.errors import ConfigError
 __all__ = ["DEFAULT_PREFIX", "AzureTableState", "table_key"]
 
 DEFAULT_PREFIX = "mcem"
-_KINDS = ("chats", "transcripts", "runs", "runindex", "emails", "meetings", "settings", "leases")
+_KINDS = ("chats", "transcripts", "runs", "runindex", "emails", "meetings", "settings", "leases", "active")
 _ROW = "0"
 _PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9]{0,39}")
 # Not allowed in PartitionKey/RowKey ('/', '\\', '#', '?', control characters); '%' and "'" are
@@ -385,6 +385,17 @@ class AzureTableState:
         except HttpResponseError as err:
             if err.status_code != 412:
                 raise
+
+    async def save_active_run(self, run_id: str, payload: str) -> None:
+        await self._put("active", run_id, run_id=run_id, payload=payload)
+
+    async def active_runs(self) -> list[tuple[str, str]]:
+        rows = self._table("active").list_entities(select=["run_id", "payload"])
+        return sorted([(str(r["run_id"]), str(r["payload"])) async for r in rows])
+
+    async def drop_active_run(self, run_id: str) -> None:
+        with contextlib.suppress(ResourceNotFoundError):
+            await self._table("active").delete_entity(table_key(run_id), _ROW)
 
     async def close(self) -> None:
         service, self._service = self._service, None

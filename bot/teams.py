@@ -8,6 +8,7 @@ and bot/notifications.py do, with these.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,6 +18,7 @@ from microsoft_agents.activity import (
     ActivityTypes,
     AdaptiveCardInvokeResponse,
     Attachment,
+    ChannelAccount,
     ConversationReference,
 )
 from microsoft_agents.hosting.core import ChannelAdapter, ClaimsIdentity, TurnContext
@@ -32,7 +34,10 @@ __all__ = [
     "invoke_card",
     "local_today",
     "no_user_card",
+    "outsider_reason",
     "outsiders_card",
+    "outsiders_in",
+    "refuse_outsiders",
     "tenant_of",
     "toast",
     "user_id_of",
@@ -44,6 +49,16 @@ ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 INVOKE_MESSAGE = "application/vnd.microsoft.activity.message"
 # Teams userRole values of people outside the tenant.
 _OUTSIDERS = frozenset({"guest", "anonymous"})
+# Why meeting data is withheld from a conversation: the "what happened" of the refusal card.
+GUEST = "Someone in this conversation is a guest, and meeting data is internal to your organisation."
+OTHER_TENANT = (
+    "Someone in this conversation is from another organisation, and meeting data is internal to yours."
+)
+UNKNOWN = (
+    "Teams did not say which organisation someone in this conversation belongs to, so I count them "
+    "as a guest: meeting data is internal to your organisation."
+)
+NOT_LISTED = "I could not see who is in this conversation, and meeting data is internal to your organisation."
 
 
 def card_activity(
@@ -96,25 +111,52 @@ class ConversationCard:
         )
 
 
-async def conversation_is_internal(context: TurnContext) -> bool:
-    """False when anyone in the conversation is a guest or from another tenant (or we cannot tell)."""
+async def outsiders_in(context: TurnContext) -> str | None:
+    """Why meeting data may not be shown in this conversation (for the refusal card); None when it may.
+
+    Personal chats too: there the one member is the requester, who may be a guest themselves.
+    """
     activity = context.activity
-    # Personal chats too: there the one member is the requester, who may be a guest themselves.
     client = context.services.get(ConnectorClientBase) if context.services else None
     if client is None:
-        return False
-    home = tenant_of(activity)
+        return NOT_LISTED
     try:
         members = await client.conversations.get_conversation_members(activity.conversation.id)
-    except Exception as err:  # cannot see who is there: do not post the analysis
+    except Exception as err:  # cannot see who is there: do not show the meeting data
         log.warning("could not list conversation members: %s", type(err).__name__)
-        return False
+        return NOT_LISTED
+    return outsider_reason(members, tenant_of(activity))
+
+
+def outsider_reason(members: Iterable[ChannelAccount], home_tenant: str) -> str | None:
+    """The rule, on a member list: someone Teams calls a guest or anonymous, someone from another
+    tenant, or someone Teams says neither the tenant nor the role of (nobody can tell: fail closed)."""
+    found: str | None = None
     for member in members:
-        extra = member.model_extra or {}
-        role = str(extra.get("userRole") or extra.get("user_role") or "").lower()
-        tenant = (member.tenant_id or extra.get("tenantId") or "").lower()
-        if role in _OUTSIDERS or (home and tenant and tenant != home):
-            return False
+        extra: dict[str, Any] = member.model_extra or {}
+        role = str(extra.get("userRole") or extra.get("user_role") or "").strip().lower()
+        tenant = str(member.tenant_id or extra.get("tenantId") or "").strip().lower()
+        if role in _OUTSIDERS:
+            return GUEST
+        if tenant and home_tenant and tenant != home_tenant:
+            found = found or OTHER_TENANT
+        elif not tenant and not role:
+            found = found or UNKNOWN
+    return found
+
+
+async def conversation_is_internal(context: TurnContext) -> bool:
+    """False when anyone in the conversation is a guest or from another tenant (or we cannot tell)."""
+    return await outsiders_in(context) is None
+
+
+async def refuse_outsiders(context: TurnContext) -> bool:
+    """True, after posting the refusal card that says why, when meeting data may not be shown here."""
+    reason = await outsiders_in(context)
+    if reason is None:
+        return False
+    log.info("meeting data withheld from a conversation with someone from outside")
+    await context.send_activity(card_activity(outsiders_card(reason)))
     return True
 
 
@@ -140,10 +182,10 @@ def local_today(activity: Activity, now: datetime) -> date:
     return now.astimezone(zone).date()
 
 
-def outsiders_card() -> dict[str, Any]:
+def outsiders_card(reason: str = GUEST) -> dict[str, Any]:
     return error_card(
         "Not in this conversation",
-        "This conversation includes guests or people from other organisations, and the analysis is internal.",
+        reason,
         "Ask me in a personal chat, or in a chat with only your account team.",
     )
 

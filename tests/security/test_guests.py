@@ -10,6 +10,7 @@ recording fake.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +34,8 @@ from graph.service import Attendee
 from mcem.model import Side
 from tests.fixtures.bot.fakes import FakeAnalyzer
 from tests.support.bot import Bot
-from tests.support.connector import Connector, click, message
+from tests.support.cards import texts
+from tests.support.connector import TEAMMATE, TENANT, USER, Connector, click, mentioned, message
 from tests.support.graph import Emulator, start_emulator
 
 GUEST = f"alice_fabrikam.com#EXT#@{INTERNAL_DOMAIN}"
@@ -101,3 +103,77 @@ def test_the_last_check_before_graph_refuses_a_guest_sign_in_name_on_the_tenants
         with pytest.raises(MailRefused, match="guest account"):
             check_recipients([internal, guest], [INTERNAL_DOMAIN])
     assert check_recipients([internal], [INTERNAL_DOMAIN]) == [internal]
+
+
+# --- conversations with someone from outside -------------------------------------------------
+
+ME = USER | {"tenantId": TENANT, "userRole": "user"}
+OUTSIDERS = {
+    "a guest": ({"id": "29:guest", "name": "Guest", "tenantId": TENANT, "userRole": "guest"}, "is a guest"),
+    "another tenant": (
+        {"id": "29:ext", "name": "Partner", "tenantId": "other-tenant", "userRole": "user"},
+        "another organisation",
+    ),
+    "nobody can tell": ({"id": "29:who", "name": "Someone"}, "did not say which organisation"),
+}
+
+
+def in_group(activity: dict[str, Any]) -> dict[str, Any]:
+    activity["conversation"] = {"id": "group-1", "conversationType": "groupChat", "tenantId": TENANT}
+    return activity
+
+
+def refusals(stack: Stack) -> list[str]:
+    return [texts(c) for c in stack.bot.connector.cards() if "Not in this conversation" in texts(c)]
+
+
+async def graph_meeting_reads(stack: Stack) -> list[str]:
+    return [
+        r["path"]
+        for r in await stack.emulator.requests()
+        if "/calendarView" in r["path"] or "/onlineMeetings" in r["path"]
+    ]
+
+
+@pytest.mark.parametrize("who", sorted(OUTSIDERS))
+async def test_meetings_are_not_listed_where_someone_is_from_outside(stack: Stack, who: str) -> None:
+    member, why = OUTSIDERS[who]
+    stack.bot.connector.members["group-1"] = [ME, member]
+    await stack.bot.send(
+        in_group(mentioned("meetings", stack.bot.connector, conversation="group-1", kind="groupChat"))
+    )
+    [refusal] = refusals(stack)
+    assert why in refusal
+    assert not any("Contoso" in texts(c) for c in stack.bot.connector.cards())  # no subject shown
+    assert await graph_meeting_reads(stack) == []  # nothing was even looked up
+
+
+async def test_meetings_are_listed_where_everyone_is_internal(stack: Stack) -> None:
+    stack.bot.connector.members["group-1"] = [ME, TEAMMATE]
+    await stack.bot.send(
+        in_group(mentioned("meetings", stack.bot.connector, conversation="group-1", kind="groupChat"))
+    )
+    assert refusals(stack) == [] and len(stack.bot.connector.cards()) == 1
+
+
+@pytest.mark.parametrize("who", sorted(OUTSIDERS))
+async def test_no_card_action_shows_meeting_data_where_someone_is_from_outside(
+    stack: Stack, who: str
+) -> None:
+    stack.bot.connector.members["personal-1"] = [ME]
+    summary = await stack.summary()  # analysed in the personal chat, where it may be
+    data = {a["verb"]: a["data"] for a in summary["actions"] if a.get("verb")}
+    member, why = OUTSIDERS[who]
+    stack.bot.connector.members["group-1"] = [ME, member]
+    before = len(stack.bot.connector.posted)
+    for verb in ("email", "refresh", "regenerate", "analyze"):
+        payload = data.get(verb, {"command": "last"})
+        status, body = await stack.bot.send(in_group(click(stack.bot.connector, verb, payload, user=USER)))
+        assert status == 200, verb
+        shown = json.dumps(body)
+        assert "Megan" not in shown and "Contoso" not in shown, verb  # no attendee, no subject
+    await asyncio.wait_for(stack.bot.app[RUNNER].wait_idle(), 60)
+    assert stack.mail() == []  # not emailed either
+    new = stack.bot.connector.posted[before:]
+    assert new and all("Not in this conversation" in texts(a["attachments"][0]["content"]) for a in new)
+    assert all(why in texts(a["attachments"][0]["content"]) for a in new)

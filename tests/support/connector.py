@@ -18,6 +18,8 @@ from tests.fixtures.bot.fakes import USER_ID
 TENANT = "tenant-1"
 BOT = {"id": "28:bot-id", "name": "MCEM"}
 USER = {"id": "29:user-0", "name": "Alex Wilber", "aadObjectId": USER_ID}
+# The requester as Teams lists them among a conversation's members: tenant and role always there.
+MEMBER = USER | {"tenantId": TENANT, "userRole": "user"}
 TEAMMATE = {"id": "29:user-1", "name": "Megan Bowen", "tenantId": TENANT, "userRole": "user"}
 
 
@@ -84,7 +86,7 @@ class Connector:
         return web.json_response({"id": body["id"]})
 
     async def _members(self, request: web.Request) -> web.Response:
-        members = self.members.get(request.match_info["conversation"], [USER])
+        members = self.members.get(request.match_info["conversation"], [MEMBER])
         for member in members:
             self.violations += protocol_errors(CHANNEL_ACCOUNT, member)
         return web.json_response(members)
