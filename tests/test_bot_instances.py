@@ -65,6 +65,12 @@ async def test_a_transcript_announced_to_both_instances_is_analysed_and_delivere
     async with two_instances(azurite) as (first, second):
         assert isinstance(second.app[STATE], AzureTableState)
         await second.say("help")  # Alex talked to the second instance; the first will find the chat
+        # The chat is saved beside the turn, not before its answer: wait until the shared store has it.
+        for _ in range(200):
+            if await first.app[STATE].personal_chat(DEMO_USER_ID) is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert await first.app[STATE].personal_chat(DEMO_USER_ID) is not None
         first.connector.posted.clear()
 
         meeting = next(m for m in first.emulator.app[EMULATOR_STATE].seed.meetings if m.key == "litware")
