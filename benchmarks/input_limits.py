@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import statistics
 import sys
 import time
 import tracemalloc
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,21 +26,9 @@ sys.path.insert(0, str(ROOT))
 from mcem.errors import MCEMError  # noqa: E402
 from mcem.parsing import parse_transcript  # noqa: E402
 from mcem.render.docx_reader import analysis_from_docx  # noqa: E402
-from tests.security.bombs import CONTENT_TYPES, RELS, W, docx_bomb, lying_docx_bomb  # noqa: E402
+from tests.security.bombs import docx_bomb, docx_with_paragraphs, lying_docx_bomb  # noqa: E402
 
 MB = 1024 * 1024
-
-
-def _paragraphs(count: int) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", CONTENT_TYPES)
-        archive.writestr("_rels/.rels", RELS)
-        body = "<w:p/>" * count
-        archive.writestr(
-            "word/document.xml", f'<w:document xmlns:w="{W}"><w:body>{body}</w:body></w:document>'
-        )
-    return out.getvalue()
 
 
 def _measure(call: Callable[[], object], runs: int) -> tuple[float, float, str]:
@@ -71,7 +57,7 @@ def main() -> None:
         "docx bomb, 190 MB unpacked": docx_bomb(190 * MB),
         "docx 8 MB unpacked, >100x": docx_bomb(8 * MB),
         "docx lying: 300 MB as 4 KB": lying_docx_bomb(300 * MB),
-        "docx 50,001 paragraphs": _paragraphs(50_001),
+        "docx 50,001 paragraphs": docx_with_paragraphs(50_001),
     }
     print(f"{'input':<30} {'on disk':>9}  {'reader':<10} {'median ms':>10} {'peak MB':>8}  message")
     for name, data in inputs.items():

@@ -75,3 +75,16 @@ def lying_docx_bomb(unpacked: int, declared: int = 4096) -> bytes:
             struct.pack_into("<I", data, offset + 22, declared)
         central = data.find(b"PK\x01\x02", central + 4)
     return bytes(data)
+
+
+def docx_with_paragraphs(count: int) -> bytes:
+    """A small, honest .docx whose body is ``count`` empty paragraphs (the paragraph-count limit)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", CONTENT_TYPES)
+        archive.writestr("_rels/.rels", RELS)
+        body = "<w:p/>" * count
+        archive.writestr(
+            "word/document.xml", f'<w:document xmlns:w="{W}"><w:body>{body}</w:body></w:document>'
+        )
+    return out.getvalue()

@@ -24,7 +24,7 @@ from mcem.parsing.common import MAX_WORDS
 from mcem.render.docx import to_docx
 from mcem.render.docx_reader import analysis_from_docx
 from tests.conftest import FIXTURES, ROOT
-from tests.security.bombs import CONTENT_TYPES, RELS, W, docx_bomb, lying_docx_bomb
+from tests.security.bombs import CONTENT_TYPES, RELS, W, docx_bomb, docx_with_paragraphs, lying_docx_bomb
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 CRASHERS = sorted(p for p in CORPUS.iterdir() if p.suffix in (".json", ".vtt", ".docx"))
@@ -104,23 +104,11 @@ def test_a_docx_that_unpacks_to_over_100_times_its_size_is_refused() -> None:
         analysis_from_docx(bomb)
 
 
-def _docx_with_paragraphs(count: int) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", CONTENT_TYPES)
-        archive.writestr("_rels/.rels", RELS)
-        body = "<w:p/>" * count
-        archive.writestr(
-            "word/document.xml", f'<w:document xmlns:w="{W}"><w:body>{body}</w:body></w:document>'
-        )
-    return out.getvalue()
-
-
 def test_a_docx_with_more_paragraphs_than_any_meeting_is_refused_before_reading_them() -> None:
     with pytest.raises(TranscriptError, match="more than 50,000 paragraphs"):
-        parse_transcript(_docx_with_paragraphs(50_001), "long.docx")
+        parse_transcript(docx_with_paragraphs(50_001), "long.docx")
     with pytest.raises(DraftError, match="more than 5,000 paragraphs"):
-        analysis_from_docx(_docx_with_paragraphs(5_001))
+        analysis_from_docx(docx_with_paragraphs(5_001))
 
 
 def test_parsing_stops_at_its_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
