@@ -58,6 +58,9 @@ def test_a_partner_introduced_as_such_is_the_partner() -> None:
     )
     p = resolve(t, MeetingContext())
     assert p.internal == ["Priya", "Marcus"] and p.partners == {"Marcus": "Adatum Consulting"}
+    # The draft's note does not call the partner's consultant Microsoft staff.
+    assert "Priya is taken as the Microsoft side; Marcus as Adatum Consulting (the partner)" in p.assumption
+    assert "Marcus are taken as the Microsoft side" not in p.assumption
 
 
 def test_no_signal_means_everyone_is_customer() -> None:

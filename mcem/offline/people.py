@@ -108,13 +108,35 @@ def resolve(transcript: Transcript, context: MeetingContext) -> People:
         # Speech Teams could not attribute may be either side: never quoted as the customer.
         sides[UNKNOWN_SPEAKER] = Side.unknown
     internal = [s for s in speakers if sides[s] is Side.internal]
+    partners = _partners(transcript, internal)
+    if assumption and internal:
+        assumption = _sides_guessed(internal, partners)
     return People(
         sides=sides,
         words=dict(words),
         assumption=assumption,
         customer=[s for s in speakers if sides[s] is Side.customer],
         internal=internal,
-        partners=_partners(transcript, internal),
+        partners=partners,
+    )
+
+
+def _sides_guessed(internal: list[str], partners: dict[str, str]) -> str:
+    """The note on guessed sides; a partner's people are named with their company, not as Microsoft."""
+    microsoft = [s for s in internal if s not in partners]
+    said = []
+    if microsoft:
+        said.append(
+            f"{join_names(microsoft)} {'is' if len(microsoft) == 1 else 'are'} taken as the Microsoft side"
+        )
+    by_company: dict[str, list[str]] = {}
+    for person, company in partners.items():
+        by_company.setdefault(company, []).append(person)
+    for company, people in by_company.items():
+        said.append(f"{join_names(people)} as {company} (the partner)")
+    return (
+        f"Nobody was named as Microsoft staff, so, from what they said in the call, {'; '.join(said)}; "
+        "everyone else is treated as the customer."
     )
 
 
