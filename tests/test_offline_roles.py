@@ -61,3 +61,12 @@ def test_no_engagement_means_no_made_up_actions() -> None:
         a = OfflineAnalyzer().analyze_sync(t, MeetingContext())
         for r in a.summary_table:
             assert r.actions == ["None until the meeting is confirmed as a customer engagement"]
+
+
+def test_an_insight_names_a_subject_once_not_two_forms_of_one_word(sample: Analysis) -> None:
+    # "comments on configured and configuration" read as a machine's keyword list
+    for r in sample.summary_table:
+        subject = r.insight.split(" (")[0]
+        words = [w.strip(",.:;").casefold() for w in subject.split() if len(w) >= 6]
+        stems = [w[:6] for w in words]
+        assert len(stems) == len(set(stems)), r.insight

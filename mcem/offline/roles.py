@@ -113,6 +113,29 @@ _WHEN = re.compile(
 )
 
 
+def _one_per_stem(terms: list[str]) -> list[str]:
+    """Keep one of "configured" and "configuration": a row that "comments on configured and
+    configuration" reads as a machine's keyword list."""
+    kept: list[str] = []
+    for term in terms:
+        if not any(term[:6] == k[:6] and len(term) >= 6 and len(k) >= 6 for k in kept):
+            kept.append(term)
+    return kept
+
+
+def _subjects(terms: list[str]) -> list[str]:
+    """Nouns before verb forms: "comments on Purview", not "comments on configured"."""
+    nouns = [t for t in terms if not re.search(r"(?:ed|ing)$", t)]
+    return nouns or terms
+
+
+def _as_said(term: str, text: str) -> str:
+    """The term as the sentence spells it, so product names keep their capitals ("Purview")."""
+    m = re.search(rf"\b{re.escape(term)}", text, re.IGNORECASE)
+    said = text[m.start() : m.start() + len(term)] if m else term
+    return said if said[:1].isupper() and not text.startswith(said) else term
+
+
 def specifics(text: str, limit: int = 3) -> list[str]:
     """Figures and dates an excerpt names, in order: what makes an action concrete."""
     found = figures_in(text) + [m.group(0) for m in _WHEN.finditer(text)]
@@ -188,6 +211,7 @@ def role_rows(f: Findings) -> list[RoleSummary]:
         text = sc.sentence.text
         terms = [h.term for h in sc.role_hits[role]] or [h.term for s in Stage for h in sc.stage_hits[s]]
         terms = [t for t in terms if t != "microsoft" and not any(t != o and t in o for o in terms)]
+        terms = [_as_said(t, sc.sentence.text) for t in _subjects(_one_per_stem(terms))]
         t = join_names(terms[:2]) or "their priorities"
         named_orgs = [name for name in f.others if name.split()[0] in text]
         if role is Role.partner and named_orgs:
