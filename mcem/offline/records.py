@@ -269,7 +269,8 @@ def _action(text: str, due: str | None) -> str:
     act = _CUT.sub("", text).strip(" ,.;:!?")
     if due:
         act = re.sub(rf"\s*,?\s*{re.escape(due)}\b", "", act, flags=re.IGNORECASE).strip(" ,.;:")
-    act = re.sub(r"\byour\b", "the customer's", act) if False else act
+        # "in a few weeks, not a few months": without its date the contrast is left hanging.
+        act = re.sub(r",\s*not\s+(?:a|an|the|in|by|within)\b[^,]*$", "", act, flags=re.IGNORECASE)
     return act[:1].upper() + act[1:] if act else ""
 
 
