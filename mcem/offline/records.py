@@ -274,6 +274,15 @@ def _action(text: str, due: str | None) -> str:
     return act[:1].upper() + act[1:] if act else ""
 
 
+# "We'll have four weeks of data by the committee" forecasts a wait; "have a first version of the
+# dashboard by the end of the sprint" promises work.
+_HAVE_WAIT = re.compile(
+    r"have (?:a |an |the )?(?:full |whole |first |few |couple of )?(?:\w+ )?"
+    r"(?:days?|weeks?|months?|quarters?|years?|sprints?) (?:of|worth)\b",
+    re.IGNORECASE,
+)
+
+
 def _add(out: list[Step], raw: str, owner: str, s: Sentence, kind: str, weight: float, due_from: str) -> None:
     due = due_in(due_from)
     action = _action(raw, due)
@@ -281,6 +290,8 @@ def _add(out: list[Step], raw: str, owner: str, s: Sentence, kind: str, weight: 
         return
     if re.match(r"(?:have|do|own|tell)\b", action, re.I) and due is None:
         return  # "I'll have a lot of questions": only a date makes it a promise
+    if _HAVE_WAIT.match(action):
+        return  # it gives nobody work
     out.append(Step(action, owner, due, s, kind, weight))
 
 
