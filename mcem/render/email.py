@@ -5,18 +5,26 @@ and the layout is tables. Every piece of text is escaped with ``html.escape``: a
 untrusted, and a quote such as ``<script>`` must arrive as text. As in the chat card, a sentence
 carrying the template's internal "MCEM Reference for LLM" text is dropped, even if an older or
 hand-edited analysis still holds one: the email leaves the bot's hands for people's mailboxes.
+
+With ``card`` (the actionable-message card of mcem/render/card/outlook.py) the card rides in the
+head as ``<script type="application/adaptivecard+json">``, where Outlook looks for it; every other
+mail client ignores a script of that type and shows the HTML body, which stays complete.
 """
 
 from __future__ import annotations
 
 import html
+import json
+from typing import Any
 from urllib.parse import urlsplit
 
 from mcem.leaks import scrub
 from mcem.model import Analysis, Recommendation, RoleSummary
 from mcem.render import common as c
 
-__all__ = ["email_subject", "to_email_html"]
+__all__ = ["CARD_SCRIPT_TYPE", "email_subject", "to_email_html"]
+
+CARD_SCRIPT_TYPE = "application/adaptivecard+json"
 
 OPEN_DOCUMENT = "Open the full draft in SharePoint"
 _FONT = "font-family:Segoe UI,Calibri,Arial,sans-serif"
@@ -43,8 +51,9 @@ def email_subject(analysis: Analysis) -> str:
     return subject
 
 
-def to_email_html(analysis: Analysis, document_url: str) -> str:
-    """The whole HTML document; ``document_url`` (http/https) is the draft in SharePoint."""
+def to_email_html(analysis: Analysis, document_url: str, *, card: dict[str, Any] | None = None) -> str:
+    """The whole HTML document; ``document_url`` (http/https) is the draft in SharePoint; ``card``
+    an actionable-message card to embed (None: the plain HTML mail)."""
     if urlsplit(document_url).scheme not in ("http", "https"):
         raise ValueError(f"document_url must be an http(s) link, got {document_url[:80]!r}")
     parts = [
@@ -68,10 +77,20 @@ def to_email_html(analysis: Analysis, document_url: str) -> str:
     body = "\n".join(p for p in parts if p)
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{_esc(email_subject(analysis))}</title>\n</head>\n"
+        f"<title>{_esc(email_subject(analysis))}</title>\n{_card_script(card)}</head>\n"
         f'<body style="margin:0;padding:16px;background-color:#ffffff">\n'
         f'<div style="{_TEXT};max-width:760px">\n{body}\n</div>\n</body>\n</html>\n'
     )
+
+
+def _card_script(card: dict[str, Any] | None) -> str:
+    if card is None:
+        return ""
+    # "<", ">" and "&" only ever occur inside JSON strings, where \uXXXX means the same character:
+    # so no text in the card (a quote saying "</script>") can end the script element early.
+    text = json.dumps(card, ensure_ascii=False, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return f'<script type="{CARD_SCRIPT_TYPE}">{text}</script>\n'
 
 
 def _esc(text: str) -> str:
