@@ -34,6 +34,7 @@ from bot.auth import ChannelPolicy, policy_of, verify_request
 from bot.draft_handlers import register_draft_handlers
 from bot.handlers import register_handlers
 from bot.notifications import NOTIFICATIONS, SubscriptionKeeper, TranscriptNotifications
+from bot.outlook import register_outlook_handlers
 from bot.ownership import run_while_owner
 from bot.pool import WorkerPool
 from bot.proactive import register_state_hooks
@@ -43,6 +44,7 @@ from bot.services import Services
 from bot.settings import BotSettings
 from bot.state import BotState, SqliteState
 from bot.state_azure import AzureTableState
+from bot.step_marks import StepMarks
 from graph.subscriptions import TranscriptSubscription
 
 __all__ = ["AGENT_APP", "KEEPER", "NOTIFICATIONS", "RUNNER", "STATE", "create_app"]
@@ -77,9 +79,19 @@ def create_app(
     leases = RunLeases(store, ttl=timedelta(seconds=settings.run_lease_seconds))
     runner = JobRunner(services, max_jobs=settings.max_jobs, grace=grace, pool=pool, leases=leases)
     # Every handler set, here: the commands and the bot's own cards' buttons, the summary card's
-    # Email and Refresh, and the state hooks (after the handlers' tenant check, which runs first).
+    # Email and Refresh, the email card's buttons in Outlook, and the state hooks (after the
+    # handlers' tenant check, which runs first).
     register_handlers(agent_app, settings, services, runner)
-    register_draft_handlers(agent_app, services)
+    marks = StepMarks(store)
+    register_draft_handlers(agent_app, services, originator=settings.outlook_originator, marks=marks)
+    if settings.outlook_originator:  # the email carries the card only then, so only then are there clicks
+        register_outlook_handlers(
+            agent_app,
+            services,
+            originator=settings.outlook_originator,
+            marks=marks,
+            deadline_seconds=settings.outlook_deadline_seconds,
+        )
     policy = policy_of(settings)
     writes = register_state_hooks(agent_app, store, policy)
 

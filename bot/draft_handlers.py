@@ -20,6 +20,7 @@ from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnSta
 from bot.drafts import DraftProblem, email_run, find_run, refreshed_card
 from bot.services import Services
 from bot.state import RunStore, SentEmail
+from bot.step_marks import StepMarks
 from bot.teams import (
     card_activity,
     invoke_card,
@@ -38,7 +39,14 @@ __all__ = ["refresh_command", "register_draft_handlers"]
 log = logging.getLogger(__name__)
 
 
-def register_draft_handlers(app: AgentApplication[TurnState], services: Services) -> None:
+def register_draft_handlers(
+    app: AgentApplication[TurnState],
+    services: Services,
+    *,
+    originator: str = "",
+    marks: StepMarks | None = None,
+) -> None:
+    """``originator``: the Outlook provider id the email's card is registered under ("" for none)."""
     sending: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     @app.adaptive_card.action_execute(VERB_EMAIL)
@@ -57,7 +65,7 @@ def register_draft_handlers(app: AgentApplication[TurnState], services: Services
                 record = await find_run(store, user_id, _run_id(data))
                 previous = None if force else await store.last_email(record.run_id)
                 if previous is None:
-                    sent = await email_run(services, user_id, record)
+                    sent = await email_run(services, user_id, record, originator=originator, marks=marks)
                     try:
                         await store.record_email(
                             record.run_id, SentEmail([p.name or p.email for p in sent], datetime.now(UTC))

@@ -6,7 +6,9 @@ bot's state (bot/state.py), never only in memory. Only the person who ran an ana
 refresh it. Errors are ``DraftProblem`` / mcem and graph errors with messages safe to show.
 
 Each run remembers its last email (who, when: ``RunStore.record_email``), so a second click on
-"Email" does not mail everyone again unless the user asks for it (``force``).
+"Email" does not mail everyone again unless the user asks for it (``force``). With an Outlook
+provider id (``originator``) the email embeds the actionable-message card the bot answers over the
+Outlook channel (bot/outlook.py); without one it is the plain HTML email.
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ from typing import Any
 
 from bot.services import Services
 from bot.state import RunRecord, RunStore
+from bot.step_marks import StepMarks, done_notes
 from graph.mail import MailRefused
 from graph.service import Attendee, MeetingInfo
 from mcem.errors import MCEMError
 from mcem.model import Analysis, Side
 from mcem.render.card import summary_card
+from mcem.render.card.outlook import outlook_card, teams_user_ids
 from mcem.render.docx_reader import analysis_from_docx
 from mcem.render.email import email_subject, to_email_html
 
@@ -78,8 +82,17 @@ def internal_attendees(meeting: MeetingInfo) -> list[Attendee]:
     return list(seen.values())
 
 
-async def email_run(services: Services, user_id: str, record: RunRecord) -> list[Attendee]:
-    """Email the run's draft (as edited) to the meeting's internal attendees; returns who got it."""
+async def email_run(
+    services: Services,
+    user_id: str,
+    record: RunRecord,
+    *,
+    originator: str = "",
+    marks: StepMarks | None = None,
+) -> list[Attendee]:
+    """Email the run's draft (as edited) to the meeting's internal attendees; returns who got it.
+
+    ``originator``: embed the Outlook actionable-message card registered under that provider id."""
     if services.mail is None:
         raise DraftProblem("Email is not set up in this deployment; share the document link instead.")
     if not record.web_url:
@@ -90,7 +103,24 @@ async def email_run(services: Services, user_id: str, record: RunRecord) -> list
     if not recipients:
         raise MailRefused("Not sent: the meeting had no internal attendees to email.")
     analysis = await read_draft(services, record)
-    html = await asyncio.to_thread(to_email_html, analysis, record.web_url)
+    notes = {}
+    if originator and marks is not None:
+        notes = done_notes(await marks.marks(record.run_id, len(analysis.next_steps)))
+
+    def render() -> str:  # both renderers are CPU work: off the event loop
+        card = None
+        if originator:
+            card = outlook_card(
+                analysis,
+                record.web_url,
+                originator=originator,
+                run_id=record.run_id,
+                user_ids=teams_user_ids([p.user_id for p in recipients]),
+                done=notes,
+            )
+        return to_email_html(analysis, record.web_url, card=card)
+
+    html = await asyncio.to_thread(render)
     sent = await services.mail.send(user_id, recipients, email_subject(analysis), html)
     log.info("run %s emailed to %d internal attendees", record.run_id, len(sent))
     return sent

@@ -65,7 +65,10 @@ def register_handlers(
     async def tenant_allowed(context: TurnContext, _state: TurnState) -> bool:
         if not settings.allowed_tenants:
             return True
-        tenant = tenant_of(context.activity)
+        # Outlook's invokes may carry no tenant in the body; the verified token's tid then says it
+        # (bot/auth.py already refused a token whose tid differs from a tenant the body names).
+        claims = context.identity.claims if context.identity else {}
+        tenant = tenant_of(context.activity) or str(claims.get("tid") or "").strip().lower()
         if tenant in settings.allowed_tenants:
             return True
         log.warning("refused a %s activity from a tenant not on the allow-list", context.activity.type)

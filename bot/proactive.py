@@ -79,8 +79,12 @@ def register_state_hooks(
 def _is_personal(activity: Activity) -> bool:
     conversation = activity.conversation
     sender = activity.from_property
+    # Teams only (Copilot's Teams sub-channels too): an Outlook card's invoke, or any other channel's
+    # activity, never becomes where automatic analyses go.
+    channel = str(activity.channel_id or "").split(":")[0].lower()
     return (
-        conversation is not None
+        channel == "msteams"
+        and conversation is not None
         and (conversation.conversation_type or "").lower() == "personal"
         and sender is not None
         and bool(sender.aad_object_id)

@@ -7,6 +7,7 @@ in anonymous local mode: no JWT is required, so it binds to 127.0.0.1 and nothin
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -26,6 +27,7 @@ LOOPBACK = "127.0.0.1"
 DEFAULT_PORT = 3978
 DEFAULT_STATE_PATH = "mcem-bot-state.sqlite3"  # in the bot's working directory
 TABLE_URL_HINT = "https://<account>.table.core.windows.net, with a managed identity"
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,11 @@ class BotSettings:
     # serviceUrl may name. The defaults are the public cloud's; other clouds list their own.
     token_issuers: frozenset[str] = frozenset({"https://api.botframework.com"})
     channel_hosts: frozenset[str] = frozenset({"smba.trafficmanager.net"})
+    # The Outlook actionable-message provider id (Actionable Email Developer Dashboard): with it the
+    # summary email carries the card the bot answers over the Outlook channel; empty: plain HTML.
+    outlook_originator: str = ""
+    # How long an Outlook card answer may take: Outlook waits about 2 s for a card on open.
+    outlook_deadline_seconds: float = 1.8
 
     @property
     def notification_url(self) -> str:
@@ -122,7 +129,36 @@ def settings_from_env(environ: Mapping[str, str]) -> BotSettings:
         run_lease_seconds=_int(environ, "MCEM_RUN_LEASE_SECONDS", 120, minimum=2, maximum=3600),
         shutdown_grace_seconds=_int(environ, "MCEM_SHUTDOWN_GRACE_SECONDS", 20, minimum=0, maximum=600),
         **_channel(environ, authenticated=bool(client_id)),
+        outlook_originator=_originator(environ),
+        outlook_deadline_seconds=_seconds(environ, "MCEM_OUTLOOK_DEADLINE_SECONDS", 1.8, maximum=30.0),
     )
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: float, *, maximum: float) -> float:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(
+            f"{name}={raw!r} is not a number of seconds: set it to e.g. 1.8 or remove it."
+        ) from None
+    if not 0 < value <= maximum:
+        raise ConfigError(f"{name}={value} is out of range: use more than 0 and at most {maximum:g} seconds.")
+    return value
+
+
+def _originator(environ: Mapping[str, str]) -> str:
+    """MCEM_OUTLOOK_ORIGINATOR: the dashboard gives a GUID; anything else would only make Outlook
+    drop every card silently, so it is refused here with one line."""
+    raw = environ.get("MCEM_OUTLOOK_ORIGINATOR", "").strip()
+    if raw and not _GUID.match(raw):
+        raise ConfigError(
+            f"MCEM_OUTLOOK_ORIGINATOR={raw[:60]!r} is not a provider id: copy the GUID the Actionable Email "
+            "Developer Dashboard shows for your provider, or leave it empty for plain HTML email."
+        )
+    return raw.lower()
 
 
 def _channel(environ: Mapping[str, str], *, authenticated: bool) -> dict[str, frozenset[str]]:

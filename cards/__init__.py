@@ -5,7 +5,7 @@ The summary card is a renderer of the Analysis and lives with the others in mcem
 Every builder returns a plain JSON-serialisable dict — what the Agents SDK sends as an attachment.
 """
 
-from cards.errors import error_card
+from cards.errors import error_card, outlook_error_card
 from cards.help import help_card
 from cards.meetings import VERB_ANALYZE, MeetingRow, meetings_card
 from cards.progress import DEFAULT_STEPS, progress_card
@@ -21,6 +21,7 @@ __all__ = [
     "error_card",
     "help_card",
     "meetings_card",
+    "outlook_error_card",
     "progress_card",
     "schema_errors",
     "teams_findings",

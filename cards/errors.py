@@ -9,6 +9,7 @@ from adaptive_cards.card import ActionExecute
 
 from mcem.links import strip_links
 from mcem.render.card.elements import label, literal, new_card, run, shorten, to_dict
+from mcem.render.card.outlook import OUTLOOK_CARD_VERSION
 
 # Messages come from mcem.errors (one line each); the cap only guards against a runaway string.
 _MAX_TEXT = 1000
@@ -37,3 +38,10 @@ def error_card(
     if retry_verb is not None:
         builder.add_action(ActionExecute(title="Try again", verb=retry_verb, data=dict(retry_data or {})))
     return to_dict(builder.create())
+
+
+def outlook_error_card(title: str, message: str, what_to_do: str, *, originator: str) -> dict[str, Any]:
+    """The same card for Outlook's email card (mcem/render/card/outlook.py): version 1.4, the newest
+    Outlook documents, and the provider id, without which Outlook shows no card at all."""
+    card = error_card(title, message, what_to_do)
+    return card | {"version": OUTLOOK_CARD_VERSION, "originator": originator}

@@ -1,4 +1,4 @@
-// MCEM Analyst on Azure: the Teams bot in Azure Container Apps, its Azure Bot (Teams channel), a Key
+// MCEM Analyst on Azure: the Teams bot in Azure Container Apps, its Azure Bot (Teams, Outlook and Microsoft 365 channels), a Key
 // Vault for its secrets, an Azure Files share for its SQLite state, and optionally Azure OpenAI.
 //
 //   az deployment group create -g <rg> -f deploy/main.bicep -p @deploy/main.parameters.json
@@ -716,7 +716,7 @@ resource app 'Microsoft.App/containerApps@2025-01-01' = {
   }
 }
 
-// --- the Azure Bot and its Teams channel ---------------------------------------------------------
+// --- the Azure Bot and its channels: Teams, Outlook, Microsoft 365 -------------------------------
 
 resource bot 'Microsoft.BotService/botServices@2022-09-15' = {
   name: 'bot-${name}-${take(suffix, 6)}'
@@ -743,6 +743,29 @@ resource teamsChannel 'Microsoft.BotService/botServices/channels@2022-09-15' = {
     properties: {
       isEnabled: true
     }
+  }
+}
+
+// Outlook: the summary email's actionable-message card (Action.Execute, refresh on open) reaches the
+// bot as an adaptiveCard/action invoke through this channel (channelId "outlook"). The card also needs
+// a provider registered in the Actionable Email Developer Dashboard (MCEM_OUTLOOK_ORIGINATOR).
+resource outlookChannel 'Microsoft.BotService/botServices/channels@2022-09-15' = {
+  parent: bot
+  name: 'OutlookChannel'
+  location: 'global'
+  properties: {
+    channelName: 'OutlookChannel'
+  }
+}
+
+// Microsoft 365: the custom engine agent the app package declares, in Copilot Chat, Outlook and the
+// Microsoft 365 app (channelId "m365extensions").
+resource m365Channel 'Microsoft.BotService/botServices/channels@2022-09-15' = {
+  parent: bot
+  name: 'M365Extensions'
+  location: 'global'
+  properties: {
+    channelName: 'M365Extensions'
   }
 }
 

@@ -212,11 +212,24 @@ def test_every_listed_command_is_one_the_bot_understands_and_every_command_is_li
 
 def test_each_scope_has_its_command_list_with_the_same_commands(package: Path) -> None:
     bot = _manifest_in(package)["bots"][0]
-    assert set(bot["scopes"]) == {"personal", "team", "groupChat"}
+    assert set(bot["scopes"]) == {"personal", "team", "groupChat", "copilot"}
     lists = {scope: cl for cl in bot["commandLists"] for scope in cl["scopes"]}
     assert set(lists) == set(bot["scopes"])
     titles = {scope: [c["title"] for c in cl["commands"]] for scope, cl in lists.items()}
-    assert titles["team"] == titles["groupChat"] == titles["personal"]
+    assert titles["team"] == titles["groupChat"] == titles["personal"] == titles["copilot"]
+
+
+def test_the_bot_is_declared_as_the_custom_engine_agent_with_a_personal_scope(package: Path) -> None:
+    """Microsoft 365 Copilot (in Teams and Outlook) offers the bot as an agent: the schema asks for
+    the agent's id to be a bot of the manifest that has the personal scope."""
+    manifest = _manifest_in(package)
+    [agent] = manifest["copilotAgents"]["customEngineAgents"]
+    [bot] = manifest["bots"]
+    assert agent["id"] == bot["botId"] and agent["type"] == "bot"
+    assert {"personal", "copilot"} <= set(bot["scopes"])
+    assert len(agent["disclaimer"]["text"]) <= 500
+    readme = (APP / "README.md").read_text(encoding="utf-8")
+    assert "customEngineAgents" in readme
 
 
 def test_rsc_permissions_are_for_this_bot_and_each_is_explained(package: Path) -> None:

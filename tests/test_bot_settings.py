@@ -136,3 +136,26 @@ def test_state_is_sqlite_unless_azure_is_chosen() -> None:
 def test_state_backend_settings_say_what_to_fix(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         settings_from_env(env)
+
+
+def test_outlook_cards_are_off_without_a_provider_id_and_take_its_guid() -> None:
+    assert settings_from_env({}).outlook_originator == ""
+    assert settings_from_env({}).outlook_deadline_seconds == 1.8
+    guid = "C9B4352B-A76B-43B9-88FF-80EDDDAA243B"
+    chosen = settings_from_env({"MCEM_OUTLOOK_ORIGINATOR": guid, "MCEM_OUTLOOK_DEADLINE_SECONDS": "2.5"})
+    assert chosen.outlook_originator == guid.lower() and chosen.outlook_deadline_seconds == 2.5
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"MCEM_OUTLOOK_ORIGINATOR": "my-provider"}, "not a provider id"),
+        ({"MCEM_OUTLOOK_DEADLINE_SECONDS": "soon"}, "not a number of seconds"),
+        ({"MCEM_OUTLOOK_DEADLINE_SECONDS": "0"}, "out of range"),
+        ({"MCEM_OUTLOOK_DEADLINE_SECONDS": "90"}, "out of range"),
+    ],
+)
+def test_outlook_settings_say_what_to_fix(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as refused:
+        settings_from_env(env)
+    assert "\n" not in str(refused.value)

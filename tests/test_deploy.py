@@ -334,6 +334,17 @@ def test_the_azure_bot_has_the_teams_channel_and_calls_the_container_app() -> No
     assert evaluator().value(bot["properties"]["msaAppId"]) == PARAMS["botAppId"]
 
 
+def test_the_azure_bot_has_the_outlook_and_microsoft_365_channels() -> None:
+    """Outlook delivers the summary email's card actions (channelId "outlook"); Microsoft 365
+    (M365Extensions) the custom engine agent the app package declares, in Copilot and Outlook."""
+    [bot] = [n for n, r in TEMPLATE.resources.items() if r["type"] == "Microsoft.BotService/botServices"]
+    channels = {c["name"]: c for c in _children(bot, "Microsoft.BotService/botServices/channels")}
+    assert {"MsTeamsChannel", "OutlookChannel", "M365Extensions"} <= set(channels)
+    for name in ("OutlookChannel", "M365Extensions"):
+        assert channels[name]["properties"]["channelName"] == name
+        assert channels[name]["location"] == "global"
+
+
 def test_the_data_roles_go_to_the_managed_identity_the_bot_signs_in_with() -> None:
     roles = {
         name: TEMPLATE.body(name)["properties"]

@@ -10,6 +10,7 @@ and leave the stored personal chat as it was.
 
 from __future__ import annotations
 
+import json
 import time
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
@@ -84,6 +85,12 @@ class Bot:
         response = await self.client.post("/api/messages", json=activity, headers=headers)
         await response.read()
         return response.status
+
+    async def answer(self, activity: dict[str, Any], token: str | None) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = await self.client.post("/api/messages", json=activity, headers=headers)
+        text = await response.text()
+        return response.status, (json.loads(text) if text else None)
 
     async def chat(self, user: str) -> PersonalChat | None:
         return await self.app[STATE].personal_chat(user)
@@ -345,6 +352,65 @@ async def test_an_agentic_activity_is_refused(bot: Bot) -> None:
 async def test_no_token_at_all_is_refused(bot: Bot) -> None:
     assert await bot.post(activity(), None) == 401
     await assert_untouched(bot)
+
+
+# --- Outlook: the summary email's card, answered over the Outlook channel -----------------------
+
+ORIGINATOR = "c9b4352b-a76b-43b9-88ff-80edddaa243b"
+
+
+def outlook_click(*, tenant: str | None = HOME, service_url: str = TEAMS) -> dict[str, Any]:
+    """The email card's Refresh as the Outlook channel sends it; ``tenant`` None: no tenant in the body."""
+    body = activity("invoke", service_url=service_url, tenant=tenant or HOME)
+    body |= {
+        "channelId": "outlook",
+        "name": "adaptiveCard/action",
+        "value": {"action": {"type": "Action.Execute", "verb": "outlookRefresh", "data": {"run_id": "r-1"}}},
+    }
+    body["conversation"] = {"id": "outlook-mail-1"} | ({"tenantId": tenant} if tenant else {})
+    if tenant is None:
+        del body["channelData"]
+    return body
+
+
+@pytest.fixture
+async def outlook_bot(via_signin: SignIn) -> AsyncIterator[Bot]:
+    async for running_bot in running(via_signin, settings(MCEM_OUTLOOK_ORIGINATOR=ORIGINATOR)):
+        yield running_bot
+
+
+async def test_an_outlook_invoke_with_the_channels_token_is_answered_with_an_outlook_card(
+    outlook_bot: Bot,
+) -> None:
+    status, body = await outlook_bot.answer(outlook_click(), channel_token(outlook_bot.signin))
+    assert status == 200
+    # The run is unknown to this bot: the answer is Outlook's error card, and nothing went anywhere.
+    assert body["value"]["originator"] == ORIGINATOR and body["value"]["version"] == "1.4"
+    assert outlook_bot.attacker.received == []
+
+
+async def test_an_outlook_invoke_without_a_tenant_in_the_body_is_bound_to_the_tokens(
+    outlook_bot: Bot,
+) -> None:
+    ok, _ = await outlook_bot.answer(outlook_click(tenant=None), channel_token(outlook_bot.signin, tid=HOME))
+    assert ok == 200
+    status, body = await outlook_bot.answer(
+        outlook_click(tenant=None), channel_token(outlook_bot.signin, tid=OTHER)
+    )
+    assert (status, body) == (501, None)  # not served: OTHER is not on the allow-list
+    assert outlook_bot.meetings.calls == []
+
+
+async def test_an_outlook_invoke_with_an_entra_token_or_a_foreign_service_url_is_refused(
+    outlook_bot: Bot,
+) -> None:
+    assert await outlook_bot.post(outlook_click(), entra_token(outlook_bot.signin, HOME)) == 401
+    foreign = outlook_click(service_url=outlook_bot.attacker.url)
+    assert (
+        await outlook_bot.post(foreign, channel_token(outlook_bot.signin, service_url=foreign["serviceUrl"]))
+        == 401
+    )
+    await assert_untouched(outlook_bot)
 
 
 # --- start-up ----------------------------------------------------------------------------------

@@ -25,8 +25,9 @@ from bot.settings import settings_from_env
 from graph.client import make_graph_client
 from graph.credentials import StaticTokenCredential
 from graph.documents import GraphDocuments
-from graph.emulator.seed import DRIVE_ID
+from graph.emulator.seed import DRIVE_ID, INTERNAL_DOMAIN
 from graph.emulator.state import STATE as EMULATOR_STATE
+from graph.mail import GraphMail
 from graph.meetings import GraphMeetings
 from tests.fixtures.bot.fakes import FakeAnalyzer, FakeDocuments, FakeMeetings, sample_vtt
 from tests.support.cards import texts
@@ -157,6 +158,7 @@ async def running_stack(
         documents=GraphDocuments(client, DRIVE_ID),
         analyzer=analyzer,
         graph=client,
+        mail=GraphMail(client, tenant_domains=[INTERNAL_DOMAIN]),
     )
     app = create_app(settings_from_env(settings), services)
     if configure is not None:

@@ -129,3 +129,33 @@ def click(connector: Connector, verb: str, data: dict[str, Any], *, user: dict[s
     }
     del activity["text"]
     return activity
+
+
+def outlook_invoke(
+    service_url: str,
+    user: dict[str, Any],
+    action: dict[str, Any],
+    *,
+    trigger: str = "manual",
+    inputs: dict[str, Any] | None = None,
+) -> dict:
+    """What the Azure Bot's Outlook channel sends for the email card: a click (``manual``) or the
+    card's refresh when the mail is opened (``automatic``). ``channelId`` is ``outlook``; the card's
+    inputs arrive merged into the action's data, as with every Action.Execute."""
+    data = {**(action.get("data") or {}), **(inputs or {})}
+    return {
+        "type": "invoke",
+        "name": "adaptiveCard/action",
+        "id": "outlook-invoke-1",
+        "channelId": "outlook",
+        "serviceUrl": service_url,
+        "from": user,
+        "recipient": BOT,
+        "conversation": {"id": "outlook-mail-1", "tenantId": TENANT},
+        "channelData": {"tenant": {"id": TENANT}},
+        "locale": "en-US",
+        "value": {
+            "action": {"type": "Action.Execute", "verb": action["verb"], "data": data},
+            "trigger": trigger,
+        },
+    }
