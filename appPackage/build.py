@@ -1,4 +1,9 @@
-"""Build the Teams app package: ``python appPackage/build.py --bot-id GUID [--version X.Y.Z] [--out DIR]``.
+"""Build the Teams app package: ``python appPackage/build.py --bot-id GUID [--version X.Y.Z] [--out DIR]
+[--access tenant|rsc]``.
+
+``--access`` matches the bot's MCEM_TRANSCRIPT_ACCESS: ``rsc`` builds the least-privilege package
+(personal and meeting-chat scopes, chat-scoped RSC permissions only) and an Entra app manifest
+without any tenant-wide meeting or transcript permission.
 
 Fills the ``${{...}}`` placeholders of manifest.template.json, validates the result against the
 Teams manifest schema v1.24 (Microsoft's published MicrosoftTeams.schema.v1.24.json: by default the
@@ -30,9 +35,13 @@ from jsonschema import Draft4Validator, Draft6Validator, ValidationError, valida
 from mcem.errors import ConfigError, MCEMError
 
 __all__ = [
+    "ACCESS_MODES",
+    "GRAPH_PERMISSIONS",
     "ICON_SIZES",
     "build_package",
+    "entra_manifest",
     "fill_template",
+    "for_access",
     "main",
     "manifest_validator",
     "png_size",
@@ -44,6 +53,7 @@ ROOT = HERE.parent
 TEMPLATE = HERE / "manifest.template.json"
 SCHEMA = HERE / "schema" / "MicrosoftTeams.schema.v1.24.json"
 PACKAGE_NAME = "mcem-analyst.zip"
+ENTRA_MANIFEST = "aad.manifest.json"  # beside the zip: the app registration's Graph permissions
 ICON_SIZES = {"color": 192, "outline": 32}  # Teams' required sizes, in pixels
 DEFAULT_PUBLISHER_URL = "https://mcem-analyst.example.com"
 # Teams treats a new app id as a new app: derive it from the bot id so every rebuild for the same
@@ -51,6 +61,34 @@ DEFAULT_PUBLISHER_URL = "https://mcem-analyst.example.com"
 APP_ID_NAMESPACE = uuid.UUID("6f1c2d4e-8b7a-4c39-9e51-3a2f0d6b7c18")
 # A fixed zip timestamp: the same inputs give the same package bytes.
 ZIP_TIME = (2026, 1, 1, 0, 0, 0)
+
+# MCEM_TRANSCRIPT_ACCESS: "tenant" (application permissions granted in Entra, any meeting) or
+# "rsc" (resource-specific consent only: the meetings of the chats the app is added to).
+ACCESS_MODES = ("tenant", "rsc")
+# The Microsoft Graph application permissions the bot's Entra app registration needs in each mode
+# (deploy/README.md says what each is for). Teams grants the RSC ones of the manifest per chat.
+GRAPH_PERMISSIONS = {
+    "tenant": (
+        "Calendars.Read",
+        "OnlineMeetings.Read.All",
+        "OnlineMeetingTranscript.Read.All",
+        "User.Read.All",
+        "Sites.Selected",
+        "Mail.Send",
+    ),
+    # The draft's library only; the Email button would add Mail.Send and User.Read.All.
+    "rsc": ("Sites.Selected",),
+}
+# In rsc mode the bot reads no calendar: it analyses the meeting of the chat it is asked in, and
+# channel meetings are outside chat consent, so the team scope goes.
+RSC_SCOPES = ["personal", "groupChat"]
+RSC_COMMANDS = {"personal": ("refresh", "help"), "groupChat": ("analyze last meeting", "help")}
+RSC_LEAD = (
+    "Add MCEM Analyst to a customer meeting's chat. When the meeting ends (or when someone says "
+    "'analyze last meeting' in that chat) it reads the transcript and sends the organizer the MCEM "
+    "Interview Analysis in their personal chat with the app."
+)
+TENANT_LEAD = "After a customer call in Teams, ask MCEM Analyst to 'analyze last meeting'."
 
 _PLACEHOLDER = re.compile(r"\$\{\{([A-Z0-9_]+)\}\}")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
@@ -161,6 +199,49 @@ def _check_arguments(bot_id: str, version: str, domain: str, publisher_url: str,
         )
 
 
+def for_access(manifest: Mapping[str, Any], access: str) -> dict[str, Any]:
+    """The manifest for ``access``: unchanged for tenant; for rsc, the scopes and commands that
+    work with chat consent alone, and a description that says how to use it."""
+    if access not in ACCESS_MODES:
+        raise ConfigError(f"--access {access!r} is not tenant or rsc.")
+    shaped = json.loads(json.dumps(manifest))
+    if access == "tenant":
+        return shaped
+    bot = shaped["bots"][0]
+    bot["scopes"] = list(RSC_SCOPES)
+    lists = [entry for entry in bot["commandLists"] if entry["scopes"][0] in RSC_COMMANDS]
+    for entry in lists:
+        wanted = RSC_COMMANDS[entry["scopes"][0]]
+        entry["commands"] = [c for c in entry["commands"] if c["title"] in wanted]
+    bot["commandLists"] = lists
+    full = shaped["description"]["full"]
+    if TENANT_LEAD not in full:
+        raise ConfigError("the manifest template's description lost its first sentence: update RSC_LEAD.")
+    shaped["description"]["full"] = full.replace(TENANT_LEAD, RSC_LEAD)
+    return shaped
+
+
+def entra_manifest(access: str) -> dict[str, Any]:
+    """The bot's Entra app registration as the Agents Toolkit's ``aadApp/update`` applies it:
+    the Graph application permissions of ``access`` and nothing else. ``${{...}}`` are the
+    toolkit's own variables, which it fills from env/.env.<environment> (m365agents.yml)."""
+    if access not in ACCESS_MODES:
+        raise ConfigError(f"--access {access!r} is not tenant or rsc.")
+    return {
+        "id": "${{BOT_OBJECT_ID}}",
+        "appId": "${{BOT_ID}}",
+        "name": "MCEM Analyst",
+        "signInAudience": "AzureADMyOrg",
+        "requiredResourceAccess": [
+            {
+                # The toolkit reads names here and looks up the app and role ids itself.
+                "resourceAppId": "Microsoft Graph",
+                "resourceAccess": [{"id": name, "type": "Role"} for name in GRAPH_PERMISSIONS[access]],
+            }
+        ],
+    }
+
+
 def project_version(pyproject: Path = ROOT / "pyproject.toml") -> str:
     return str(tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["version"])
 
@@ -174,8 +255,10 @@ def render_manifest(
     app_id: str | None = None,
     template: Path = TEMPLATE,
     schema: Mapping[str, Any] | None = None,
+    access: str = "tenant",
 ) -> dict[str, Any]:
-    """The filled manifest, validated; ConfigError with the first problems when it is not valid."""
+    """The filled manifest for ``access``, validated; ConfigError with the first problems when it
+    is not valid."""
     schema = schema if schema is not None else load_schema()
     _check_arguments(bot_id, version, domain, publisher_url, schema["definitions"]["semver"]["pattern"])
     bot_id = bot_id.lower()
@@ -186,7 +269,7 @@ def render_manifest(
         "BOT_DOMAIN": domain,
         "PUBLISHER_URL": publisher_url,
     }
-    manifest = fill_template(template.read_text(encoding="utf-8"), values)
+    manifest = for_access(fill_template(template.read_text(encoding="utf-8"), values), access)
     errors = schema_errors(manifest, schema)
     if errors:
         more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
@@ -206,8 +289,10 @@ def build_package(
     app_id: str | None = None,
     icons_dir: Path = HERE,
     schema_path: Path = SCHEMA,
+    access: str = "tenant",
 ) -> Path:
-    """Write ``out_dir/mcem-analyst.zip`` (and manifest.json beside it, for review); return the zip."""
+    """Write ``out_dir/mcem-analyst.zip`` (and manifest.json beside it, for review, and
+    aad.manifest.json, the Entra app registration's permissions for ``access``); return the zip."""
     manifest = render_manifest(
         bot_id,
         version or project_version(),
@@ -215,6 +300,7 @@ def build_package(
         publisher_url=publisher_url,
         app_id=app_id,
         schema=load_schema(schema_path),
+        access=access,
     )
     icons = _check_icons(manifest, icons_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -226,6 +312,8 @@ def build_package(
             archive.writestr(zipfile.ZipInfo(name, date_time=ZIP_TIME), data, zipfile.ZIP_DEFLATED)
     partial.replace(target)
     (out_dir / "manifest.json").write_text(body, encoding="utf-8")
+    entra = json.dumps(entra_manifest(access), indent=2) + "\n"
+    (out_dir / ENTRA_MANIFEST).write_text(entra, encoding="utf-8")
     return target
 
 
@@ -239,6 +327,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--domain", default="", help="the bot's host name, for validDomains [none]")
     parser.add_argument("--publisher-url", default=DEFAULT_PUBLISHER_URL, help="https base of privacy/terms")
     parser.add_argument("--app-id", help="Teams app id (a GUID) [derived from the bot id]")
+    parser.add_argument(
+        "--access",
+        choices=ACCESS_MODES,
+        default="tenant",
+        help="transcript access the bot runs with (its MCEM_TRANSCRIPT_ACCESS) [tenant]",
+    )
     parser.add_argument(
         "--schema", type=Path, default=SCHEMA, help="MicrosoftTeams.schema.v1.24.json [appPackage/schema]"
     )
@@ -254,6 +348,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             publisher_url=args.publisher_url,
             app_id=args.app_id,
             schema_path=args.schema,
+            access=args.access,
         )
     except MCEMError as err:
         print(f"appPackage/build.py: {err}", file=sys.stderr)

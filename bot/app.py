@@ -31,8 +31,10 @@ from microsoft_agents.hosting.core import (
 )
 
 from bot.auth import ChannelPolicy, policy_of, verify_request
+from bot.background import BackgroundTasks
 from bot.draft_handlers import register_draft_handlers
 from bot.handlers import register_handlers
+from bot.meeting_chats import MeetingChats, register_meeting_chat_handlers
 from bot.notifications import NOTIFICATIONS, SubscriptionKeeper, TranscriptNotifications
 from bot.outlook import register_outlook_handlers
 from bot.ownership import run_while_owner
@@ -45,9 +47,11 @@ from bot.settings import BotSettings
 from bot.state import BotState, SqliteState
 from bot.state_azure import AzureTableState
 from bot.step_marks import StepMarks
+from graph.chat_meetings import ChatMeetings
 from graph.subscriptions import TranscriptSubscription
+from mcem.errors import ConfigError
 
-__all__ = ["AGENT_APP", "KEEPER", "NOTIFICATIONS", "RUNNER", "STATE", "create_app"]
+__all__ = ["AGENT_APP", "KEEPER", "MEETING_CHATS", "NOTIFICATIONS", "RUNNER", "STATE", "create_app"]
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -58,6 +62,7 @@ ADAPTER = web.AppKey("adapter", CloudAdapter)
 RUNNER = web.AppKey("runner", JobRunner)
 STATE = web.AppKey("state", BotState)
 KEEPER = web.AppKey("keeper", SubscriptionKeeper)
+MEETING_CHATS = web.AppKey("meeting_chats", MeetingChats)
 
 
 def create_app(
@@ -78,10 +83,20 @@ def create_app(
     grace = timedelta(minutes=settings.transcript_grace_minutes)
     leases = RunLeases(store, ttl=timedelta(seconds=settings.run_lease_seconds))
     runner = JobRunner(services, max_jobs=settings.max_jobs, grace=grace, pool=pool, leases=leases)
+    writes = BackgroundTasks()  # the turns' state writes (bot/proactive.py)
+    notifications: TranscriptNotifications | None = None
+    chats: MeetingChats | None = None
+    if settings.transcript_access == "rsc":
+        # Least privilege: no tenant-wide subscription; the meeting chats' own events and requests
+        # find transcripts, and the notifications' delivery path takes them from there.
+        if not isinstance(services.meetings, ChatMeetings):
+            raise ConfigError("MCEM_TRANSCRIPT_ACCESS=rsc needs the chat-scoped meeting source.")
+        notifications = TranscriptNotifications(settings, store, runner, adapter, None, writes=writes)
+        chats = MeetingChats(agent_app, services.meetings, notifications, grace=grace)
     # Every handler set, here: the commands and the bot's own cards' buttons, the summary card's
-    # Email and Refresh, the email card's buttons in Outlook, and the state hooks (after the
-    # handlers' tenant check, which runs first).
-    register_handlers(agent_app, settings, services, runner)
+    # Email and Refresh, the email card's buttons in Outlook, the meeting chats' events (rsc mode)
+    # and the state hooks (after the handlers' tenant check, which runs first).
+    register_handlers(agent_app, settings, services, runner, chats=chats)
     marks = StepMarks(store)
     register_draft_handlers(agent_app, services, originator=settings.outlook_originator, marks=marks)
     if settings.outlook_originator:  # the email carries the card only then, so only then are there clicks
@@ -92,8 +107,10 @@ def create_app(
             marks=marks,
             deadline_seconds=settings.outlook_deadline_seconds,
         )
+    if chats is not None:
+        register_meeting_chat_handlers(agent_app, chats)
     policy = policy_of(settings)
-    writes = register_state_hooks(agent_app, store, policy)
+    register_state_hooks(agent_app, store, policy, writes=writes)
 
     @agent_app.error
     async def on_error(context: TurnContext, err: Exception) -> None:
@@ -120,11 +137,13 @@ def create_app(
     keeper = _keeper(settings, services, store)
     if keeper is not None:
         app[KEEPER] = keeper
-    notifications: TranscriptNotifications | None = None
     if settings.auto_analyze:
         notifications = TranscriptNotifications(settings, store, runner, adapter, keeper, writes=writes)
-        app[NOTIFICATIONS] = notifications
         app.router.add_post("/api/notifications", notifications.handle)
+    if notifications is not None:
+        app[NOTIFICATIONS] = notifications
+    if chats is not None:
+        app[MEETING_CHATS] = chats
 
     background: list[asyncio.Task[None]] = []
 
@@ -138,7 +157,7 @@ def create_app(
             # With several instances only the lease's holder keeps the subscription (bot/ownership.py).
             owner = run_while_owner(store, keeper.setting_key, keeper.run)
             background.append(asyncio.create_task(owner, name="transcript-subscription"))
-        if notifications is not None:
+        if notifications is not None and settings.auto_analyze:
             # Every instance sweeps: the store lets exactly one of them take over a lapsed transcript.
             background.append(asyncio.create_task(notifications.sweep_forever(), name="transcript-sweep"))
         # Analyses started from Teams that a stopped process left part-way: resumed on their cards.
@@ -148,6 +167,8 @@ def create_app(
         for task in background[1:]:
             task.cancel()
         await asyncio.gather(*background, return_exceptions=True)
+        if chats is not None:
+            await chats.aclose()
         if notifications is not None:
             await notifications.aclose()
         await runner.aclose(settings.shutdown_grace_seconds)  # then "interrupted" on what is left

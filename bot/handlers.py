@@ -27,9 +27,10 @@ from microsoft_agents.hosting.core import (
 from microsoft_agents.hosting.core.app.proactive import Conversation
 
 from bot.analysis import RETRY_VERB, STEPS, AnalysisJob, MeetingById, Target, retry_data, target_from
-from bot.commands import Help, ListMeetings, Refresh, parse_command
+from bot.commands import AnalyzeLast, AnalyzeMatching, Help, ListMeetings, Refresh, parse_command
 from bot.draft_handlers import refresh_command
 from bot.listing import meetings_reply
+from bot.meeting_chats import MeetingChats
 from bot.resume import ActiveRun
 from bot.runner import JobRunner
 from bot.services import Services
@@ -60,7 +61,11 @@ def register_handlers(
     runner: JobRunner,
     *,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    chats: MeetingChats | None = None,
 ) -> None:
+    """``chats``: in rsc mode (bot/meeting_chats.py), what ``analyze`` and ``meetings`` mean: the
+    meeting of the chat they are said in, since no calendar can be read."""
+
     @app.before_turn
     async def tenant_allowed(context: TurnContext, _state: TurnState) -> bool:
         if not settings.allowed_tenants:
@@ -85,6 +90,9 @@ def register_handlers(
         user_id = user_id_of(context)
         if not user_id:
             await context.send_activity(card_activity(no_user_card()))
+            return
+        if chats is not None and isinstance(command, AnalyzeLast | AnalyzeMatching | ListMeetings):
+            await chats.on_message(context)
             return
         if isinstance(command, ListMeetings):
             if await refuse_outsiders(context):  # subjects, organisers and dates are meeting data

@@ -158,6 +158,12 @@ class TranscriptNotifications:
         announced = Announced(organizer, path.meeting_id, path.transcript_id)
         self._tasks.start(self._process(announced), name=f"transcript-{path.transcript_id[:12]}")
 
+    def announce(self, organizer_id: str, meeting_id: str, transcript_id: str) -> None:
+        """A transcript found some other way than a notification (the meeting-end event in RSC
+        mode, bot/meeting_chats.py): claimed, analysed and delivered exactly as a notified one."""
+        announced = Announced(organizer_id, meeting_id, transcript_id)
+        self._tasks.start(self._process(announced), name=f"transcript-{transcript_id[:12]}")
+
     async def _process(self, announced: Announced) -> None:
         tid = announced.transcript_id
         try:

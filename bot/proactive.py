@@ -39,7 +39,11 @@ NOT_INTERNAL = "not_internal"
 
 
 def register_state_hooks(
-    app: AgentApplication[TurnState], state: BotState, policy: ChannelPolicy
+    app: AgentApplication[TurnState],
+    state: BotState,
+    policy: ChannelPolicy,
+    *,
+    writes: BackgroundTasks | None = None,
 ) -> BackgroundTasks:
     """Register after the tenant check (before_turn handlers run in order; a refusal stops them).
 
@@ -51,7 +55,7 @@ def register_state_hooks(
     fsync, or a round trip to Azure Tables). Returns them, for whoever reads what they write
     (automatic delivery looks up the personal chat) and for shutdown.
     """
-    writes = BackgroundTasks()
+    writes = writes if writes is not None else BackgroundTasks()
 
     async def write(activity: Activity, chat: PersonalChat | None, meeting_key: str) -> None:
         try:

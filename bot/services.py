@@ -19,6 +19,7 @@ from msgraph.generated.models.online_meeting import OnlineMeeting
 from msgraph.generated.models.user import User
 
 from bot.state import RunStore
+from graph.chat_meetings import ChatMeetings
 from graph.client import make_graph_client
 from graph.credentials import credential_from_env, graph_settings_from_env
 from graph.documents import GraphDocuments
@@ -58,8 +59,10 @@ def build_services(environ: Mapping[str, str]) -> Services:
     graph = graph_settings_from_env(environ)
     credential = credential_from_env(environ)
     client = make_graph_client(credential, base_url=graph.base_url or None)
+    # rsc: only the meetings of chats that have the app (graph/chat_meetings.py); no calendar search.
+    rsc = environ.get("MCEM_TRANSCRIPT_ACCESS", "").strip().lower() == "rsc"
     return Services(
-        meetings=GraphMeetings.from_env(client, environ),
+        meetings=ChatMeetings(client) if rsc else GraphMeetings.from_env(client, environ),
         documents=GraphDocuments.from_env(client, environ),
         analyzer=analyzer_from_env(environ),
         close=credential.close,

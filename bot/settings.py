@@ -64,6 +64,10 @@ class BotSettings:
     # Automatic analysis after a call (bot/notifications.py): a Graph subscription on transcripts
     # delivering to <public_url>/api/notifications, accepted only with this client state.
     auto_analyze: bool = False
+    # How the app reads transcripts: "tenant" (application permissions and an access policy: any
+    # meeting of the tenant) or "rsc" (resource-specific consent: only meetings whose chat has the
+    # app; bot/meeting_chats.py). README.md compares the two.
+    transcript_access: str = "tenant"
     public_url: str = ""
     notification_client_state: str = field(default="", repr=False)
     # Who may speak for a user (bot/auth.py): the token issuers of the channel and the hosts its
@@ -111,11 +115,13 @@ def settings_from_env(environ: Mapping[str, str]) -> BotSettings:
             "without an app id)."
         )
     auto = _auto_analyze(environ)
+    access = _transcript_access(environ, auto_analyze=auto is not None)
     workers = _int(environ, "MCEM_WORKERS", default_workers(), minimum=0)
     return BotSettings(
         state_path=environ.get("MCEM_STATE_PATH", "").strip() or DEFAULT_STATE_PATH,
         **_state_backend(environ),
         auto_analyze=auto is not None,
+        transcript_access=access,
         public_url=auto[0] if auto else "",
         notification_client_state=auto[1] if auto else "",
         host=host,
@@ -211,6 +217,22 @@ def _auto_analyze(environ: Mapping[str, str]) -> tuple[str, str] | None:
             "is on: generate one with `python -c 'import secrets; print(secrets.token_urlsafe(32))'`."
         )
     return public, state
+
+
+def _transcript_access(environ: Mapping[str, str], *, auto_analyze: bool) -> str:
+    access = environ.get("MCEM_TRANSCRIPT_ACCESS", "").strip().lower() or "tenant"
+    if access not in ("tenant", "rsc"):
+        raise ConfigError(
+            f"MCEM_TRANSCRIPT_ACCESS={access!r} is not tenant or rsc: tenant (the default) reads any "
+            "meeting's transcript with application permissions; rsc only meetings whose chat has the app."
+        )
+    if access == "rsc" and auto_analyze:
+        raise ConfigError(
+            "MCEM_AUTO_ANALYZE=on subscribes to every transcript of the tenant, which needs the tenant-wide "
+            "OnlineMeetingTranscript.Read.All; with MCEM_TRANSCRIPT_ACCESS=rsc the meeting-end event in a "
+            "meeting chat starts the analysis instead: remove MCEM_AUTO_ANALYZE."
+        )
+    return access
 
 
 def _state_backend(environ: Mapping[str, str]) -> dict[str, str]:

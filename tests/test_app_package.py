@@ -290,3 +290,68 @@ def test_the_zip_holds_the_manifest_and_both_icons_at_its_root(package: Path, tm
             assert archive.read(manifest["icons"][key]) == (APP / manifest["icons"][key]).read_bytes()
     rebuilt = build.build_package(BOT_ID, "1.2.3", tmp_path / "again", domain="mcem-bot.example.org")
     assert rebuilt.read_bytes() == package.read_bytes(), "the same inputs give the same package"
+
+
+# --- least privilege: the package built with --access rsc -----------------------------------------
+
+# Tenant-wide application permissions that read meetings or transcripts; none may appear in rsc mode.
+TENANT_WIDE = (
+    "OnlineMeetingTranscript.Read.All",
+    "OnlineMeetings.Read.All",
+    "OnlineMeetings.ReadWrite.All",
+    "OnlineMeetingArtifact.Read.All",
+    "Calendars.Read",
+    "User.Read.All",
+)
+
+
+@pytest.fixture
+def rsc_package(tmp_path: Path) -> Path:
+    return build.build_package(BOT_ID, "1.2.3", tmp_path, domain="mcem-bot.example.org", access="rsc")
+
+
+def test_the_rsc_package_asks_for_chat_consent_only_and_validates_against_v1_24(
+    rsc_package: Path, published_schema: dict[str, Any]
+) -> None:
+    manifest = _manifest_in(rsc_package)
+    assert build.schema_errors(manifest, published_schema) == []
+    assert manifest["manifestVersion"] == "1.24"
+    permissions = manifest["authorization"]["permissions"]
+    assert set(permissions) == {"resourceSpecific"}  # nothing but RSC in the manifest
+    granted = {(p["name"], p["type"]) for p in permissions["resourceSpecific"]}
+    assert granted == {
+        ("OnlineMeetingTranscript.Read.Chat", "Application"),
+        ("OnlineMeeting.ReadBasic.Chat", "Application"),
+    }
+    text = json.dumps(manifest)
+    assert not [name for name in TENANT_WIDE if name in text]
+    assert manifest["webApplicationInfo"] == {"id": BOT_ID, "resource": "https://RscPermission"}
+
+
+def test_the_rsc_entra_manifest_has_no_tenant_wide_meeting_or_transcript_permission(
+    rsc_package: Path,
+) -> None:
+    entra = json.loads((rsc_package.parent / build.ENTRA_MANIFEST).read_text(encoding="utf-8"))
+    [graph] = entra["requiredResourceAccess"]
+    roles = {a["id"] for a in graph["resourceAccess"]}
+    assert roles == {"Sites.Selected"}
+    assert not set(TENANT_WIDE) & roles
+    tenant = build.entra_manifest("tenant")["requiredResourceAccess"][0]["resourceAccess"]
+    assert "OnlineMeetingTranscript.Read.All" in {a["id"] for a in tenant}  # the default mode needs it
+
+
+def test_the_rsc_package_lists_only_commands_that_work_with_chat_consent(rsc_package: Path) -> None:
+    bot = _manifest_in(rsc_package)["bots"][0]
+    assert bot["scopes"] == ["personal", "groupChat"]  # channel meetings are outside chat consent
+    titles = {cl["scopes"][0]: [c["title"] for c in cl["commands"]] for cl in bot["commandLists"]}
+    assert titles == {"personal": ["refresh", "help"], "groupChat": ["analyze last meeting", "help"]}
+    full = _manifest_in(rsc_package)["description"]["full"]
+    assert "meeting's chat" in full and "organizer" in full
+
+
+def test_the_cli_builds_the_rsc_package(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert build.main(["--bot-id", BOT_ID, "--out", str(tmp_path), "--access", "rsc"]) == 0
+    assert _manifest_in(tmp_path / build.PACKAGE_NAME)["bots"][0]["scopes"] == ["personal", "groupChat"]
+    with pytest.raises(SystemExit):
+        build.main(["--bot-id", BOT_ID, "--out", str(tmp_path / "x"), "--access", "chat"])
+    assert not (tmp_path / "x").exists()

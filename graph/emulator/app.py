@@ -8,7 +8,9 @@ It binds 127.0.0.1 only, holds its state in memory, wants a bearer token on ever
 ``{"error": {"code", "message", "innerError"}}`` with the matching status. Test-only routes:
 ``GET /_emulator/requests`` (method, path, query and status of each call; never bodies or tokens),
 ``GET /_emulator/mail`` (what sendMail received), ``POST /_emulator/reset`` (back to a fresh seed) and
-``POST /_emulator/refusals`` (play a tenant's refusal for a user, a meeting or everyone; refusals.py).
+``POST /_emulator/refusals`` (play a tenant's refusal for a user, a meeting or everyone; refusals.py),
+``POST /_emulator/consent`` and ``/_emulator/installations`` (an app with only chat-scoped RSC
+consent, installed in chosen chats; consent.py).
 Change notifications: ``/subscriptions`` with Graph's
 validation handshake, and ``POST /_emulator/transcripts`` (publish a meeting's transcript and notify
 the subscribers; subscriptions.py).
@@ -26,6 +28,7 @@ from typing import Any
 
 from aiohttp import web
 
+from graph.emulator.consent import add_consent_routes
 from graph.emulator.drive import add_drive_routes
 from graph.emulator.mail import MAILBOX, add_mail_routes
 from graph.emulator.meetings import add_meeting_routes
@@ -99,6 +102,7 @@ def create_app(
     add_mail_routes(app, lambda request: request.app[STATE].seed, odata_error)
     add_subscription_routes(app)
     add_refusal_routes(app)
+    add_consent_routes(app)
     app.router.add_get("/_emulator/requests", emulator_requests)
     app.router.add_post("/_emulator/reset", emulator_reset)
     return app

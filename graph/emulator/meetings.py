@@ -1,5 +1,6 @@
 """The emulator's directory and Teams routes: users, calendarView/events, onlineMeetings by
-JoinWebUrl, transcripts and their WebVTT content — as Graph v1.0 answers them."""
+JoinWebUrl, transcripts and their WebVTT content — as Graph v1.0 answers them, to an app with
+tenant-wide permissions or with chat-scoped RSC consent only (consent.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from graph.emulator.consent import rsc_only, rsc_refusal, without_permission
 from graph.emulator.refusals import refusal_response, refused
 from graph.emulator.seed import SeedMeeting, SeedUser
 from graph.emulator.state import STATE, EmulatorState, base_url, iso, odata_context, odata_error
@@ -51,6 +53,8 @@ def _policy_or_403(state: EmulatorState, user: SeedUser) -> web.Response | None:
 
 
 async def get_user(request: web.Request) -> web.Response:
+    if rsc_only(request.app[STATE]):  # reading users needs User.Read.All
+        return without_permission("directory")
     user = _user_or_404(request)
     if isinstance(user, web.Response):
         return user
@@ -139,6 +143,8 @@ def _page(request: web.Request, items: list[dict[str, Any]], fragment: str) -> w
 
 async def list_events(request: web.Request) -> web.Response:
     state = request.app[STATE]
+    if rsc_only(state):  # calendars need Calendars.Read
+        return without_permission("calendar")
     user = _user_or_404(request)
     if isinstance(user, web.Response):
         return user
@@ -196,6 +202,8 @@ _FILTER = re.compile(r"^\s*joinweburl\s+eq\s+'((?:[^']|'')*)'\s*$", re.IGNORECAS
 
 async def list_online_meetings(request: web.Request) -> web.Response:
     state = request.app[STATE]
+    if rsc_only(state):  # looking meetings up by join link needs OnlineMeetings.Read.All
+        return without_permission("meetings")
     user = _user_or_404(request)
     if isinstance(user, web.Response):
         return user
@@ -225,9 +233,14 @@ def _meeting_for(request: web.Request, *, organizer_only: bool) -> Found:
     user = _user_or_404(request)
     if isinstance(user, web.Response):
         return user
+    meeting = state.meeting(request.match_info["meeting_id"])
+    if rsc_only(state):
+        # Chat consent replaces the access policy, for the meetings whose chat has the app only.
+        if meeting is None or meeting.organizer_id != user.id or meeting.thread not in state.rsc_chats:
+            return rsc_refusal(user.id)
+        return user, meeting
     if (denied := _policy_or_403(state, user)) is not None:
         return denied
-    meeting = state.meeting(request.match_info["meeting_id"])
     if meeting is not None and refused(state, "no_policy_or_rsc", meeting_id=meeting.meeting_id):
         return refusal_response("no_policy_or_rsc", user.id)
     allowed = meeting is not None and (
@@ -239,6 +252,8 @@ def _meeting_for(request: web.Request, *, organizer_only: bool) -> Found:
 
 
 async def get_online_meeting(request: web.Request) -> web.Response:
+    if rsc_only(request.app[STATE]):  # the meeting's own properties need OnlineMeetings.Read.All
+        return without_permission("meetings")
     found = _meeting_for(request, organizer_only=False)
     if isinstance(found, web.Response):
         return found

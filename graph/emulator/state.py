@@ -38,6 +38,10 @@ class EmulatorState:
         self.requests: list[dict[str, Any]] = []
         # refusal kind -> scopes ("*", "user:<id>", "meeting:<id>"); graph/emulator/refusals.py
         self.refusals: dict[str, set[str]] = {}
+        # What the app was granted (consent.py): "tenant" (application permissions and access
+        # policies) or "rsc" (only chat-scoped consent, in the chats listed in rsc_chats).
+        self.consent = "tenant"
+        self.rsc_chats: set[str] = set()
         self.reset()
 
     def reset(self) -> None:
@@ -45,6 +49,8 @@ class EmulatorState:
         self.drive = DriveState(self.seed.drive_id, self.seed.site_path, self.seed.library)
         self.requests.clear()
         self.refusals.clear()
+        self.consent = "tenant"
+        self.rsc_chats.clear()
 
     @property
     def now(self) -> datetime:

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
+from graph.emulator.consent import rsc_only, without_permission
 from graph.emulator.refusals import refusal_response, refused
 from graph.emulator.state import STATE, EmulatorState, iso, odata_context, odata_error
 
@@ -145,6 +146,8 @@ async def create_subscription(request: web.Request) -> web.Response:
         )
     if refused(request.app[STATE], "transcripts_disabled"):  # tenant-wide: the resource is every meeting
         return refusal_response("transcripts_disabled")
+    if rsc_only(request.app[STATE]):  # every meeting's transcripts: OnlineMeetingTranscript.Read.All
+        return without_permission("subscriptions")
     for url in (notification_url, lifecycle_url):
         if url is not None and (problem := _url_problem(url)):
             return odata_error(400, "ValidationError", problem)

@@ -49,6 +49,9 @@ class Connector:
     posted: list[dict[str, Any]] = field(default_factory=list)  # new activities, in order
     updates: list[dict[str, Any]] = field(default_factory=list)
     members: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Teams meeting id -> the meeting details Teams gives an app with OnlineMeeting.ReadBasic.Chat
+    # in the meeting's chat (GET /v1/meetings/{id}); an unknown id gets Teams' 404.
+    meetings: dict[str, dict[str, Any]] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)
     next_id: int = 0
 
@@ -66,6 +69,7 @@ class Connector:
         app.router.add_post(base + "/{reply_to}", self._post)
         app.router.add_put(base + "/{activity}", self._put)
         app.router.add_get("/v3/conversations/{conversation}/members", self._members)
+        app.router.add_get("/v1/meetings/{meeting}", self._meeting)
         return app
 
     async def _post(self, request: web.Request) -> web.Response:
@@ -90,6 +94,13 @@ class Connector:
         for member in members:
             self.violations += protocol_errors(CHANNEL_ACCOUNT, member)
         return web.json_response(members)
+
+    async def _meeting(self, request: web.Request) -> web.Response:
+        found = self.meetings.get(request.match_info["meeting"])
+        if found is None:
+            missing = {"error": {"code": "NotFound", "message": "Meeting not found"}}
+            return web.json_response(missing, status=404)
+        return web.json_response(found)
 
     def cards(self) -> list[dict[str, Any]]:
         return [a["attachments"][0]["content"] for a in self.posted if a.get("attachments")]

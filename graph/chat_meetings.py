@@ -1,0 +1,118 @@
+"""Meetings of the chats the bot is installed in, read with resource-specific consent only
+(``MCEM_TRANSCRIPT_ACCESS=rsc``): a MeetingSource that needs no tenant-wide Graph permission.
+
+With RSC the app holds ``OnlineMeetingTranscript.Read.Chat`` and ``OnlineMeeting.ReadBasic.Chat``
+in each chat where someone installed it, and nothing else about meetings: no calendars
+(Calendars.Read), no user directory (User.Read.All), no meeting lookups (OnlineMeetings.Read.All).
+So a meeting is never searched for here. The bot learns it from Teams itself, in the meeting's
+chat (the meeting-end event or a message there, then the Bot Connector's meeting details, which
+give the Graph meeting id and the organizer), and hands it over with ``remember``. Graph is asked
+only for what RSC grants: ``GET /users/{organizer}/onlineMeetings/{id}/transcripts`` and the
+transcript's ``/content`` (Learn: onlinemeeting-list-transcripts, calltranscript-get; private chat
+meetings only, not channel meetings).
+
+A meeting is known while this process runs: a Regenerate or Try again after a restart asks the
+user to say ``analyze last meeting`` in the meeting chat again.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from msgraph import GraphServiceClient
+
+from graph.download import bounded_content
+from graph.failures import graph_call
+from graph.meeting_rules import denied
+from graph.records import TranscriptRecord, get_json, page_of
+from graph.service import MeetingInfo, MeetingNotFound, TranscriptRef, TranscriptUnavailable
+
+__all__ = ["RSC_ONLY", "ChatMeetings"]
+
+RSC_ONLY = (
+    "In this organisation I may read only the meetings of chats I was added to, not calendars. "
+    "Add me to the meeting's chat and say `analyze last meeting` there; the analysis comes to the "
+    "organizer's personal chat with me."
+)
+# The same bound the tenant-wide path keeps (graph/meetings.py): far above any meeting's VTT.
+TRANSCRIPT_DOWNLOAD_LIMIT = 20 * 1024 * 1024
+_TOO_LARGE = (
+    "The transcript Graph returned is larger than 20 MB, far more than any meeting's, so it was not "
+    "read; open the meeting in Teams and check its transcript."
+)
+KNOWN_AT_MOST = 1000  # meetings remembered; the oldest is forgotten first
+
+
+class ChatMeetings:
+    """MeetingSource over RSC. Build once; share across requests."""
+
+    def __init__(self, client: GraphServiceClient) -> None:
+        self._client = client
+        self._known: dict[str, MeetingInfo] = {}
+
+    def remember(self, meeting: MeetingInfo) -> None:
+        """A meeting Teams described in its chat (its id is the Graph meeting id)."""
+        self._known.pop(meeting.meeting_id, None)
+        self._known[meeting.meeting_id] = meeting
+        while len(self._known) > KNOWN_AT_MOST:
+            self._known.pop(next(iter(self._known)))
+
+    async def recent_meetings(
+        self, user_id: str, *, limit: int = 10, query: str | None = None, on: date | None = None
+    ) -> list[MeetingInfo]:
+        raise MeetingNotFound(RSC_ONLY)  # searching calendars needs Calendars.Read
+
+    async def meeting(self, user_id: str, organizer_id: str, meeting_id: str) -> MeetingInfo:
+        known = self._known.get(meeting_id)
+        if known is None:
+            raise MeetingNotFound(RSC_ONLY)
+        if not _takes_part(user_id, known):
+            raise denied(known.subject)
+        return known
+
+    async def transcripts(self, user_id: str, meeting: MeetingInfo) -> list[TranscriptRef]:
+        known = await self.meeting(user_id, meeting.organizer.user_id, meeting.meeting_id)
+        organizer_id = known.organizer.user_id
+        listing = (
+            self._client.users.by_user_id(organizer_id)
+            .online_meetings.by_online_meeting_id(known.meeting_id)
+            .transcripts
+        )
+        found = await graph_call(
+            get_json(self._client, listing.to_get_request_information()), "the meeting's transcripts"
+        )
+        refs = [
+            TranscriptRef(
+                transcript_id=t.id, meeting_id=known.meeting_id, created=t.created, organizer_id=organizer_id
+            )
+            for t in map(TranscriptRecord.read, page_of(found)[0])
+            if t.id
+        ]
+        return sorted(refs, key=lambda r: r.created or datetime.min.replace(tzinfo=UTC), reverse=True)
+
+    async def transcript_vtt(self, user_id: str, ref: TranscriptRef) -> bytes:
+        known = await self.meeting(user_id, ref.organizer_id, ref.meeting_id)
+        content = (
+            self._client.users.by_user_id(known.organizer.user_id)
+            .online_meetings.by_online_meeting_id(ref.meeting_id)
+            .transcripts.by_call_transcript_id(ref.transcript_id)
+            .content
+        )
+        info = content.to_get_request_information()
+        info.path_parameters["baseurl"] = self._client.request_adapter.base_url.rstrip("/")
+        # The generated builder has no $format parameter; Graph wants it for WebVTT.
+        vtt = content.with_url(info.url + "?%24format=text/vtt").to_get_request_information()
+        data = await graph_call(
+            bounded_content(self._client, vtt, limit=TRANSCRIPT_DOWNLOAD_LIMIT, too_large=_TOO_LARGE),
+            "the transcript",
+        )
+        if not data:
+            raise TranscriptUnavailable("The transcript is empty: Teams recorded no speech for this meeting.")
+        return data
+
+
+def _takes_part(user_id: str, meeting: MeetingInfo) -> bool:
+    wanted = user_id.lower()
+    return bool(wanted) and any(
+        p.user_id.lower() == wanted for p in (meeting.organizer, *meeting.attendees) if p.user_id
+    )
