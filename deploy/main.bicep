@@ -50,8 +50,19 @@ param sharePointDriveId string
 @description('Optional folder inside that library (MCEM_SHAREPOINT_FOLDER).')
 param sharePointFolder string = ''
 
-@description('Analyse automatically when a transcript appears (Graph subscription to <bot>/api/notifications).')
+@description('Analyse automatically when a transcript appears (Graph subscription to <bot>/api/notifications). Tenant-wide access only.')
 param autoAnalyze bool = true
+
+@description('How the bot reads transcripts (MCEM_TRANSCRIPT_ACCESS): tenant (application permissions and an access policy) or rsc (resource-specific consent in the meeting chats that have the app; no Graph subscription).')
+@allowed([
+  'tenant'
+  'rsc'
+])
+param transcriptAccess string = 'tenant'
+
+// The tenant-wide subscription needs OnlineMeetingTranscript.Read.All, which rsc mode does not
+// have (the bot refuses MCEM_AUTO_ANALYZE there): with rsc the meeting-end event starts analyses.
+var automatic = autoAnalyze && transcriptAccess == 'tenant'
 
 @description('Secret (16-128 characters) Graph echoes in every notification (MCEM_NOTIFICATION_CLIENT_STATE). Required when autoAnalyze is true.')
 @secure()
@@ -179,7 +190,7 @@ resource botSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   }
 }
 
-resource clientStateSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (autoAnalyze) {
+resource clientStateSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (automatic) {
   parent: vault
   name: 'notification-client-state'
   properties: {
@@ -561,7 +572,11 @@ var baseSettings = [
   }
   {
     name: 'MCEM_AUTO_ANALYZE'
-    value: autoAnalyze ? 'on' : 'off'
+    value: automatic ? 'on' : 'off'
+  }
+  {
+    name: 'MCEM_TRANSCRIPT_ACCESS'
+    value: transcriptAccess
   }
 ]
 
@@ -602,7 +617,7 @@ var openAiSettings = [
   }
 ]
 
-var appSettings = concat(baseSettings, autoAnalyze ? autoSettings : [], sharedState ? stateSettings : [], useOpenAi ? openAiSettings : [])
+var appSettings = concat(baseSettings, automatic ? autoSettings : [], sharedState ? stateSettings : [], useOpenAi ? openAiSettings : [])
 
 // Container App secrets are Key Vault references read with the managed identity.
 var botSecretRef = [
@@ -621,7 +636,7 @@ var clientStateSecretRef = [
   }
 ]
 
-var vaultSecrets = concat(botSecretRef, autoAnalyze ? clientStateSecretRef : [])
+var vaultSecrets = concat(botSecretRef, automatic ? clientStateSecretRef : [])
 
 var registryLogin = [
   {

@@ -568,6 +568,8 @@ def test_the_image_defaults_refuse_anonymous_mode_on_a_public_address() -> None:
         "out",
         "devtools",
         "graph/emulator",
+        "env",  # the Agents Toolkit's env/.env.*.user holds the bot's secret; az acr build sends it
+        ".localConfigs*",
     ],
 )
 def test_dockerignore_keeps_local_and_secret_files_out_of_the_build_context(pattern: str) -> None:
