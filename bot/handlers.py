@@ -92,7 +92,7 @@ def register_handlers(
             await context.send_activity(card_activity(no_user_card()))
             return
         if chats is not None and isinstance(command, AnalyzeLast | AnalyzeMatching | ListMeetings):
-            await chats.on_message(context)
+            await chats.on_message(context, analyse=not isinstance(command, ListMeetings))
             return
         if isinstance(command, ListMeetings):
             if await refuse_outsiders(context):  # subjects, organisers and dates are meeting data

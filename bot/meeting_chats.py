@@ -83,11 +83,12 @@ class MeetingChats:
         self._clock = clock
         self._tasks = BackgroundTasks()
 
-    async def on_message(self, context: TurnContext) -> None:
-        """``analyze ...`` or ``meetings`` said in a chat: the chat's own meeting, if it has one."""
+    async def on_message(self, context: TurnContext, *, analyse: bool = True) -> None:
+        """``analyze ...`` said in a chat: the chat's own meeting, if it has one. ``analyse``
+        False (``meetings``): there is no list to show, only where to ask."""
         teams = TeamsTurnContext(context, self._app)
         info = teams.activity.get_meeting_info()
-        if info is None or not info.id:
+        if not analyse or info is None or not info.id:
             card = error_card("Ask me in the meeting's chat", RSC_ONLY, "Open the meeting's chat in Teams.")
             await context.send_activity(card_activity(card))
             return

@@ -100,9 +100,11 @@ def test_every_variable_a_project_file_uses_is_defined_before_use(name: str, env
             f"{name}: {action['uses']} uses {sorted(undefined)} before anything sets it"
         )
         known |= set((action.get("writeToEnvironmentFile") or {}).values())
-        if action["uses"] == "arm/deploy":  # the template's outputs, as the toolkit names them
+        if action["uses"] == "arm/deploy":
+            # The template's outputs, as the toolkit's arm/deploy names them: upper-cased, nothing
+            # inserted (its convertOutput: botDomain -> BOTDOMAIN).
             outputs = re.findall(r"^output (\w+)", (ROOT / "deploy" / "main.bicep").read_text("utf-8"), re.M)
-            known |= {re.sub(r"(?<!^)(?=[A-Z])", "_", o).upper() for o in outputs}
+            known |= {o.upper() for o in outputs}
 
 
 def test_the_dev_tunnel_writes_what_the_local_file_reads() -> None:

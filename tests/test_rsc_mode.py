@@ -231,12 +231,14 @@ async def test_a_chat_without_the_app_gets_graphs_403_and_a_card_naming_the_cons
     ]
 
 
-async def test_analyze_in_a_personal_chat_says_where_to_ask(stack: RscStack) -> None:
+async def test_analyze_in_a_personal_chat_and_meetings_anywhere_say_where_to_ask(stack: RscStack) -> None:
     await stack.post(message("analyze last meeting", stack.connector))
+    await stack.post(stack.in_chat(mentioned("meetings", stack.connector, conversation="x", kind="x")))
     await stack.settle()
-    [card] = stack.connector.cards()
-    assert "Ask me in the meeting's chat" in texts(card)
+    cards = stack.connector.cards()
+    assert len(cards) == 2 and all("Ask me in the meeting's chat" in texts(c) for c in cards)
     assert await stack.graph_calls() == []  # no calendar to search with chat consent
+    assert stack.analyzer.seen == []
 
 
 # -- the emulator plays chat consent truthfully ----------------------------------------------------
