@@ -80,8 +80,8 @@ GRAPH_PERMISSIONS = {
     "rsc": ("Sites.Selected",),
 }
 # In rsc mode the bot reads no calendar: it analyses the meeting of the chat it is asked in, and
-# channel meetings are outside chat consent, so the team scope goes.
-RSC_SCOPES = ["personal", "groupChat"]
+# channel meetings are outside chat consent, so the team scope goes (and only it).
+RSC_DROPPED_SCOPES = frozenset({"team"})
 RSC_COMMANDS = {"personal": ("refresh", "help"), "groupChat": ("analyze last meeting", "help")}
 RSC_LEAD = (
     "Add MCEM Analyst to a customer meeting's chat. When the meeting ends (or when someone says "
@@ -208,7 +208,7 @@ def for_access(manifest: Mapping[str, Any], access: str) -> dict[str, Any]:
     if access == "tenant":
         return shaped
     bot = shaped["bots"][0]
-    bot["scopes"] = list(RSC_SCOPES)
+    bot["scopes"] = [scope for scope in bot["scopes"] if scope not in RSC_DROPPED_SCOPES]
     lists = [entry for entry in bot["commandLists"] if entry["scopes"][0] in RSC_COMMANDS]
     for entry in lists:
         wanted = RSC_COMMANDS[entry["scopes"][0]]

@@ -342,7 +342,7 @@ def test_the_rsc_entra_manifest_has_no_tenant_wide_meeting_or_transcript_permiss
 
 def test_the_rsc_package_lists_only_commands_that_work_with_chat_consent(rsc_package: Path) -> None:
     bot = _manifest_in(rsc_package)["bots"][0]
-    assert bot["scopes"] == ["personal", "groupChat"]  # channel meetings are outside chat consent
+    assert "team" not in bot["scopes"] and "groupChat" in bot["scopes"]  # no channel meetings
     titles = {cl["scopes"][0]: [c["title"] for c in cl["commands"]] for cl in bot["commandLists"]}
     assert titles == {"personal": ["refresh", "help"], "groupChat": ["analyze last meeting", "help"]}
     full = _manifest_in(rsc_package)["description"]["full"]
@@ -351,7 +351,7 @@ def test_the_rsc_package_lists_only_commands_that_work_with_chat_consent(rsc_pac
 
 def test_the_cli_builds_the_rsc_package(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert build.main(["--bot-id", BOT_ID, "--out", str(tmp_path), "--access", "rsc"]) == 0
-    assert _manifest_in(tmp_path / build.PACKAGE_NAME)["bots"][0]["scopes"] == ["personal", "groupChat"]
+    assert "team" not in _manifest_in(tmp_path / build.PACKAGE_NAME)["bots"][0]["scopes"]
     with pytest.raises(SystemExit):
         build.main(["--bot-id", BOT_ID, "--out", str(tmp_path / "x"), "--access", "chat"])
     assert not (tmp_path / "x").exists()
