@@ -56,9 +56,27 @@ engines:
            Entra ID), or OPENAI_API_KEY (+ OPENAI_BASE_URL, MCEM_MODEL). With a
            configuration present, llm is the default.
 
+account folders (--account DIR, or an --out folder that already holds sidecars):
+  <yyyy-mm-dd> <subject>.docx            the draft (never overwritten: a clash gets " 1")
+  <yyyy-mm-dd> <subject>.analysis.json   the sidecar `mcem account DIR` reads
+  <yyyy-mm-dd> <subject>.md, .card.json  as above
+  --date is needed there: it orders the calls.
+
 examples:
   mcem analyze call.vtt
   mcem analyze call.vtt --out out/contoso --company Contoso --internal "Ana Silva, Raj Patel"
+  mcem analyze call.vtt --account accounts/Contoso --date 2026-11-24 --subject "PoC kick-off"
+"""
+
+_ACCOUNT_EPILOG = """\
+reads every <yyyy-mm-dd> <subject>.analysis.json in DIR (what `mcem analyze --account DIR` writes),
+prints the account brief as Markdown and writes "Account brief.docx" into DIR: the calls in order
+with the MCEM stage reached at each, what moved since the previous call, the next steps still open
+and those a later call shows done (with that call's verbatim words), risks that recur, and the
+sentiment toward Microsoft, the partner and competitors over time. Confidential asides are left out.
+
+example:
+  mcem account accounts/Contoso
 """
 
 
@@ -136,6 +154,30 @@ def build_parser() -> argparse.ArgumentParser:
         default="letter",
         help="the Word document's page size (default: letter)",
     )
+    analyze.add_argument(
+        "--account",
+        metavar="DIR",
+        type=Path,
+        default=None,
+        help="the customer's account folder: write '<date> <subject>.docx' and its .analysis.json there",
+    )
+    account = sub.add_parser(
+        "account",
+        help="the account brief across the calls analysed into an account folder",
+        description="Build the account brief from the sidecars in an account folder.",
+        epilog=_ACCOUNT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    account.add_argument("folder", metavar="DIR", type=Path, help="the account folder")
+    account.add_argument(
+        "--company", metavar="NAME", default="", help="the customer's name (default: the folder's name)"
+    )
+    account.add_argument(
+        "--paper",
+        choices=("letter", "a4"),
+        default="letter",
+        help="the Word brief's page size (default: letter)",
+    )
     return parser
 
 
@@ -158,9 +200,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(os.environ)
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "account":
+        from mcem.account.cli import account_command
+
+        return account_command(args.folder, args.company, args.paper)
     if args.command != "analyze":
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    account = args.account or (args.out if _is_account_folder(args.out) else None)
+    if account is not None and args.date is None:
+        _err(f"{account} is an account folder: give --date YYYY-MM-DD (when the call took place) to order it")
+        return EXIT_USAGE
+    args.account = account
     try:
         return asyncio.run(_analyze_command(args, os.environ))
     except KeyboardInterrupt:
@@ -199,7 +250,13 @@ async def _analyze_command(args: argparse.Namespace, environ: Mapping[str, str])
         analysis = await analyze(transcript, context, analyzer, progress)
         progress("Rendering Markdown, Word and the Teams card")
         outputs = await asyncio.to_thread(render_all, analysis, args.paper)
-        paths = write_outputs(args.out, outputs)
+        if args.account is not None:
+            from mcem.account.sidecars import call_stem
+
+            subject = args.subject.strip() or args.path.stem
+            paths = write_outputs(args.account, outputs, stem=call_stem(args.date, subject))
+        else:
+            paths = write_outputs(args.out, outputs)
     except (TranscriptError, ConfigError, LanguageError) as exc:
         # Bad input or settings: one line, whose message already names what to change.
         _err(str(exc))
@@ -208,7 +265,9 @@ async def _analyze_command(args: argparse.Namespace, environ: Mapping[str, str])
         _failed(exc, args.path)
         return EXIT_FAILED
     except OSError as exc:
-        _err(f"cannot write to {args.out}: {exc.strerror or exc}; choose another --out directory")
+        flag = "--account" if args.account is not None else "--out"
+        where = args.account if args.account is not None else args.out
+        _err(f"cannot write to {where}: {exc.strerror or exc}; choose another {flag} directory")
         return EXIT_FAILED
     v = analysis.verification
     print(f"Analysed {args.path.name} with the {analysis.meta.engine} analyzer.")
@@ -267,14 +326,44 @@ def render_all(analysis: Analysis, paper: Literal["letter", "a4"] = "letter") ->
     )
 
 
-def write_outputs(out_dir: Path, outputs: Outputs) -> dict[str, Path]:
-    """Write all four files atomically: each goes to a temp file first, then all are renamed."""
+def _is_account_folder(folder: Path) -> bool:
+    from mcem.account.sidecars import is_account_folder
+
+    return is_account_folder(folder)
+
+
+def _free_stem(out_dir: Path, stem: str, suffixes: list[str]) -> str:
+    """``stem``, or "stem 1", "stem 2" ...: an earlier call's draft (maybe edited) is never overwritten."""
+    candidate, n = stem, 0
+    while any((out_dir / f"{candidate}{suffix}").exists() for suffix in suffixes):
+        n += 1
+        candidate = f"{stem} {n}"
+    return candidate
+
+
+def write_outputs(out_dir: Path, outputs: Outputs, *, stem: str | None = None) -> dict[str, Path]:
+    """Write all four files atomically: each goes to a temp file first, then all are renamed.
+
+    With ``stem`` (an account folder) the files are "<stem>.md", ".docx", ".analysis.json" and
+    ".card.json", under a stem no existing file uses; without it, the fixed names in ``out_dir``.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
+    names = {"Markdown": ".md", "Word": ".docx", "JSON": ".analysis.json", "Card": ".card.json"}
+    if stem is not None:
+        stem = _free_stem(out_dir, stem, list(names.values()))
+        named = {label: stem + suffix for label, suffix in names.items()}
+    else:
+        named = {
+            "Markdown": "analysis.md",
+            "Word": "analysis.docx",
+            "JSON": "analysis.json",
+            "Card": "card.json",
+        }
     files: dict[str, tuple[str, bytes]] = {
-        "Markdown": ("analysis.md", outputs.markdown.encode("utf-8")),
-        "Word": ("analysis.docx", outputs.docx),
-        "JSON": ("analysis.json", outputs.analysis_json.encode("utf-8")),
-        "Card": ("card.json", outputs.card_json.encode("utf-8")),
+        "Markdown": (named["Markdown"], outputs.markdown.encode("utf-8")),
+        "Word": (named["Word"], outputs.docx),
+        "JSON": (named["JSON"], outputs.analysis_json.encode("utf-8")),
+        "Card": (named["Card"], outputs.card_json.encode("utf-8")),
     }
     staged: list[tuple[Path, Path]] = []
     try:

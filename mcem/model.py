@@ -151,6 +151,18 @@ class NextStep(_Model):
     quote: Quote = Field(description="the verbatim sentence the step rests on")
 
 
+class Done(_Model):
+    """Something a speaker reports as already done ("I sent the questionnaire back on Thursday").
+
+    Account history (mcem/account) matches these against the next steps of earlier calls: a step is
+    shown closed only with the verbatim sentence of a later call that says it was done.
+    """
+
+    action: str = Field(min_length=1, description="what was done, as a short statement")
+    owner: str = Field(description="who did it, as said (a name, 'Microsoft', 'Contoso'); '' when unsaid")
+    quote: Quote = Field(description="the verbatim sentence that reports it done")
+
+
 class Decision(_Model):
     """A decision taken in the call, or one that is pending and what it depends on."""
 
@@ -214,6 +226,11 @@ class Analysis(_Model):
     )
     next_steps: list[NextStep] = Field(default_factory=list, description="what was agreed or asked for")
     decisions: list[Decision] = Field(default_factory=list)
+    done: list[Done] = Field(
+        default_factory=list,
+        description="work a speaker reports as already done (sent, held, signed, finished), often what an "
+        "earlier call agreed",
+    )
     risks: list[Risk] = Field(default_factory=list)
     confidential: list[Quote] = Field(
         default_factory=list,
@@ -254,4 +271,4 @@ class Analysis(_Model):
 
     def record_quotes(self) -> list[Quote]:
         """The sentences next steps, decisions and risks rest on (any speaker, Microsoft's too)."""
-        return [x.quote for x in (*self.next_steps, *self.decisions, *self.risks)]
+        return [x.quote for x in (*self.next_steps, *self.decisions, *self.done, *self.risks)]

@@ -47,7 +47,7 @@ from rapidfuzz import fuzz
 from mcem.confidential import Secrets, secrets_of
 from mcem.leaks import TYPOGRAPHY, is_internal, split_sentences
 from mcem.links import has_link, strip_links
-from mcem.model import Analysis, Decision, NextStep, Quote, Risk, Verification
+from mcem.model import Analysis, Decision, Done, NextStep, Quote, Risk, Verification
 from mcem.transcript import Transcript
 
 FUZZY_THRESHOLD = 92.0
@@ -317,6 +317,7 @@ def verify(analysis: Analysis, transcript: Transcript) -> Analysis:
         "meta": meta,
         "next_steps": _records(analysis.next_steps, public, guard),
         "decisions": _records(analysis.decisions, public, guard),
+        "done": _records(analysis.done, public, guard),
         "risks": _records(analysis.risks, public, guard),
         "confidential": _private(secrets, index),
     }
@@ -346,7 +347,7 @@ def _without_links(node: object) -> object:
     return node
 
 
-R = TypeVar("R", NextStep, Decision, Risk)
+R = TypeVar("R", NextStep, Decision, Done, Risk)
 
 
 def _records(items: list[R], public: Callable[[Quote], Quote | None], guard: _Guard) -> list[R]:
@@ -357,15 +358,13 @@ def _records(items: list[R], public: Callable[[Quote], Quote | None], guard: _Gu
         quote = public(item.quote)
         if quote is None:
             continue
-        if isinstance(item, NextStep):
+        if isinstance(item, NextStep | Done):
             action = guard.clean(item.action)
             if not action:
                 continue
-            update: dict[str, object] = {
-                "action": action,
-                "owner": guard.clean(item.owner),
-                "due": guard.clean(item.due) or None if item.due else None,
-            }
+            update: dict[str, object] = {"action": action, "owner": guard.clean(item.owner)}
+            if isinstance(item, NextStep):
+                update["due"] = guard.clean(item.due) or None if item.due else None
         else:
             text = guard.clean(item.text)
             if not text:

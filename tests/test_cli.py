@@ -3,58 +3,20 @@ process where the process itself matters (``python -m``, a closed pipe)."""
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
 import subprocess
 import sys
-from contextlib import redirect_stderr, redirect_stdout
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from docx import Document
 
-from mcem.cli import main
 from mcem.model import ROLE_TITLES, STAGE_TITLES, Analysis
 from mcem.template import internal_sentences
 from tests.conftest import AMI_DIR, ROOT, TEAMS_EXAMPLE
-
-_LLM_VARS = (
-    "AZURE_OPENAI_ENDPOINT",
-    "AZURE_OPENAI_DEPLOYMENT",
-    "AZURE_OPENAI_API_KEY",
-    "OPENAI_API_KEY",
-    "OPENAI_BASE_URL",
-    "MCEM_MODEL",
-)
-
-
-@dataclass(frozen=True)
-class Ran:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None) -> Ran:
-    """``mcem.cli.main`` in this process, as ``mcem ARGS`` would run it (no language model configured
-    unless ``env`` says so); ``test_version_and_python_dash_m`` and the closed-pipe test start real
-    processes."""
-    out, err = io.StringIO(), io.StringIO()
-    with pytest.MonkeyPatch.context() as patch:
-        for name in _LLM_VARS:
-            patch.delenv(name, raising=False)
-        for name, value in (env or {}).items():
-            patch.setenv(name, value)
-        patch.chdir(ROOT)
-        with redirect_stdout(out), redirect_stderr(err):
-            try:
-                code = main(list(args))
-            except SystemExit as stop:  # argparse's own exits: --help, --version, usage errors
-                code = stop.code if isinstance(stop.code, int) else 0
-    return Ran(code, out.getvalue(), err.getvalue())
+from tests.support.cli import LLM_VARS, run_cli
 
 
 def test_help_explains_every_option() -> None:
@@ -240,7 +202,7 @@ def test_unreadable_date_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_a_closed_pipe_is_not_a_traceback(tmp_path: Path) -> None:
     """`mcem analyze ... | head -1`: the reader leaves early; the files are still all there."""
-    env = {k: v for k, v in os.environ.items() if k not in _LLM_VARS}
+    env = {k: v for k, v in os.environ.items() if k not in LLM_VARS}
     out = tmp_path / "piped"
     proc = subprocess.Popen(
         [

@@ -64,7 +64,8 @@ async def test_the_prompt_states_every_rule_of_the_contract(stub: stubs.OpenAISt
         "The partner is a side of its own",
     ):
         assert rule in system, rule
-    assert prompt_version().startswith("1.1+")
+    assert "already done" in system  # what account history closes earlier next steps with
+    assert prompt_version().startswith("1.2+")
 
 
 async def test_without_internal_names_the_offline_side_guesses_go_as_hints(stub: stubs.OpenAIStub) -> None:

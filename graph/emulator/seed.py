@@ -12,6 +12,8 @@ Alex's calendar, newest first:
 - "Executive briefing"                 9 days ago, organised by a user the app's Teams
                                        application access policy does not cover -> 403
 - a lunch (not online) and tomorrow's meeting (future): never picked
+- the Contoso account history (samples/contoso-account/calls.json): three calls over six weeks,
+  44, 23 and 2 days ago, Alex at each of them, Megan at none -> transcripts
 Megan Bowen's calendar adds one meeting that just ended (transcript not ready yet) and one
 Alex did not attend (for the access check).
 """
@@ -42,6 +44,7 @@ __all__ = [
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
 AMI_TRANSCRIPTS = SAMPLES / "ami"
+ACCOUNT_CALLS = SAMPLES / "contoso-account" / "calls.json"
 
 # The Agents Playground (npm @microsoft/m365agentsplayground 0.2.28) default configuration:
 # tenantId, and currentUser "Alex Wilber" (from.id "user-id-0") with this aadObjectId.
@@ -157,7 +160,7 @@ def _team() -> list[SeedUser]:
 
 # Where the people outside the tenant in the bundled transcripts work.
 _EXTERNAL_DOMAINS = {
-    "Marcus Lee": "adatum.com",  # the partner in the sample call
+    "Marcus Lee": "adatum.com",  # the partner in the sample call and the Contoso proof of concept
 }
 
 
@@ -196,6 +199,32 @@ def _subject_for_sample(path: Path) -> str:
     if path.stem == "contoso-manufacturing-call":
         return "Contoso Manufacturing – engagement review"
     return path.stem.replace("-", " ").replace("_", " ").strip().capitalize() or "Customer call"
+
+
+def _account_calls(now: datetime, team: dict[str, SeedUser]) -> list[SeedMeeting]:
+    """The Contoso calls of samples/contoso-account/, on each internal attendee's calendar."""
+    if not ACCOUNT_CALLS.exists():
+        return []
+    spec = json.loads(ACCOUNT_CALLS.read_text("utf-8"))
+    out = []
+    for call in spec["calls"]:
+        vtt = (ACCOUNT_CALLS.parent / call["file"]).read_bytes()
+        people = {p.name: p for p in _people([call["organizer"], *call["attendees"]], team, "contoso.com")}
+        start = (now - timedelta(days=call["days_ago"])).replace(hour=15, minute=0)
+        organizer = people[call["organizer"]]
+        out.append(
+            SeedMeeting(
+                "account-" + Path(call["file"]).stem,
+                call["subject"],
+                start,
+                start + timedelta(minutes=call["minutes"]),
+                organizer,
+                [people[name] for name in call["attendees"]],
+                [team[name].id for name in (call["organizer"], *call["attendees"]) if name in team],
+                vtt,
+            )
+        )
+    return out
 
 
 def build_seed(now: datetime | None = None, *, tenant_id: str = PLAYGROUND_TENANT_ID) -> SeedData:
@@ -322,6 +351,8 @@ def build_seed(now: datetime | None = None, *, tenant_id: str = PLAYGROUND_TENAN
             online=False,
         )
     )
+
+    meetings += _account_calls(now, by_name)
 
     # On Megan's calendar only.
     ended = now - timedelta(minutes=5)

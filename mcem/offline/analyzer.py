@@ -19,6 +19,7 @@ from mcem.model import (
     Analysis,
     AnalysisMeta,
     Decision,
+    Done,
     InterviewDetails,
     NextStep,
     Person,
@@ -108,6 +109,7 @@ def build(f: Findings, now: datetime) -> Analysis:
                 for s in f.records.steps
             ],
             decisions=[Decision(text=d.text, quote=_quote(d.sentence)) for d in f.records.decisions],
+            done=[Done(action=d.action, owner=d.owner, quote=_quote(d.sentence)) for d in f.records.done],
             risks=[Risk(text=writer.risk_text(r), quote=_quote(r.sentence)) for r in writer.top_risks(f)]
             if f.engagement
             else [],

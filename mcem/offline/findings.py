@@ -206,6 +206,9 @@ def _records(everyone: list[Scored], cast: Cast, who: People, competitors: dict[
         decided = records.decision_in(s, cast)
         if decided is not None:
             found.decisions.append(decided)
+        finished = records.done_in(sentences[k], cast)
+        if finished is not None:
+            found.done.append(finished)
         customer = who.is_customer(s.speaker)
         threat = records.risk_in(s, competitors if customer else {}, customer, sentiment.compound)  # type: ignore[arg-type]
         if threat is not None:

@@ -140,10 +140,20 @@ class Threat:
 
 
 @dataclass
+class Finished:
+    """Work a speaker reports as done: what a later call says about an earlier call's next step."""
+
+    action: str
+    owner: str
+    sentence: Sentence
+
+
+@dataclass
 class Records:
     steps: list[Step] = field(default_factory=list)
     decisions: list[Decided] = field(default_factory=list)
     risks: list[Threat] = field(default_factory=list)
+    done: list[Finished] = field(default_factory=list)
 
 
 # Verbs that make a step ("send", "set up"); a sentence without one is talk, not an action.
@@ -638,3 +648,78 @@ def plans_in(s: Sentence, cast: Cast, wrap_up: bool) -> list[Step]:
         owner = cast.full(who) if " " not in who else who
         _add(out, base + m.group("rest"), owner, s, "wrap-up" if wrap_up else "plan", 2.5, clause)
     return out
+
+
+# --- work reported done --------------------------------------------------------------------------
+
+# Past forms of the verbs a next step is made of; "did" and "got" say too little on their own.
+_DONE_VERBS = (
+    "sent|shared|sent over|set up|scheduled|booked|brought|reviewed|built|prepared|delivered|provided"
+    "|confirmed|arranged|scoped|drafted|wrote|written|organised|organized|ran|run|held|showed|shown|demoed"
+    "|demonstrated|connected|introduced|invited|added|updated|fixed|escalated|deployed|moved|finished"
+    "|completed|tested|validated|published|presented|planned|mapped|documented|signed|signed off|approved"
+    "|circulated|emailed|walked|trained|extended|created|submitted|returned|filled in|filled out|closed"
+    "|migrated|piloted|benchmarked|priced|quoted|answered|launched|rolled out|kicked off|exported|uploaded"
+    "|installed|configured|connected|enabled|ordered|paid|hired|onboarded|agreed|cleared"
+)
+_DONE_ACTIVE = re.compile(
+    rf"\b(?P<who>I|we|[A-Z][a-z]+(?: [A-Z][\w'’-]+)?)(?:'ve| have| has)?(?: (?:already|now|finally|just|also"
+    rf"|actually))? (?P<verb>{_DONE_VERBS})\b(?P<rest>.*)",
+)
+_DONE_PASSIVE = re.compile(
+    rf"\b(?P<thing>(?:the|our|your) [\w' -]{{3,60}}?) (?:is|are|was|were|has been|have been|went)"
+    rf"(?: (?:already|now|finally|all))? (?P<verb>{_DONE_VERBS}|done|out|live|through|in place)\b"
+    r"(?P<rest>.*)",
+    re.IGNORECASE,
+)
+# Not reports: plans, conditions, questions and hearsay ("if we signed", "have you sent", "we were told").
+_NOT_DONE = re.compile(
+    r"\b(?:if|unless|once|when|will|would|could|should|might|going to|need to|haven't|hasn't|have not"
+    r"|has not|didn't|did not|not yet|never|told|asked|hope|hoping|wish|can't|cannot)\b",
+    re.IGNORECASE,
+)
+_AGO = re.compile(
+    r"\b(?:last (?:week|month|Monday|Tuesday|Wednesday|Thursday|Friday)|yesterday|on (?:Monday|Tuesday"
+    r"|Wednesday|Thursday|Friday)|(?:two|three|a couple of|a few) (?:days|weeks) ago|since (?:we|our|the) "
+    rf"(?:last )?(?:spoke|met|call)|as (?:promised|agreed)|on the {_ORDINAL}|on {_MONTH} {_ORDINAL}"
+    rf"|on the {_ORDINAL} of {_MONTH})\b",
+    re.IGNORECASE,
+)
+
+
+def done_in(s: Sentence, cast: Cast) -> Finished | None:
+    """Work the sentence reports as done, with who did it; None for anything else (most sentences).
+
+    Only plain reports count: "We sent the questionnaire back last Thursday", "the architecture review
+    was held on the ninth". A plan or condition ("once we've signed") says nothing is done yet.
+    """
+    text = s.text.strip()
+    if text.endswith("?") or len(text.split()) < 5:
+        return None
+    m = _DONE_ACTIVE.search(text)
+    if m is not None and m.group("who").split()[0] not in _NOT_OWNERS - {"I", "We"}:
+        head = text[: m.start()]
+        if _NOT_DONE.search(head + " " + m.group(0)[: m.start("verb") - m.start()]):
+            return None
+        who = m.group("who")
+        if who == "I":
+            owner = s.speaker
+        elif who.lower() == "we":
+            owner = cast.we(s.speaker)
+        else:
+            owner = cast.full(who)
+        action = f"{m.group('verb')}{m.group('rest')}"
+    else:
+        m = _DONE_PASSIVE.search(text)
+        if m is None or _NOT_DONE.search(text[: m.end("verb")]):
+            return None
+        owner = ""
+        action = text  # the whole report: what precedes the subject often says which one
+    action = _CUT.sub("", action).strip(" ,.;:!?")
+    if len(action.split()) < 3:
+        return None
+    # "We ran a pilot" is background unless it says when; a name ("Megan sent ...") is a report.
+    background = not re.search(r"\b(?:already|now|finally|just|have|has|'ve)\b", m.group(0))
+    if background and not _AGO.search(text) and m.re is _DONE_ACTIVE and m.group("who") in ("I", "we", "We"):
+        return None
+    return Finished(action[:1].upper() + action[1:], owner, s)

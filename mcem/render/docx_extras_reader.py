@@ -48,6 +48,8 @@ def read_extras(extras: dict[str, list[str]], base: Analysis | None) -> dict[str
         "meeting_kind": base.meeting_kind,
         "current_stage": base.current_stage,
         "confidential": base.confidential,
+        # Not in the draft: what was reported done feeds account history, which reads the sidecar.
+        "done": base.done,
     }
     lines = extras.get(c.NEXT_STEPS_LABEL, [])
     steps = []

@@ -132,6 +132,7 @@ def analysis(quotes: list[dict[str, str]]) -> dict[str, Any]:
             for q in quotes[:1]
         ],
         "decisions": [],
+        "done": [],
         "risks": [],
         "confidential": [],
     }
