@@ -168,9 +168,21 @@ def _token_refusal(claims: Mapping[str, Any], policy: ChannelPolicy, now: float)
     return None
 
 
+def channel_data_of(activity: Activity) -> dict[str, Any]:
+    """The activity's Teams channel data in its wire shape. In rsc mode hosting-msteams' before-turn
+    hook (bot/meeting_chats.py) swaps the dict for its parsed ChannelData model; every reader here
+    wants the JSON as Teams sent it, whichever it got."""
+    data = activity.channel_data
+    if isinstance(data, dict):
+        return data
+    dump = getattr(data, "model_dump", None)
+    dumped = dump(mode="json", by_alias=True, exclude_none=True) if callable(dump) else None
+    return dumped if isinstance(dumped, dict) else {}
+
+
 def _activity_tenants(activity: Activity) -> tuple[str, str]:
     conversation = str(activity.conversation.tenant_id or "") if activity.conversation else ""
-    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    data = channel_data_of(activity)
     tenant = data.get("tenant") if isinstance(data.get("tenant"), dict) else {}
     return conversation.lower(), str(tenant.get("id") or "").lower()
 

@@ -21,7 +21,7 @@ from microsoft_agents.activity import Activity, ActivityTypes, ConversationRefer
 from microsoft_agents.hosting.core import AgentApplication, ChannelAdapter, TurnContext, TurnState
 from microsoft_agents.hosting.core.app.proactive import Conversation
 
-from bot.auth import ChannelPolicy, refusal
+from bot.auth import ChannelPolicy, channel_data_of, refusal
 from bot.background import BackgroundTasks
 from bot.state import BotState, PersonalChat
 from bot.teams import conversation_is_internal, tenant_of
@@ -117,7 +117,7 @@ def _personal_chat(context: TurnContext) -> PersonalChat:
 
 def _ended_meeting(activity: Activity) -> str:
     """The ended meeting's join URL (or id), when this activity is Teams' meetingEnd; else ''."""
-    data: dict[str, Any] = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    data: dict[str, Any] = channel_data_of(activity)
     is_end = (activity.type == ActivityTypes.event and activity.name == MEETING_END) or (
         data.get("eventType") == "meetingEnd"
     )

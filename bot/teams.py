@@ -24,6 +24,7 @@ from microsoft_agents.activity import (
 from microsoft_agents.hosting.core import ChannelAdapter, ClaimsIdentity, TurnContext
 from microsoft_agents.hosting.core.connector import ConnectorClientBase
 
+from bot.auth import channel_data_of
 from cards import error_card
 
 __all__ = [
@@ -162,8 +163,8 @@ async def refuse_outsiders(context: TurnContext) -> bool:
 
 def tenant_of(activity: Activity) -> str:
     tenant = activity.conversation.tenant_id if activity.conversation else None
-    if not tenant and isinstance(activity.channel_data, dict):
-        tenant = (activity.channel_data.get("tenant") or {}).get("id")
+    if not tenant:
+        tenant = (channel_data_of(activity).get("tenant") or {}).get("id")
     return str(tenant or "").lower()
 
 

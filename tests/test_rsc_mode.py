@@ -185,6 +185,19 @@ async def test_meeting_end_in_a_group_chat_sends_the_card_to_the_organizers_pers
     assert await stack.app[STATE].transcript_status(stack.meeting.transcript_id) == "delivered"
 
 
+async def test_the_personal_chat_keeps_its_tenant_when_hosting_msteams_parses_the_channel_data(
+    stack: RscStack,
+) -> None:
+    # Teams may name the tenant in the channel data only; the Teams extension's before-turn hook
+    # turns that into its own model before the state hooks read it.
+    hello = message("help", stack.connector)
+    del hello["conversation"]["tenantId"]
+    await stack.post(hello)
+    await stack.settle()
+    chat = await stack.app[STATE].personal_chat(DEMO_USER_ID)
+    assert chat is not None and chat.tenant_id == TENANT
+
+
 async def test_a_second_meeting_end_and_an_analyze_in_the_chat_do_not_analyse_again(stack: RscStack) -> None:
     await stack.post(message("help", stack.connector))
     await stack.post(stack.meeting_end())
