@@ -9,6 +9,9 @@
   event and ``analyze`` in a meeting's chat, through microsoft-agents-hosting-msteams)
 - ``analysis``: the analysis use case; ``runner``: runs it in the background, its CPU-bound
   steps (``steps``, ``work``) in a pool of worker processes (``pool``)
-- ``state`` / ``state_azure``: what survives a restart, in SQLite or Azure Table Storage;
+- ``state``: what survives a restart, every record kind written once (``BotState``, ``State``,
+  ``SqliteState``) above ``records``, the record primitive (get, insert-if-absent,
+  replace-if-unchanged, put, delete, scan) of ``records_sqlite`` and ``records_azure``;
+  ``state_azure``: ``AzureTableState``, the same records on Azure Table Storage;
   ``ownership``: one instance of several keeps the Graph subscription
 """

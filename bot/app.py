@@ -44,7 +44,7 @@ from bot.resume import RunLeases, sweep_forever
 from bot.runner import JobRunner
 from bot.services import Services
 from bot.settings import BotSettings
-from bot.state import BotState, SqliteState
+from bot.state import BotState, SqliteState, State
 from bot.state_azure import AzureTableState
 from bot.step_marks import StepMarks
 from graph.chat_meetings import ChatMeetings
@@ -148,7 +148,7 @@ def create_app(
     background: list[asyncio.Task[None]] = []
 
     async def warm_up(_app: web.Application) -> None:
-        if isinstance(store, SqliteState | AzureTableState):
+        if isinstance(store, State):
             await store.start()
         background.append(asyncio.create_task(_warm_up(services, pool), name="warm-up"))
         if keeper is not None:

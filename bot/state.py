@@ -1,78 +1,57 @@
-"""What the bot must remember across restarts: users' personal chats, transcripts already handled,
-finished analyses, ended meetings and the Graph subscription's id.
+"""What the bot must remember across restarts, written once for every backend.
 
-``BotState`` is the interface; ``SqliteState`` keeps it in one SQLite file (aiosqlite, so the event
-loop never waits on the disk). ``open_state(":memory:")`` gives a throw-away store for tests.
+``BotState`` is the interface the rest of bot/ uses; ``State`` implements it above the record
+primitive of bot/records.py (get, insert-if-absent, replace-if-unchanged, put, delete, scan), so
+each record kind below is written once: ``SqliteState`` is ``State`` on one SQLite file
+(bot/records_sqlite.py), ``AzureTableState`` (bot/state_azure.py) on Azure Table Storage.
+``open_state(":memory:")`` gives a throw-away store for tests.
+
+The records, as ``kind``: part / row -> value fields (row ``ONE`` unless named):
+
+- ``chats``: user id -> user_id, tenant_id, reference (JSON), claims (JSON), updated
+- ``transcripts``: transcript id -> transcript_id, meeting_id, organizer_id, status, received,
+  updated. Claimed with insert-if-absent (one caller wins); status "processing" (or the older
+  "claimed") is a lease renewed through ``updated``; a lapsed one is retaken with replace-if-unchanged.
+- ``runs``: run id -> run_id, meeting_id, organizer_id, requester_id, item_id, web_url, created
+- ``runindex``: requester id / inverted creation time + run id -> run_id. Rows sort newest first,
+  so ``latest_run`` is the partition's first row (Table Storage has no ORDER BY).
+- ``emails``: run id -> run_id, recipients (JSON), at (a run's last email)
+- ``meetings``: meeting join URL -> meeting_key, conversation_id, ended
+- ``settings``: name -> name, value
+- ``leases``: lease name -> name, holder, expires. Taken with insert-if-absent, renewed or taken
+  over with replace-if-unchanged, so of two instances racing exactly one holds it. Expiry compares
+  wall clocks: the lease time must be much longer than the clock skew between instances.
+- ``active``: run id -> run_id, payload (an analysis started from Teams, bot/resume.py)
+
+Times are ISO 8601 in UTC. A value keeps every id a scan must give back (Table Storage keys are
+escaped, long ones hashed). A new record kind: add it to ``KINDS`` and write its methods on ``State``.
 Nothing here holds a transcript or a token: a conversation reference is where to post, and the
 claims kept with it are the SDK's public routing claims (audience, app id, tenant), never a token.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-import aiosqlite
+from bot.records import Entry, Records, Value
+from bot.records_sqlite import SqliteRecords
 
-from mcem.errors import ConfigError
-
-__all__ = ["BotState", "PersonalChat", "RunRecord", "RunStore", "SentEmail", "SqliteState", "open_state"]
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS personal_chats (
-    user_id    TEXT PRIMARY KEY,   -- Entra object id of the user
-    tenant_id  TEXT NOT NULL,
-    reference  TEXT NOT NULL,      -- ConversationReference as JSON (by alias)
-    claims     TEXT NOT NULL,      -- routing claims for a proactive turn, JSON
-    updated    TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS transcripts (
-    transcript_id TEXT PRIMARY KEY,
-    meeting_id    TEXT NOT NULL,
-    organizer_id  TEXT NOT NULL,
-    status        TEXT NOT NULL,   -- processing (or older "claimed"), delivered, no_personal_chat, ...
-    received      TEXT NOT NULL,
-    updated       TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS runs (
-    run_id       TEXT PRIMARY KEY,
-    meeting_id   TEXT NOT NULL,
-    organizer_id TEXT NOT NULL,
-    requester_id TEXT NOT NULL,
-    item_id      TEXT NOT NULL,
-    web_url      TEXT NOT NULL,
-    created      TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS run_emails (
-    run_id     TEXT PRIMARY KEY,
-    recipients TEXT NOT NULL,      -- JSON list of the names the chat note showed
-    at         TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS ended_meetings (
-    meeting_key     TEXT PRIMARY KEY,  -- the join URL Teams sent with meetingEnd
-    conversation_id TEXT NOT NULL,
-    ended           TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS settings (
-    name  TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS active_runs (
-    run_id  TEXT PRIMARY KEY,      -- an analysis started from Teams that has not ended yet
-    payload TEXT NOT NULL          -- JSON: who asked, for what, and the card to end (bot/resume.py)
-);
-CREATE TABLE IF NOT EXISTS leases (
-    name    TEXT PRIMARY KEY,
-    holder  TEXT NOT NULL,
-    expires REAL NOT NULL          -- seconds since the epoch
-);
-"""
+__all__ = [
+    "BotState",
+    "PersonalChat",
+    "RunRecord",
+    "RunStore",
+    "SentEmail",
+    "SqliteState",
+    "State",
+    "StateConflict",
+    "open_state",
+]
 
 
 @dataclass(frozen=True)
@@ -179,241 +158,281 @@ class BotState(RunStore, Protocol):
     async def close(self) -> None: ...
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
+KINDS = ("chats", "transcripts", "runs", "runindex", "emails", "meetings", "settings", "leases", "active")
+
+_UNFINISHED = ("processing", "claimed")  # "claimed": what older versions wrote for "processing"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_INVERT = 10**17  # microseconds: later than year 5000, so inverted times stay positive
+_ATTEMPTS = 16  # read-change-write rounds before a record that never stops changing is an error
+
+
+class StateConflict(RuntimeError):
+    """A record kept changing under a read-change-write (a writer that never stops)."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _iso(moment: datetime) -> str:
-    """As ``_now`` writes it (UTC, +00:00), so SQLite can compare the text."""
-    return moment.astimezone(UTC).isoformat()
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat()
 
 
-_UNFINISHED = "('processing', 'claimed')"
+def _inverted(moment: datetime) -> str:
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return f"{_INVERT - (aware - _EPOCH) // timedelta(microseconds=1):020d}"
 
 
-def _owner_only(path: str) -> None:
-    """The database and its -wal/-shm readable by the bot's user only (0600), whatever the umask.
-
-    They hold users' chat references and their claims. SQLite creates -wal/-shm with the database
-    file's mode, so creating that file 0600 first covers them; existing files are tightened too.
-    """
-    with contextlib.suppress(FileExistsError):
-        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-    for name in (path, f"{path}-wal", f"{path}-shm"):
-        with contextlib.suppress(FileNotFoundError):
-            os.chmod(name, 0o600)
+def _lapsed(value: Value, stale_before: datetime) -> bool:
+    """A transcript still "processing" whose lease was last renewed before ``stale_before``."""
+    if value.get("status") not in _UNFINISHED:
+        return False
+    return datetime.fromisoformat(str(value["updated"])) < stale_before.astimezone(UTC)
 
 
-class SqliteState:
-    """BotState in SQLite. One connection, used from one event loop; writes commit at once.
+def _run_value(run: RunRecord) -> Value:
+    return {
+        "run_id": run.run_id,
+        "meeting_id": run.meeting_id,
+        "organizer_id": run.organizer_id,
+        "requester_id": run.requester_id,
+        "item_id": run.item_id,
+        "web_url": run.web_url,
+        "created": run.created.isoformat(),
+    }
 
-    Built without I/O (``create_app`` is synchronous); ``start`` opens it at application start-up.
-    """
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = str(path)
-        self._conn: aiosqlite.Connection | None = None
+def _index_row(run_id: str, created: datetime) -> str:
+    # Newest first by creation time, then by run id: both backends sort rows as strings.
+    return f"{_inverted(created)}-{run_id}"
+
+
+class State:
+    """BotState above a record primitive. Built without I/O; ``start`` opens the storage."""
+
+    def __init__(self, records: Records) -> None:
+        self.records = records
 
     async def start(self) -> None:
-        """Open (and create) the database; idempotent."""
-        if self._conn is not None:
-            return
-        try:
-            if self.path != ":memory:":
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-                _owner_only(self.path)
-            db = await aiosqlite.connect(self.path)
-            try:
-                # WAL: a reader (an admin's sqlite3 shell) never blocks the bot's writes.
-                if self.path != ":memory:":
-                    await db.execute("PRAGMA journal_mode=WAL")
-                    _owner_only(self.path)
-                await db.executescript(_SCHEMA)
-                await db.commit()
-            except BaseException:
-                await db.close()
-                raise
-        except (OSError, sqlite3.Error) as err:
-            raise ConfigError(
-                f"MCEM_STATE_PATH={self.path} cannot be used as the bot's SQLite database "
-                f"({type(err).__name__}): point it at a writable file."
-            ) from None
-        self._conn = db
-
-    @property
-    def _db(self) -> aiosqlite.Connection:
-        if self._conn is None:
-            raise RuntimeError("SqliteState used before start()")
-        return self._conn
-
-    async def save_personal_chat(self, chat: PersonalChat) -> None:
-        await self._db.execute(
-            "INSERT INTO personal_chats (user_id, tenant_id, reference, claims, updated)"
-            " VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT(user_id) DO UPDATE SET tenant_id=excluded.tenant_id,"
-            " reference=excluded.reference, claims=excluded.claims, updated=excluded.updated",
-            (chat.user_id, chat.tenant_id, json.dumps(chat.reference), json.dumps(chat.claims), _now()),
-        )
-        await self._db.commit()
-
-    async def personal_chat(self, user_id: str) -> PersonalChat | None:
-        async with self._db.execute(
-            "SELECT tenant_id, reference, claims FROM personal_chats WHERE user_id = ?", (user_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
-        if row is None:
-            return None
-        return PersonalChat(user_id, row[0], json.loads(row[1]), json.loads(row[2]))
-
-    async def claim_transcript(self, transcript_id: str, meeting_id: str, organizer_id: str) -> bool:
-        now = _now()
-        cursor = await self._db.execute(
-            "INSERT OR IGNORE INTO transcripts"
-            " (transcript_id, meeting_id, organizer_id, status, received, updated)"
-            " VALUES (?, ?, ?, 'processing', ?, ?)",
-            (transcript_id, meeting_id, organizer_id, now, now),
-        )
-        await self._db.commit()
-        return cursor.rowcount == 1
-
-    async def retake_transcript(self, transcript_id: str, stale_before: datetime, now: datetime) -> bool:
-        cursor = await self._db.execute(
-            "UPDATE transcripts SET status = 'processing', updated = ?"
-            " WHERE transcript_id = ? AND status IN " + _UNFINISHED + " AND updated < ?",
-            (_iso(now), transcript_id, _iso(stale_before)),
-        )
-        await self._db.commit()
-        return cursor.rowcount == 1
-
-    async def unfinished_transcripts(self, stale_before: datetime) -> list[tuple[str, str, str]]:
-        async with self._db.execute(
-            "SELECT transcript_id, meeting_id, organizer_id FROM transcripts"
-            " WHERE status IN " + _UNFINISHED + " AND updated < ? ORDER BY received",
-            (_iso(stale_before),),
-        ) as cursor:
-            rows = await cursor.fetchall()
-        return [(str(r[0]), str(r[1]), str(r[2])) for r in rows]
-
-    async def set_transcript_status(self, transcript_id: str, status: str) -> None:
-        await self._db.execute(
-            "UPDATE transcripts SET status = ?, updated = ? WHERE transcript_id = ?",
-            (status, _now(), transcript_id),
-        )
-        await self._db.commit()
-
-    async def transcript_status(self, transcript_id: str) -> str | None:
-        async with self._db.execute(
-            "SELECT status FROM transcripts WHERE transcript_id = ?", (transcript_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
-        return row[0] if row else None
-
-    async def record_run(self, run: RunRecord) -> None:
-        await self._db.execute(
-            "INSERT OR REPLACE INTO runs"
-            " (run_id, meeting_id, organizer_id, requester_id, item_id, web_url, created)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                run.run_id,
-                run.meeting_id,
-                run.organizer_id,
-                run.requester_id,
-                run.item_id,
-                run.web_url,
-                run.created.isoformat(),
-            ),
-        )
-        await self._db.commit()
-
-    async def run(self, run_id: str) -> RunRecord | None:
-        async with self._db.execute(
-            "SELECT meeting_id, organizer_id, requester_id, item_id, web_url, created FROM runs"
-            " WHERE run_id = ?",
-            (run_id,),
-        ) as cursor:
-            row = await cursor.fetchone()
-        if row is None:
-            return None
-        return RunRecord(run_id, row[0], row[1], row[2], row[3], row[4], datetime.fromisoformat(row[5]))
-
-    async def latest_run(self, requester_id: str) -> RunRecord | None:
-        async with self._db.execute(
-            "SELECT run_id FROM runs WHERE requester_id = ? ORDER BY created DESC, rowid DESC LIMIT 1",
-            (requester_id,),
-        ) as cursor:
-            row = await cursor.fetchone()
-        return await self.run(row[0]) if row else None
-
-    async def record_email(self, run_id: str, sent: SentEmail) -> None:
-        await self._db.execute(
-            "INSERT OR REPLACE INTO run_emails (run_id, recipients, at) VALUES (?, ?, ?)",
-            (run_id, json.dumps(sent.recipients), sent.at.isoformat()),
-        )
-        await self._db.commit()
-
-    async def last_email(self, run_id: str) -> SentEmail | None:
-        async with self._db.execute(
-            "SELECT recipients, at FROM run_emails WHERE run_id = ?", (run_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
-        return SentEmail(json.loads(row[0]), datetime.fromisoformat(row[1])) if row else None
-
-    async def mark_meeting_ended(self, meeting_key: str, conversation_id: str) -> None:
-        await self._db.execute(
-            "INSERT OR REPLACE INTO ended_meetings (meeting_key, conversation_id, ended) VALUES (?, ?, ?)",
-            (meeting_key, conversation_id, _now()),
-        )
-        await self._db.commit()
-
-    async def meeting_ended(self, meeting_key: str) -> datetime | None:
-        async with self._db.execute(
-            "SELECT ended FROM ended_meetings WHERE meeting_key = ?", (meeting_key,)
-        ) as cursor:
-            row = await cursor.fetchone()
-        return datetime.fromisoformat(row[0]) if row else None
-
-    async def get_setting(self, name: str) -> str | None:
-        async with self._db.execute("SELECT value FROM settings WHERE name = ?", (name,)) as cursor:
-            row = await cursor.fetchone()
-        return row[0] if row else None
-
-    async def put_setting(self, name: str, value: str) -> None:
-        await self._db.execute("INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)", (name, value))
-        await self._db.commit()
-
-    async def hold_lease(self, name: str, holder: str, ttl: timedelta) -> bool:
-        now = datetime.now(UTC).timestamp()
-        cursor = await self._db.execute(
-            "INSERT INTO leases (name, holder, expires) VALUES (?, ?, ?)"
-            " ON CONFLICT(name) DO UPDATE SET holder=excluded.holder, expires=excluded.expires"
-            " WHERE leases.holder = excluded.holder OR leases.expires <= ?",
-            (name, holder, now + ttl.total_seconds(), now),
-        )
-        await self._db.commit()
-        return cursor.rowcount == 1
-
-    async def release_lease(self, name: str, holder: str) -> None:
-        await self._db.execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))
-        await self._db.commit()
-
-    async def save_active_run(self, run_id: str, payload: str) -> None:
-        await self._db.execute(
-            "INSERT OR REPLACE INTO active_runs (run_id, payload) VALUES (?, ?)", (run_id, payload)
-        )
-        await self._db.commit()
-
-    async def active_runs(self) -> list[tuple[str, str]]:
-        async with self._db.execute("SELECT run_id, payload FROM active_runs ORDER BY run_id") as cursor:
-            return [(str(r[0]), str(r[1])) for r in await cursor.fetchall()]
-
-    async def drop_active_run(self, run_id: str) -> None:
-        await self._db.execute("DELETE FROM active_runs WHERE run_id = ?", (run_id,))
-        await self._db.commit()
+        await self.records.start()
 
     async def close(self) -> None:
-        if self._conn is not None:
-            conn, self._conn = self._conn, None
-            await conn.close()
+        await self.records.close()
+
+    async def _change(self, kind: str, part: str, change: Callable[[Value], Value]) -> bool:
+        """Read, change and write back one record, again if another writer came between;
+        False when it does not exist (a change never creates a record)."""
+        for _ in range(_ATTEMPTS):
+            entry = await self.records.get(kind, part)
+            if entry is None:
+                return False
+            if await self.records.replace(kind, part, change(entry.value), entry.version):
+                return True
+        raise StateConflict(f"a {kind} record kept changing while it was being updated")
+
+    # -- personal chats -------------------------------------------------------------------------
+
+    async def save_personal_chat(self, chat: PersonalChat) -> None:
+        value = {
+            "user_id": chat.user_id,
+            "tenant_id": chat.tenant_id,
+            "reference": json.dumps(chat.reference),
+            "claims": json.dumps(chat.claims),
+            "updated": _iso(_now()),
+        }
+        await self.records.put("chats", chat.user_id, value)
+
+    async def personal_chat(self, user_id: str) -> PersonalChat | None:
+        entry = await self.records.get("chats", user_id)
+        if entry is None:
+            return None
+        row = entry.value
+        return PersonalChat(
+            user_id, str(row["tenant_id"]), json.loads(row["reference"]), json.loads(row["claims"])
+        )
+
+    # -- transcripts: claims with expiry --------------------------------------------------------
+
+    async def claim_transcript(self, transcript_id: str, meeting_id: str, organizer_id: str) -> bool:
+        now = _iso(_now())
+        value = {
+            "transcript_id": transcript_id,
+            "meeting_id": meeting_id,
+            "organizer_id": organizer_id,
+            "status": "processing",
+            "received": now,
+            "updated": now,
+        }
+        return await self.records.insert("transcripts", transcript_id, value)
+
+    async def retake_transcript(self, transcript_id: str, stale_before: datetime, now: datetime) -> bool:
+        entry = await self.records.get("transcripts", transcript_id)
+        if entry is None or not _lapsed(entry.value, stale_before):
+            return False
+        value = entry.value | {"status": "processing", "updated": _iso(now)}
+        # Against the version just read: of several instances retaking at once, one wins.
+        return await self.records.replace("transcripts", transcript_id, value, entry.version)
+
+    async def unfinished_transcripts(self, stale_before: datetime) -> list[tuple[str, str, str]]:
+        entries = await self.records.scan("transcripts", where={"status": _UNFINISHED})
+        lapsed = sorted(
+            (e.value for e in entries if _lapsed(e.value, stale_before)), key=lambda v: str(v["received"])
+        )
+        return [(str(v["transcript_id"]), str(v["meeting_id"]), str(v["organizer_id"])) for v in lapsed]
+
+    async def set_transcript_status(self, transcript_id: str, status: str) -> None:
+        # Changes a claimed transcript, never creates one.
+        await self._change(
+            "transcripts", transcript_id, lambda v: v | {"status": status, "updated": _iso(_now())}
+        )
+
+    async def transcript_status(self, transcript_id: str) -> str | None:
+        entry = await self.records.get("transcripts", transcript_id)
+        return str(entry.value["status"]) if entry else None
+
+    # -- runs and the run index -----------------------------------------------------------------
+
+    async def record_run(self, run: RunRecord) -> None:
+        old = await self.run(run.run_id)
+        # The record first, the index entry after: an index entry always finds its record.
+        await self.records.put("runs", run.run_id, _run_value(run))
+        if old is not None:  # replaced: its old index entry would point at the wrong time or user
+            await self.records.delete("runindex", old.requester_id, _index_row(old.run_id, old.created))
+        row = _index_row(run.run_id, run.created)
+        await self.records.put("runindex", run.requester_id, {"run_id": run.run_id}, row=row)
+
+    async def run(self, run_id: str) -> RunRecord | None:
+        entry = await self.records.get("runs", run_id)
+        if entry is None:
+            return None
+        v = entry.value
+        return RunRecord(
+            run_id,
+            str(v["meeting_id"]),
+            str(v["organizer_id"]),
+            str(v["requester_id"]),
+            str(v["item_id"]),
+            str(v["web_url"]),
+            datetime.fromisoformat(str(v["created"])),
+        )
+
+    async def latest_run(self, requester_id: str) -> RunRecord | None:
+        newest = await self.records.scan("runindex", requester_id, limit=1)
+        return await self.run(str(newest[0].value["run_id"])) if newest else None
+
+    async def record_email(self, run_id: str, sent: SentEmail) -> None:
+        value = {"run_id": run_id, "recipients": json.dumps(sent.recipients), "at": sent.at.isoformat()}
+        await self.records.put("emails", run_id, value)
+
+    async def last_email(self, run_id: str) -> SentEmail | None:
+        entry = await self.records.get("emails", run_id)
+        if entry is None:
+            return None
+        return SentEmail(
+            json.loads(entry.value["recipients"]), datetime.fromisoformat(str(entry.value["at"]))
+        )
+
+    # -- meetings and settings ------------------------------------------------------------------
+
+    async def mark_meeting_ended(self, meeting_key: str, conversation_id: str) -> None:
+        value = {"meeting_key": meeting_key, "conversation_id": conversation_id, "ended": _iso(_now())}
+        await self.records.put("meetings", meeting_key, value)
+
+    async def meeting_ended(self, meeting_key: str) -> datetime | None:
+        entry = await self.records.get("meetings", meeting_key)
+        return datetime.fromisoformat(str(entry.value["ended"])) if entry else None
+
+    async def get_setting(self, name: str) -> str | None:
+        entry = await self.records.get("settings", name)
+        return str(entry.value["value"]) if entry else None
+
+    async def put_setting(self, name: str, value: str) -> None:
+        await self.records.put("settings", name, {"name": name, "value": value})
+
+    # -- leases ---------------------------------------------------------------------------------
+
+    async def hold_lease(self, name: str, holder: str, ttl: timedelta) -> bool:
+        now = _now()
+        value = {"name": name, "holder": holder, "expires": _iso(now + ttl)}
+        current = await self.records.get("leases", name)
+        if current is None:
+            return await self.records.insert("leases", name, value)
+        if current.value["holder"] != holder and not _expired(current, now):
+            return False
+        # Against the version just read: someone who renewed, took or released it since wins.
+        return await self.records.replace("leases", name, value, current.version)
+
+    async def release_lease(self, name: str, holder: str) -> None:
+        current = await self.records.get("leases", name)
+        if current is not None and current.value["holder"] == holder:
+            # Taken over since the read: no longer ours, and the versioned delete leaves it.
+            await self.records.delete("leases", name, version=current.version)
+
+    # -- interactive analyses not yet ended (bot/resume.py) -------------------------------------
+
+    async def save_active_run(self, run_id: str, payload: str) -> None:
+        await self.records.put("active", run_id, {"run_id": run_id, "payload": payload})
+
+    async def active_runs(self) -> list[tuple[str, str]]:
+        return sorted(
+            (str(e.value["run_id"]), str(e.value["payload"])) for e in await self.records.scan("active")
+        )
+
+    async def drop_active_run(self, run_id: str) -> None:
+        await self.records.delete("active", run_id)
+
+
+def _expired(lease: Entry, now: datetime) -> bool:
+    return datetime.fromisoformat(str(lease.value["expires"])) <= now
+
+
+# The old SQLite schema's tables (one per kind), by the kind and the id column their rows move to.
+# Leases are left behind: with one instance, none outlives the process that is starting now.
+_LEGACY = {
+    "personal_chats": ("chats", "user_id"),
+    "transcripts": ("transcripts", "transcript_id"),
+    "runs": ("runs", "run_id"),
+    "run_emails": ("emails", "run_id"),
+    "ended_meetings": ("meetings", "meeting_key"),
+    "settings": ("settings", "name"),
+    "active_runs": ("active", "run_id"),
+}
+
+
+class SqliteState(State):
+    """BotState in one SQLite file (or ``":memory:"``), for a single bot instance."""
+
+    def __init__(self, path: str | Path) -> None:
+        self._sqlite = SqliteRecords(path)
+        super().__init__(self._sqlite)
+        self.path = self._sqlite.path
+
+    async def start(self) -> None:
+        await super().start()
+        await self._adopt_legacy()
+
+    async def _adopt_legacy(self) -> None:
+        """Move a file's rows from the schema before the record primitive, then drop its tables.
+
+        Their columns are the value fields of today's records. Interrupted, it runs again at the
+        next start (the writes are puts, so running twice changes nothing).
+        """
+        legacy = await self._sqlite.legacy_rows()
+        for table, rows in legacy.items():
+            if table not in _LEGACY:
+                continue
+            kind, key = _LEGACY[table]
+            for row in rows:
+                value: dict[str, Any] = {name: item for name, item in row.items() if item is not None}
+                await self.records.put(kind, str(row[key]), value)
+                if kind == "runs":
+                    index_row = _index_row(str(row["run_id"]), datetime.fromisoformat(str(row["created"])))
+                    await self.records.put(
+                        "runindex", str(row["requester_id"]), {"run_id": row["run_id"]}, row=index_row
+                    )
+        if legacy:
+            await self._sqlite.drop_legacy(list(legacy))
 
 
 async def open_state(path: str | Path) -> SqliteState:

@@ -1,18 +1,19 @@
-"""Azure Table Storage state with several instances, against Azurite: one transcript is taken by one
-instance even when both try at once, one instance holds a lease, each reads what the other wrote,
-keys with characters Table Storage refuses still work, and the live bot records its runs there."""
+"""What only the Azure Table Storage state has, against Azurite: table prefixes, escaped keys, the
+entities an account already holds, its settings and start-up errors, and the live bot recording
+its runs there. The behaviour it shares with SQLite is tested on both in tests/test_bot_state.py."""
 
 from __future__ import annotations
 
-import asyncio
 import socket
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
+from azure.data.tables.aio import TableServiceClient
 
 from bot.app import STATE
-from bot.state import PersonalChat, RunRecord
-from bot.state_azure import AzureTableState, table_key
+from bot.records_azure import table_key
+from bot.state import RunRecord
+from bot.state_azure import AzureTableState
 from mcem.errors import ConfigError
 from tests.fixtures.bot.fakes import USER_ID
 from tests.support.azurite import (  # noqa: F401 - the fixtures
@@ -27,43 +28,10 @@ from tests.support.bot import start_bot
 from tests.support.connector import message
 from tests.support.processes import run_bot
 
-MINUTE = timedelta(minutes=1)
-
 
 def run(run_id: str, requester: str = "u-1", day: int = 25) -> RunRecord:
     created = datetime(2026, 11, day, 9, 30, tzinfo=UTC)
     return RunRecord(run_id, "m-1", "org-1", requester, f"item-{run_id}", f"https://x/{run_id}.docx", created)
-
-
-async def test_racing_instances_take_each_transcript_exactly_once(open_azure: OpenAzure) -> None:
-    prefix = new_prefix()
-    first, second = await open_azure(prefix), await open_azure(prefix)
-    ids = [f"transcript-{n}" for n in range(10)]
-    claims = await asyncio.gather(
-        *(state.claim_transcript(tid, "m-1", "org-1") for tid in ids for state in (first, second))
-    )
-    per_transcript = [claims[i : i + 2] for i in range(0, len(claims), 2)]
-    assert all(sorted(pair) == [False, True] for pair in per_transcript), per_transcript
-    await first.set_transcript_status("transcript-3", "delivered")
-    assert await second.transcript_status("transcript-3") == "delivered"
-
-
-async def test_what_one_instance_writes_the_other_reads(open_azure: OpenAzure) -> None:
-    prefix = new_prefix()
-    first, second = await open_azure(prefix), await open_azure(prefix)
-    reference = {"conversation": {"id": "a:1"}, "serviceUrl": "https://smba.example/emea/"}
-    await first.save_personal_chat(PersonalChat("u-1", "t-1", reference, {"aud": "app"}))
-    await first.record_run(run("r-old", day=24))
-    await second.record_run(run("r-new", day=26))
-    await second.mark_meeting_ended("https://teams/join/1", "19:m")
-    await first.put_setting("graph_transcript_subscription_id:abc", "sub-1")
-
-    chat = await second.personal_chat("u-1")
-    assert chat is not None and chat.reference == reference and chat.claims == {"aud": "app"}
-    assert await first.run("r-new") == run("r-new", day=26)
-    assert (await first.latest_run("u-1")) == run("r-new", day=26)
-    assert await first.meeting_ended("https://teams/join/1") is not None
-    assert await second.get_setting("graph_transcript_subscription_id:abc") == "sub-1"
 
 
 async def test_a_store_from_another_prefix_sees_nothing(open_azure: OpenAzure) -> None:
@@ -72,39 +40,39 @@ async def test_a_store_from_another_prefix_sees_nothing(open_azure: OpenAzure) -
     assert await other.run("r-1") is None and await other.latest_run("u-1") is None
 
 
-async def test_only_one_instance_gets_a_free_or_expired_lease_when_both_ask_at_once(
-    open_azure: OpenAzure,
+async def test_entities_written_before_the_record_primitive_are_read(
+    azurite: Azurite, open_azure: OpenAzure
 ) -> None:
+    # The layout the bot wrote with its own Azure code: one table per kind, RowKey "0", and the
+    # run index by requester with inverted creation times. An existing account keeps its data.
     prefix = new_prefix()
-    first, second = await open_azure(prefix), await open_azure(prefix)
-    for _ in range(3):  # free each time: released, or run out
-        got = await asyncio.gather(
-            first.hold_lease("sub", "a", MINUTE), second.hold_lease("sub", "b", MINUTE)
+    service = TableServiceClient.from_connection_string(azurite.connection_string)
+    async with service:
+        for kind in ("runs", "runindex", "transcripts"):
+            await service.create_table_if_not_exists(prefix + kind)
+        created = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+        old = run("r/1")
+        await service.get_table_client(prefix + "runs").create_entity(
+            {"PartitionKey": "r%2F1", "RowKey": "0", "run_id": "r/1", "meeting_id": "m-1",
+             "organizer_id": "org-1", "requester_id": "u-1", "item_id": "item-r/1",
+             "web_url": "https://x/r/1.docx", "created": created.isoformat()}
+        )  # fmt: skip
+        inverted = 10**17 - int((created - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds() * 1_000_000)
+        await service.get_table_client(prefix + "runindex").create_entity(
+            {"PartitionKey": "u-1", "RowKey": f"{inverted:020d}-r%2F1", "run_id": "r/1"}
         )
-        assert sorted(got) == [False, True]
-        winner = "a" if got[0] else "b"
-        assert await second.hold_lease("sub", winner, MINUTE) is True  # the holder, from either client
-        loser = "b" if winner == "a" else "a"
-        assert await first.hold_lease("sub", loser, MINUTE) is False
-        await first.hold_lease("sub", winner, timedelta(microseconds=1))  # let it run out
-        await asyncio.sleep(0.01)
-
-
-async def test_ids_with_characters_table_storage_refuses_still_work(open_azure: OpenAzure) -> None:
-    state = await open_azure(new_prefix())
-    join_url = (
-        "https://teams.microsoft.com/l/meetup-join/19%3ameeting_x%40thread.v2/0?context=%7b%22Tid%22%7d#top"
-    )
-    odd = ["a/b", "a%2Fb", "it's", "back\\slash", "q?x", "tab\there", "ü-ñ", join_url, "x" * 2000]
-    for n, key in enumerate(odd):
-        await state.mark_meeting_ended(key, f"19:{n}")
-        await state.put_setting(key, f"value-{n}")
-        assert await state.claim_transcript(key, "m", "o") is True
-    for n, key in enumerate(odd):  # each its own record: escaping never merges two ids
-        assert await state.get_setting(key) == f"value-{n}"
-        assert await state.meeting_ended(key) is not None
-        assert await state.claim_transcript(key, "m", "o") is False
-    assert await state.get_setting("a") is None
+        await service.get_table_client(prefix + "transcripts").create_entity(
+            {"PartitionKey": "t-1", "RowKey": "0", "transcript_id": "t-1", "meeting_id": "m-1",
+             "organizer_id": "org-1", "status": "delivered", "received": created.isoformat(),
+             "updated": created.isoformat()}
+        )  # fmt: skip
+    state = await open_azure(prefix)
+    assert await state.run("r/1") == old and await state.latest_run("u-1") == old
+    newer = RunRecord(**{**run("r-2").__dict__, "created": datetime(2026, 11, 26, tzinfo=UTC)})
+    await state.record_run(newer)  # sorts among the old index entries
+    assert await state.latest_run("u-1") == newer
+    assert await state.claim_transcript("t-1", "m-1", "org-1") is False
+    assert await state.transcript_status("t-1") == "delivered"
 
 
 def test_table_keys_escape_only_what_they_must() -> None:
@@ -113,11 +81,6 @@ def test_table_keys_escape_only_what_they_must() -> None:
     assert table_key("\x00\x1f\x7f") == "%00%1F%7F"
     long = table_key("y" * 600)
     assert long.startswith("sha256-") and len(long) == 7 + 64 and long != table_key("y" * 601)
-
-
-async def test_use_before_start_is_a_programming_error(azurite: Azurite) -> None:
-    with pytest.raises(RuntimeError, match="before start"):
-        await AzureTableState(connection_string=azurite.connection_string).run("r-1")
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,9 @@
 - ``processes``: ``python -m bot`` in its own process
 - ``analyses``, ``llm``, ``samples``: a small Analysis, a two-line call, a sample file read cue by cue
 - ``graph``: the Graph emulator on a real port and the published Graph spec as validators
-- ``azurite``: Azurite's table service for the several-instance state; ``browser``: headless Chromium
+- ``azurite``: Azurite's table service for the several-instance state; ``stores``: one empty store
+  of each backend (SQLite, Azurite) for the state tests that must hold on both
+- ``browser``: headless Chromium
 
 The card schema fixture and the OpenAI-compatible stand-in are fixtures in tests/conftest.py.
 """
