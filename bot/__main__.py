@@ -9,21 +9,36 @@ import sys
 from aiohttp import web
 
 from bot.app import create_app
-from bot.services import build_services
-from bot.settings import settings_from_env
+from bot.services import Services, build_services
+from bot.settings import BotSettings, settings_from_env
 from mcem.errors import MCEMError
-from mcem.logsafe import configure_logging
+from mcem.logsafe import FORMATS, configure_logging
+from mcem.telemetry_export import setup_telemetry
 
 
 def main() -> int:
+    style = os.environ.get("MCEM_LOG_FORMAT", "text").strip().lower() or "text"
+    if style not in FORMATS:
+        print(f"mcem bot: MCEM_LOG_FORMAT={style} is not one of {', '.join(FORMATS)}.", file=sys.stderr)
+        return 2
     # One line per record: run ids, names and subjects in messages cannot forge a record.
-    configure_logging(os.environ.get("MCEM_LOG_LEVEL", "INFO"))
+    configure_logging(os.environ.get("MCEM_LOG_LEVEL", "INFO"), style=style)
     try:
         settings = settings_from_env(os.environ)
         services = build_services(os.environ)
+        # Off (and not imported) unless an exporter is configured: mcem/telemetry_export.py.
+        exporting = setup_telemetry(os.environ, service="mcem-analyst-bot")
     except MCEMError as err:
         print(f"mcem bot: {err}", file=sys.stderr)
         return 2
+    try:
+        return _serve(settings, services)
+    finally:
+        if exporting is not None:
+            exporting.shutdown()  # the last spans and metrics, before the process ends
+
+
+def _serve(settings: BotSettings, services: Services) -> int:
     if settings.anonymous:
         # Expected without an app id, and said on every reply: once at start-up is enough.
         logging.getLogger("microsoft_agents.hosting.core.connector.client.user_token_client").setLevel(

@@ -9,6 +9,7 @@ background, the handlers and bot/notifications.py start them.
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 import uuid
 from collections.abc import Callable
@@ -25,8 +26,10 @@ from bot.steps import Steps
 from cards import DEFAULT_STEPS, VERB_ANALYZE, error_card, progress_card
 from graph.documents import document_path
 from graph.meeting_rules import GRACE, latest_transcript
+from graph.refusals import TenantRefusal
 from graph.service import GraphError, MeetingInfo, MeetingNotFound, StoredDocument, TranscriptRef
-from mcem.errors import AnalysisError, TranscriptError, explain
+from mcem import telemetry
+from mcem.errors import AnalysisError, LLMError, TranscriptError, explain
 from mcem.model import Analysis
 
 __all__ = [
@@ -37,9 +40,11 @@ __all__ = [
     "MeetingById",
     "NotifiedTranscript",
     "Target",
+    "failure_cause",
     "retry_data",
     "run_analysis",
     "target_from",
+    "trigger_of",
 ]
 
 log = logging.getLogger(__name__)
@@ -100,10 +105,55 @@ async def run_analysis(
     """
     steps = steps or Steps()
     run_id = job.run_id or uuid.uuid4().hex[:12]
+    labels: dict[str, telemetry.AttrValue] = {
+        "mcem.trigger": trigger_of(job.target),
+        "mcem.engine": services.analyzer.name,
+    }
+    started = time.perf_counter()
+    with telemetry.span("analysis", **labels, **{"mcem.run.id": run_id}) as span:
+        analysis = await _run(job, services, sink, run_id, grace=grace, now=now, steps=steps, span=span)
+        outcome = "ok" if analysis is not None else "failed"
+        span.set("mcem.outcome", outcome)
+    telemetry.count("mcem.analyses", **labels, outcome=outcome)
+    telemetry.observe("mcem.analysis.duration", time.perf_counter() - started, **labels, outcome=outcome)
+    return analysis
+
+
+def trigger_of(target: Target) -> str:
+    """What started an analysis, as a telemetry label."""
+    if isinstance(target, NotifiedTranscript):
+        return "notification"
+    if isinstance(target, MeetingById):
+        return "meeting"  # the meetings card, Try again, Regenerate
+    return "last" if isinstance(target, AnalyzeLast) else "matching"
+
+
+def failure_cause(err: BaseException) -> str:
+    """A failure's cause as a label: the refusal or model failure kind, else the error's type.
+    Never its message (it may quote the transcript or name a meeting)."""
+    if isinstance(err, TenantRefusal):
+        return f"refusal.{err.refusal.kind}"
+    if isinstance(err, LLMError):
+        return f"llm.{err.kind}"
+    return type(err).__name__
+
+
+async def _run(
+    job: AnalysisJob,
+    services: Services,
+    sink: CardSink,
+    run_id: str,
+    *,
+    grace: timedelta,
+    now: Callable[[], datetime],
+    steps: Steps,
+    span: telemetry.SpanHandle,
+) -> Analysis | None:
     subject: str | None = None
     step = 0
     try:
-        meeting = await _find_meeting(job, services)
+        with telemetry.step("find meeting"):
+            meeting = await _find_meeting(job, services)
         subject = meeting.subject
         step = 1
         await sink.show(progress_card(STEPS, step, subject=subject))
@@ -115,27 +165,34 @@ async def run_analysis(
                 organizer_id=target.organizer_id,
             )
         else:
-            refs = await services.meetings.transcripts(job.user_id, meeting)
-            ref = latest_transcript(refs, meeting, now=now(), grace=grace)
+            with telemetry.step("find transcript"):
+                refs = await services.meetings.transcripts(job.user_id, meeting)
+                ref = latest_transcript(refs, meeting, now=now(), grace=grace)
         # Bytes until the parser, which decodes them once (and says so when it cannot).
-        content = await services.meetings.transcript_vtt(job.user_id, ref)
+        with telemetry.step("fetch transcript"):
+            content = await services.meetings.transcript_vtt(job.user_id, ref)
         step = 2
         await sink.show(progress_card(STEPS, step, subject=subject))
         drafted = await steps.draft(
             content, meeting.subject or meeting.meeting_id, context_from_meeting(meeting), services.analyzer
         )
         del content  # the transcript lives only as long as this job needs it
+        telemetry.count("mcem.transcript.minutes", drafted.duration / 60)
         if drafted.skipped:
             log.warning("analysis %s: %d unreadable cue(s) left out", run_id, drafted.skipped)
         analysis = drafted.analysis
         step = 3
         await sink.show(progress_card(STEPS, step, subject=subject))
         folder, filename = document_path(analysis.company_name, meeting.start, meeting.subject)
-        stored = await services.documents.upload(folder, filename, drafted.docx)
+        with telemetry.step("upload", **{"mcem.bytes": len(drafted.docx)}):
+            stored = await services.documents.upload(folder, filename, drafted.docx)
         await _record(services, job, run_id, meeting, stored)
         card = await steps.summary_card(analysis, stored.web_url, run_id)
     except Exception as err:
         log.warning("analysis %s stopped at step %d: %s", run_id, step, type(err).__name__)
+        cause = failure_cause(err)
+        span.set("mcem.failure.cause", cause)
+        telemetry.count("mcem.analysis.failures", cause=cause, **{"mcem.step.index": step})
         if not isinstance(err, (GraphError, TranscriptError, AnalysisError, WorkerDied)):
             # Unexpected: log where it happened, never its message (it may quote the transcript).
             where = traceback.extract_tb(err.__traceback__)[-1] if err.__traceback__ else None

@@ -24,6 +24,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from typing import Any, TypeVar
 
+from mcem import telemetry
 from mcem.errors import MCEMError
 
 __all__ = ["WorkerDied", "WorkerPool", "default_workers"]
@@ -52,6 +53,9 @@ def default_workers() -> int:
 
 def _serve(conn: Connection) -> None:
     """A worker's life: run each call that arrives, answer (True, result) or (False, exception)."""
+    # A worker never exports telemetry itself (a forked one would inherit the bot's exporters): its
+    # steps record their spans and they travel back with the result (mcem/telemetry.py).
+    telemetry.uninstall()
     while True:
         try:
             fn, args = conn.recv()

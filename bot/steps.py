@@ -14,7 +14,7 @@ from typing import Any
 
 from bot import work
 from bot.pool import WorkerPool
-from mcem import pipeline
+from mcem import pipeline, telemetry
 from mcem.analyzer import Analyzer
 from mcem.context import MeetingContext
 from mcem.model import Analysis
@@ -34,6 +34,7 @@ class Drafted:
     analysis: Analysis  # verified
     docx: bytes
     skipped: int = 0  # transcript cues the parser could not read and left out
+    duration: float = 0.0  # seconds of meeting the transcript covers
 
 
 class Steps:
@@ -49,21 +50,34 @@ class Steps:
         """
         pool = self.pool
         if pool is None:
-            transcript = await asyncio.to_thread(parse_transcript, content, source, content_type=VTT)
+            with telemetry.step("parse"):
+                transcript = await asyncio.to_thread(parse_transcript, content, source, content_type=VTT)
             analysis = await pipeline.analyze(transcript, context, analyzer)
-            docx = await asyncio.to_thread(to_docx, analysis)
-            return Drafted(analysis, docx, len(transcript.skipped))
+            with telemetry.step("render", **{"mcem.format": "docx"}):
+                docx = await asyncio.to_thread(to_docx, analysis)
+            return Drafted(analysis, docx, len(transcript.skipped), transcript.duration)
+        # The worker times its steps; their spans join this trace under a span for the trip.
         if isinstance(analyzer, OfflineAnalyzer):
-            made = await pool.run(
-                work.analyse_offline, content, source, VTT, context.model_dump_json(), analyzer.language
-            )
+            with telemetry.span("worker", **{"mcem.worker.call": "analyse_offline"}):
+                made = await pool.run(
+                    work.analyse_offline, content, source, VTT, context.model_dump_json(), analyzer.language
+                )
+                telemetry.replay(made.spans)
         else:
-            transcript_json = await pool.run(work.parse, content, source, VTT)
-            unverified = await analyzer.analyze(Transcript.model_validate_json(transcript_json), context)
-            made = await pool.run(work.verify_and_render, unverified.model_dump_json(), transcript_json)
-        return Drafted(Analysis.model_validate_json(made.analysis_json), made.docx, made.skipped)
+            with telemetry.span("worker", **{"mcem.worker.call": "parse"}):
+                parsed = await pool.run(work.parse, content, source, VTT)
+                telemetry.replay(parsed.spans)
+            transcript_json = parsed.transcript_json
+            with telemetry.step("analyse", **{"mcem.engine": analyzer.name}):
+                unverified = await analyzer.analyze(Transcript.model_validate_json(transcript_json), context)
+            with telemetry.span("worker", **{"mcem.worker.call": "verify_and_render"}):
+                made = await pool.run(work.verify_and_render, unverified.model_dump_json(), transcript_json)
+                telemetry.replay(made.spans)
+        analysis = Analysis.model_validate_json(made.analysis_json)
+        return Drafted(analysis, made.docx, made.skipped, made.duration)
 
     async def summary_card(self, analysis: Analysis, web_url: str | None, run_id: str) -> dict[str, Any]:
-        if self.pool is None:
-            return await asyncio.to_thread(summary_card, analysis, web_url, run_id=run_id)
-        return await self.pool.run(work.render_card, analysis.model_dump_json(), web_url, run_id)
+        with telemetry.step("render", **{"mcem.format": "card"}):
+            if self.pool is None:
+                return await asyncio.to_thread(summary_card, analysis, web_url, run_id=run_id)
+            return await self.pool.run(work.render_card, analysis.model_dump_json(), web_url, run_id)

@@ -14,13 +14,15 @@ then ``verify_and_render`` here).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from mcem import telemetry
 from mcem.context import MeetingContext
 from mcem.model import Analysis
 from mcem.offline import OfflineAnalyzer
 from mcem.parsing import parse_transcript
+from mcem.pipeline import verified
 
 # Imported here, not in the functions: the fork server (bot/pool.py) imports this module once and
 # every worker it forks starts with all of it loaded, sharing those pages.
@@ -48,6 +50,15 @@ class Draft:
     analysis_json: str  # the verified Analysis (Analysis.model_validate_json reads it back)
     docx: bytes
     skipped: int = 0  # transcript cues the parser could not read and left out
+    duration: float = 0.0  # seconds of meeting the transcript covers
+    # The steps' spans, timed here: the bot replays them into its trace (mcem/telemetry.py).
+    spans: tuple[telemetry.Recorded, ...] = ()
+
+
+@dataclass(frozen=True)
+class Parsed:
+    transcript_json: str
+    spans: tuple[telemetry.Recorded, ...] = ()
 
 
 def warm() -> int:
@@ -55,9 +66,11 @@ def warm() -> int:
     return os.getpid()
 
 
-def parse(content: bytes, source: str, content_type: str | None = None) -> str:
+def parse(content: bytes, source: str, content_type: str | None = None) -> Parsed:
     """A transcript file's bytes -> the Transcript as JSON (raises TranscriptError)."""
-    return parse_transcript(content, source, content_type=content_type).model_dump_json()
+    with telemetry.recording() as spans, telemetry.step("parse"):
+        transcript = parse_transcript(content, source, content_type=content_type)
+    return Parsed(transcript.model_dump_json(), tuple(spans))
 
 
 def analyse_offline(
@@ -65,23 +78,32 @@ def analyse_offline(
 ) -> Draft:
     """Parse, analyse with the offline analyzer, verify and render the .docx, in one trip.
     ``language``: the output language asked for (the offline analyzer refuses all but English)."""
-    transcript = parse_transcript(content, source, content_type=content_type)
-    context = MeetingContext.model_validate_json(context_json)
-    draft = OfflineAnalyzer(language=language).analyze_sync(transcript, context)
-    return _verified_draft(draft, transcript)
+    with telemetry.recording() as spans:
+        with telemetry.step("parse"):
+            transcript = parse_transcript(content, source, content_type=content_type)
+        context = MeetingContext.model_validate_json(context_json)
+        with telemetry.step("analyse", **{"mcem.engine": OfflineAnalyzer.name}):
+            draft = OfflineAnalyzer(language=language).analyze_sync(transcript, context)
+        made = _verified_draft(draft, transcript)
+    return replace(made, spans=tuple(spans))
 
 
 def verify_and_render(analysis_json: str, transcript_json: str) -> Draft:
     """An unverified analysis (the LLM's) -> verified, with its .docx."""
-    draft = Analysis.model_validate_json(analysis_json)
-    transcript = Transcript.model_validate_json(transcript_json)
-    return _verified_draft(draft, transcript)
+    with telemetry.recording() as spans:
+        draft = Analysis.model_validate_json(analysis_json)
+        transcript = Transcript.model_validate_json(transcript_json)
+        made = _verified_draft(draft, transcript)
+    return replace(made, spans=tuple(spans))
 
 
 def _verified_draft(draft: Analysis, transcript: Transcript) -> Draft:
-
-    analysis = verify(draft, transcript)
-    return Draft(analysis.model_dump_json(), to_docx(analysis), len(transcript.skipped))
+    with telemetry.step("verify") as span:
+        analysis = verify(draft, transcript)
+        verified(span, analysis)
+    with telemetry.step("render", **{"mcem.format": "docx"}):
+        docx = to_docx(analysis)
+    return Draft(analysis.model_dump_json(), docx, len(transcript.skipped), transcript.duration)
 
 
 def render_card(analysis_json: str, web_url: str | None, run_id: str | None) -> dict[str, Any]:

@@ -141,6 +141,7 @@ var keyVaultSecretsUser = '4633458b-17de-408a-b874-0445c86b69e6'
 var acrPull = '7f951dda-4ed3-4680-a7ca-43fe172d538d'
 var cognitiveServicesOpenAiUser = '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd'
 var storageTableDataContributor = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+var monitoringMetricsPublisher = '3913510d-42f4-4e42-8a64-420c390055eb'
 var sharedState = stateBackend == 'azure'
 
 // With privateNetworking the data services accept traffic only through their private endpoints; the
@@ -457,6 +458,41 @@ resource logs 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
   }
 }
 
+// Traces and metrics of every analysis (mcem/telemetry.py), in the same workspace as the logs.
+// Local auth off: the container sends with its managed identity (APPLICATIONINSIGHTS_AUTHENTICATION_STRING),
+// so the connection string alone lets nobody write into it.
+resource insights 'Microsoft.Insights/components@2020-02-02' = {
+  name: 'appi-${name}'
+  location: location
+  kind: 'web'
+  properties: {
+    Application_Type: 'web'
+    WorkspaceResourceId: logs.id
+    IngestionMode: 'LogAnalytics'
+    DisableLocalAuth: true
+  }
+}
+
+resource insightsSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: 'appinsights-connection-string'
+  properties: {
+    value: insights.properties.ConnectionString
+    contentType: 'Application Insights connection string (instrumentation key and ingestion endpoint)'
+    // checkov:skip=CKV_AZURE_41: an address, not a credential that lapses: with local auth off it lets nobody write
+  }
+}
+
+resource insightsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(insights.id, identity.id, monitoringMetricsPublisher)
+  scope: insights
+  properties: {
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', monitoringMetricsPublisher)
+  }
+}
+
 // internal: false keeps the app's ingress public: Teams must reach /api/messages (JWT-checked).
 var appsSubnet = {
   infrastructureSubnetId: resourceId('Microsoft.Network/virtualNetworks/subnets', vnet.name, 'apps')
@@ -541,6 +577,19 @@ var baseSettings = [
   {
     name: 'MCEM_LOG_LEVEL'
     value: logLevel
+  }
+  {
+    name: 'MCEM_LOG_FORMAT'
+    value: 'json'
+  }
+  {
+    name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
+    secretRef: 'appinsights-connection-string' // checkov:skip=CKV_SECRET_6: the name of a Key Vault reference, not a secret
+  }
+  {
+    // Read by the Azure Monitor exporter itself: Entra ID sign-in as the container's identity.
+    name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
+    value: 'Authorization=AAD;ClientId=${identity.properties.clientId}'
   }
   {
     name: 'AZURE_TENANT_ID'
@@ -636,7 +685,15 @@ var clientStateSecretRef = [
   }
 ]
 
-var vaultSecrets = concat(botSecretRef, automatic ? clientStateSecretRef : [])
+var insightsSecretRef = [
+  {
+    name: 'appinsights-connection-string'
+    keyVaultUrl: '${vault.properties.vaultUri}secrets/appinsights-connection-string'
+    identity: identity.id
+  }
+]
+
+var vaultSecrets = concat(botSecretRef, insightsSecretRef, automatic ? clientStateSecretRef : [])
 
 var registryLogin = [
   {
@@ -658,6 +715,8 @@ resource app 'Microsoft.App/containerApps@2025-01-01' = {
     vaultReader
     registryPull
     clientStateSecret
+    insightsSecret
+    insightsPublisher
     openAiDeployment
     openAiUser
   ]

@@ -10,7 +10,10 @@ names the cause and the admin step.
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
+import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -21,6 +24,7 @@ from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 
 from graph.refusals import TenantRefusal, refusal_for
 from graph.service import AccessDenied, GraphError, MeetingNotFound
+from mcem import telemetry
 
 __all__ = ["graph_call"]
 
@@ -54,7 +58,36 @@ async def graph_call(
     permission: str = TRANSCRIPT_PERMISSION,
     not_found: Callable[[str], GraphError] = MeetingNotFound,
 ) -> T:
-    """Await one SDK call; ``what`` names it for the messages ("your calendar")."""
+    """Await one SDK call; ``what`` names it for the messages ("your calendar") and, as a constant
+    phrase (never a subject or a name), for its span and its latency histogram."""
+    operation = _operation(what)
+    started = time.perf_counter()
+    outcome = "error"
+    with telemetry.span(f"graph {operation}", **{"mcem.graph.operation": operation}) as span:
+        try:
+            result = await _mapped_call(call, what, permission, not_found, span)
+            outcome = "ok"
+            return result
+        finally:
+            telemetry.observe(
+                "mcem.graph.duration", time.perf_counter() - started, operation=operation, outcome=outcome
+            )
+
+
+@functools.cache
+def _operation(what: str) -> str:
+    """ "the meeting's transcripts" -> "meeting_transcripts": a stable label for dashboards."""
+    words = re.sub(r"^(the|your)\s+", "", what.strip().lower())
+    return re.sub(r"[^a-z0-9]+", "_", words.replace("'s", "")).strip("_") or "call"
+
+
+async def _mapped_call(
+    call: Awaitable[T],
+    what: str,
+    permission: str,
+    not_found: Callable[[str], GraphError],
+    span: telemetry.SpanHandle,
+) -> T:
     try:
         return await call
     except APIError as err:
@@ -62,7 +95,9 @@ async def graph_call(
         code = _code(err)
         detail = (err.error.message if isinstance(err, ODataError) and err.error else "") or ""
         refusal = refusal_for(status, code, _inner_code(err), detail)
+        span.set("http.response.status_code", status)
         if refusal is not None:
+            span.set("mcem.refusal", refusal.kind)
             log.warning(
                 "Graph refused %s (%s %s): %s Admin step: %s",
                 what,

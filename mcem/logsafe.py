@@ -5,15 +5,25 @@ newline in one would start a new line that reads like a record of its own ("INFO
 emailed"), so every record's message is written on one line: line breaks and other control
 characters become visible escapes (``\\n``, ``\\x1b``). Tracebacks the formatter appends stay as
 they are: they are ours, not the user's.
+
+In production (``MCEM_LOG_FORMAT=json``: the container image and deploy/main.bicep set it) each record
+is one JSON object per line, with the same escaped message, for Log Analytics to query by field;
+when telemetry is on, each carries the trace and span ids of the analysis it was logged in.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
+from datetime import UTC, datetime
 from typing import TextIO
 
-__all__ = ["OneLineFormatter", "configure_logging", "one_line"]
+from mcem import telemetry
+
+__all__ = ["FORMATS", "JsonLineFormatter", "OneLineFormatter", "configure_logging", "one_line"]
+
+FORMATS = ("text", "json")
 
 FORMAT = "%(levelname)s %(name)s: %(message)s"
 # C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
@@ -31,8 +41,28 @@ class OneLineFormatter(logging.Formatter):
         return super().formatMessage(record)
 
 
-def configure_logging(level: str, stream: TextIO | None = None) -> None:
-    """The root logger at ``level``, writing one-line records to ``stream`` (stderr by default)."""
+class JsonLineFormatter(logging.Formatter):
+    """One JSON object per record: time, level, logger, message (escaped as above), the trace ids
+    when there are any, and our own traceback under ``exception``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": one_line(record.getMessage()),
+        }
+        ids = telemetry.current_ids()
+        if ids is not None:
+            line["trace_id"], line["span_id"] = ids
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False)
+
+
+def configure_logging(level: str, stream: TextIO | None = None, *, style: str = "text") -> None:
+    """The root logger at ``level``, writing one-line records to ``stream`` (stderr by default):
+    ``style`` "text" for people, "json" for a log store."""
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(OneLineFormatter(FORMAT))
+    handler.setFormatter(JsonLineFormatter() if style == "json" else OneLineFormatter(FORMAT))
     logging.basicConfig(level=level, handlers=[handler])

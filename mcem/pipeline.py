@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from mcem import telemetry
 from mcem.analyzer import Analyzer, Progress
 from mcem.context import MeetingContext
 from mcem.model import Analysis
@@ -17,9 +18,21 @@ async def analyze(
     analyzer: Analyzer,
     progress: Progress | None = None,
 ) -> Analysis:
-    draft = await analyzer.analyze(transcript, context, progress)
+    with telemetry.step("analyse", **{"mcem.engine": analyzer.name}):
+        draft = await analyzer.analyze(transcript, context, progress)
     if progress:
         progress("Verifying quotes")
-    # Fuzzy matching over a long meeting is CPU work; keep it off the event loop (the bot serves
-    # other users meanwhile).
-    return await asyncio.to_thread(verify, draft, transcript)
+    with telemetry.step("verify") as span:
+        # Fuzzy matching over a long meeting is CPU work; keep it off the event loop (the bot serves
+        # other users meanwhile).
+        analysis = await asyncio.to_thread(verify, draft, transcript)
+        verified(span, analysis)
+    return analysis
+
+
+def verified(span: telemetry.SpanHandle, analysis: Analysis) -> None:
+    """What verification did, as counts on its span."""
+    checks = analysis.verification
+    span.set("mcem.quotes.checked", checks.quotes_checked)
+    span.set("mcem.quotes.dropped", checks.quotes_dropped)
+    span.set("mcem.internal.removed", checks.internal_sentences_removed)

@@ -25,13 +25,14 @@ import pytest
 from bot.settings import DEFAULT_PORT, settings_from_env
 from graph.credentials import credential_from_env, graph_settings_from_env
 from mcem.llm.settings import llm_settings_from_env
+from mcem.telemetry_export import telemetry_wanted
 from tests.bicep import BUILTIN_ROOTS, Evaluator, Template, render, walk
 from tests.checkov_offline import inline_suppressions
 from tests.conftest import ROOT
 
 DEPLOY = ROOT / "deploy"
 TEMPLATE = Template(DEPLOY / "main.bicep")
-_NAME_LITERAL = re.compile(r"""["']((?:MCEM|AZURE|OPENAI)_[A-Z0-9_]*[A-Z0-9])["']""")
+_NAME_LITERAL = re.compile(r"""["']((?:MCEM|AZURE|OPENAI|APPLICATIONINSIGHTS|OTEL)_[A-Z0-9_]*[A-Z0-9])["']""")
 
 
 def names_read_by_the_bot() -> set[str]:
@@ -39,7 +40,8 @@ def names_read_by_the_bot() -> set[str]:
     # Dev tools (devtools/, graph/emulator/) live in their own folders and read other variables.
     # mcem/engines.py chooses the bot's analyzer (and reads MCEM_OUTPUT_LANGUAGE for it).
     paths = [p for folder in ("bot", "graph", "mcem/llm") for p in (ROOT / folder).glob("*.py")]
-    for path in [*paths, ROOT / "mcem" / "engines.py"]:
+    # mcem/telemetry_export.py chooses where the bot's telemetry goes.
+    for path in [*paths, ROOT / "mcem" / "engines.py", ROOT / "mcem" / "telemetry_export.py"]:
         names |= set(_NAME_LITERAL.findall(path.read_text(encoding="utf-8")))
     # The Agents SDK reads its own keys (load_configuration_from_env); .env.example lists them.
     example = (ROOT / ".env.example").read_text(encoding="utf-8")
@@ -352,7 +354,7 @@ def test_the_data_roles_go_to_the_managed_identity_the_bot_signs_in_with() -> No
         if resource["type"] == "Microsoft.Authorization/roleAssignments"
     }
     scopes = {render(TEMPLATE.body(name)["scope"]) for name in roles}
-    assert scopes == {"vault", "registry", "storage", "openAi"}
+    assert scopes == {"vault", "registry", "storage", "openAi", "insights"}
     assert {render(props["principalId"]) for props in roles.values()} == {"identity.properties.principalId"}
     assert render(bicep_settings()["MCEM_MANAGED_IDENTITY_CLIENT_ID"][1]) == "identity.properties.clientId"
 
@@ -370,7 +372,7 @@ def test_secrets_in_key_vault_say_what_they_are_and_the_rotating_one_when_it_exp
         for name, resource in TEMPLATE.resources.items()
         if resource["type"] == "Microsoft.KeyVault/vaults/secrets"
     }
-    assert set(secrets) == {"bot-app-secret", "notification-client-state"}
+    assert set(secrets) == {"bot-app-secret", "notification-client-state", "appinsights-connection-string"}
     assert all(props.get("contentType") for props in secrets.values())
     expiry = evaluator(botAppSecretExpiresOn="2027-06-30T12:00:00Z")
     exp = secrets["bot-app-secret"]["attributes"]["exp"]
@@ -575,3 +577,22 @@ def test_the_image_defaults_refuse_anonymous_mode_on_a_public_address() -> None:
 def test_dockerignore_keeps_local_and_secret_files_out_of_the_build_context(pattern: str) -> None:
     lines = {line.strip() for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()}
     assert pattern in lines
+
+
+def test_application_insights_gets_the_telemetry_through_the_managed_identity_only() -> None:
+    insights = TEMPLATE.body("insights")["properties"]
+    assert insights["DisableLocalAuth"] is True, "the connection string alone lets nobody write"
+    assert render(insights["WorkspaceResourceId"]) == "logs.id", "beside the container logs"
+    settings = bicep_settings()
+    assert settings["APPLICATIONINSIGHTS_CONNECTION_STRING"] == ("secretRef", "appinsights-connection-string")
+    secret = TEMPLATE.body("insightsSecret")
+    assert render(secret["properties"]["value"]) == "insights.properties.ConnectionString"
+    env = template_env(PARAMS, FAKES)
+    identity = FAKES["identity.properties.clientId"]
+    assert env["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"] == f"Authorization=AAD;ClientId={identity}"
+    role = TEMPLATE.body("insightsPublisher")
+    assert render(role["scope"]) == "insights"
+    assert "monitoringMetricsPublisher" in render(role["properties"]["roleDefinitionId"])
+    assert evaluator().variable("monitoringMetricsPublisher") == "3913510d-42f4-4e42-8a64-420c390055eb"
+    assert env["MCEM_LOG_FORMAT"] == "json" and telemetry_wanted(env)
+    assert next((i, a) for i, a in dockerfile() if i == "ENV" and "MCEM_LOG_FORMAT=json" in a) != ("ENV", "")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -20,6 +21,7 @@ import openai
 from openai.types.chat import ChatCompletion
 from pydantic import ValidationError
 
+from mcem import telemetry
 from mcem.errors import LLMError
 from mcem.llm.prompts import fill, load
 from mcem.llm.retry import Deadline, with_retries
@@ -166,12 +168,43 @@ async def _complete(
             **limits,
         )
 
-    response = await with_retries(
-        request, settings, deadline or Deadline(settings.deadline), lambda exc: _map_error(exc, settings)
-    )
-    if response.usage is not None:
-        stats.usage_prompt_tokens += response.usage.prompt_tokens
-        stats.usage_completion_tokens += response.usage.completion_tokens
+    # The GenAI semantic conventions' names: dashboards built for them read ours as they are.
+    attributes: dict[str, telemetry.AttrValue] = {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "azure.ai.openai" if settings.provider == "azure" else "openai",
+        "gen_ai.request.model": settings.model,
+        "mcem.llm.schema": schema_name,
+        "mcem.llm.tokens_sent": sent,
+    }
+    started = time.perf_counter()
+    with telemetry.span(f"chat {settings.model}", **attributes) as span:
+        try:
+            response = await with_retries(
+                request,
+                settings,
+                deadline or Deadline(settings.deadline),
+                lambda exc: _map_error(exc, settings),
+            )
+        except LLMError as err:
+            span.set("mcem.llm.error", err.kind)
+            telemetry.observe("mcem.llm.duration", time.perf_counter() - started, outcome=err.kind)
+            raise
+        telemetry.observe("mcem.llm.duration", time.perf_counter() - started, outcome="ok")
+        if response.model:
+            span.set("gen_ai.response.model", response.model)
+        if response.usage is not None:
+            stats.usage_prompt_tokens += response.usage.prompt_tokens
+            stats.usage_completion_tokens += response.usage.completion_tokens
+            span.set("gen_ai.usage.input_tokens", response.usage.prompt_tokens)
+            span.set("gen_ai.usage.output_tokens", response.usage.completion_tokens)
+            for kind, used in (
+                ("input", response.usage.prompt_tokens),
+                ("output", response.usage.completion_tokens),
+            ):
+                labels = {"gen_ai.token.type": kind, "gen_ai.request.model": settings.model}
+                telemetry.count("mcem.llm.tokens", used, **labels)
+        if response.choices and response.choices[0].finish_reason:
+            span.set("gen_ai.response.finish_reasons", (response.choices[0].finish_reason,))
     if not response.choices:
         raise LLMError("The language model returned no answer; try again.", kind="invalid_output")
     choice = response.choices[0]
