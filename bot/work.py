@@ -22,7 +22,7 @@ from mcem.context import MeetingContext
 from mcem.model import Analysis
 from mcem.offline import OfflineAnalyzer
 from mcem.parsing import parse_transcript
-from mcem.pipeline import verified
+from mcem.pipeline import finish, verified
 
 # Imported here, not in the functions: the fork server (bot/pool.py) imports this module once and
 # every worker it forks starts with all of it loaded, sharing those pages.
@@ -31,7 +31,6 @@ from mcem.render.docx import to_docx
 from mcem.render.docx_reader import analysis_from_docx
 from mcem.render.email import email_subject, to_email_html
 from mcem.transcript import Transcript
-from mcem.verify import verify
 
 __all__ = [
     "Draft",
@@ -99,7 +98,7 @@ def verify_and_render(analysis_json: str, transcript_json: str) -> Draft:
 
 def _verified_draft(draft: Analysis, transcript: Transcript) -> Draft:
     with telemetry.step("verify") as span:
-        analysis = verify(draft, transcript)
+        analysis = finish(draft, transcript)
         verified(span, analysis)
     with telemetry.step("render", **{"mcem.format": "docx"}):
         docx = to_docx(analysis)

@@ -194,6 +194,46 @@ class Verification(_Model):
     private_removed: int = Field(default=0, description="quotes and sentences kept out as confidential")
 
 
+TalkSide = Literal["microsoft", "partner", "customer", "unknown"]
+
+
+class SideTalk(_Model):
+    """One side of the table: how long it spoke and how many questions it asked."""
+
+    side: TalkSide
+    label: str = Field(description="'Microsoft', the partner's or the customer's company, 'Unattributed'")
+    seconds: float = Field(ge=0, description="speaking time from the cue timings (0 when the basis is words)")
+    words: int = Field(ge=0)
+    share: float = Field(ge=0, le=1, description="share of all speech, by time (or words, see basis)")
+    questions: int = Field(default=0, ge=0, description="sentences this side ended with a question mark")
+
+
+class Monologue(_Model):
+    """The longest run of one speaker without anyone else speaking in between."""
+
+    speaker: str
+    side: TalkSide
+    start: float = Field(ge=0, description="seconds from the start of the meeting")
+    seconds: float = Field(ge=0)
+    words: int = Field(ge=0)
+
+
+class TalkTime(_Model):
+    """Who spoke how much, measured from the transcript by code (never by a language model)."""
+
+    basis: Literal["time", "words"] = Field(
+        description="'time' from the cue timings; 'words' when the transcript carries no times"
+    )
+    sides: list[SideTalk] = Field(description="Microsoft, partner, customer, unattributed: those that spoke")
+    longest_monologue: Monologue | None = None
+    listen_flag: bool = Field(
+        default=False, description="a Listen & Consult call in which Microsoft spoke more than anyone else"
+    )
+
+    def side(self, side: TalkSide) -> SideTalk | None:
+        return next((s for s in self.sides if s.side == side), None)
+
+
 class AnalysisMeta(_Model):
     engine: Literal["offline", "llm"]
     model: str = ""
@@ -236,6 +276,7 @@ class Analysis(_Model):
         default_factory=list,
         description="sentences the customer asked to keep private; they appear nowhere else in the output",
     )
+    talk: TalkTime | None = Field(default=None, description="set by code from the transcript's timings")
     verification: Verification = Field(default_factory=Verification)
     meta: AnalysisMeta
 

@@ -1,4 +1,4 @@
-"""analyse -> verify: the only way an Analysis reaches a renderer."""
+"""analyse -> verify -> measure the talk time: the only way an Analysis reaches a renderer."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from mcem import telemetry
 from mcem.analyzer import Analyzer, Progress
 from mcem.context import MeetingContext
 from mcem.model import Analysis
+from mcem.talk import with_talk
 from mcem.transcript import Transcript
 from mcem.verify import verify
 
@@ -25,9 +26,15 @@ async def analyze(
     with telemetry.step("verify") as span:
         # Fuzzy matching over a long meeting is CPU work; keep it off the event loop (the bot serves
         # other users meanwhile).
-        analysis = await asyncio.to_thread(verify, draft, transcript)
+        analysis = await asyncio.to_thread(finish, draft, transcript)
         verified(span, analysis)
     return analysis
+
+
+def finish(draft: Analysis, transcript: Transcript) -> Analysis:
+    """What every analyzer's draft goes through before any renderer sees it (the bot's worker
+    processes call this too): quotes checked, then the talk time measured on the verified sides."""
+    return with_talk(verify(draft, transcript), transcript)
 
 
 def verified(span: telemetry.SpanHandle, analysis: Analysis) -> None:

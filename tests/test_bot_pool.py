@@ -25,7 +25,7 @@ from mcem.errors import TranscriptError
 from mcem.model import Analysis
 from mcem.offline import OfflineAnalyzer
 from mcem.parsing import parse_transcript
-from mcem.verify import verify
+from mcem.pipeline import finish
 from tests.conftest import ROOT
 from tests.fixtures.bot.fakes import USER_ID, CardLog, FakeDocuments, FakeMeetings
 from tests.support.cards import actions, texts
@@ -49,7 +49,7 @@ async def test_an_offline_analysis_in_a_worker_matches_one_in_this_process(pool:
 
     there = Analysis.model_validate_json(draft.analysis_json)
     transcript = parse_transcript(content, SAMPLE.name, content_type="text/vtt")
-    here = verify(OfflineAnalyzer().analyze_sync(transcript, CONTEXT), transcript)
+    here = finish(OfflineAnalyzer().analyze_sync(transcript, CONTEXT), transcript)
     ignore = {"meta": {"generated_at"}}
     assert there.model_dump(exclude=ignore) == here.model_dump(exclude=ignore)
     assert there.verification.quotes_checked > 0

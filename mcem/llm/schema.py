@@ -3,8 +3,8 @@
 OpenAI / Azure OpenAI strict structured output accepts a subset of JSON Schema: every object lists
 all its properties as required and forbids extra ones, and length/size/range/format keywords are
 not accepted (Azure rejects them). So the pydantic schema is transformed, never written by hand:
-fields the model must not fill (meta, verification, quote times, attendees) are projected away,
-constraints become words in the description (pydantic still enforces them on the reply), and
+fields the model must not fill (meta, verification, talk time, quote times, attendees) are
+projected away, constraints become words in the description (pydantic still enforces them on the reply), and
 ``$ref`` stands alone. A change to mcem.model changes this schema with it.
 """
 
@@ -24,6 +24,7 @@ ANALYSIS_EXCLUDED: frozenset[tuple[str, str]] = frozenset(
     {
         ("Analysis", "meta"),
         ("Analysis", "verification"),
+        ("Analysis", "talk"),
         ("Quote", "start"),
         ("InterviewDetails", "date_time"),
         ("InterviewDetails", "attendees"),

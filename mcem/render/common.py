@@ -19,7 +19,9 @@ from mcem.model import (
     NextStep,
     Person,
     Quote,
+    SideTalk,
     StageFeedback,
+    TalkTime,
 )
 from mcem.transcript import format_timestamp
 
@@ -58,6 +60,8 @@ PRIVATE_NOTE = (
     "The customer asked to keep the following private. It is left out of the chat card, the email and "
     "every section of this draft; decide whether any of it belongs here, then delete this box."
 )
+TALK_LABEL = "Talk time and listening"
+LISTEN_FLAG = "Listen & Consult call where Microsoft spoke most"
 NOT_AN_ENGAGEMENT = "Not a customer engagement"
 NOT_RECORDED = "Not recorded"
 STAGE_NOT_DISCUSSED = "This stage did not come up in the conversation."
@@ -210,3 +214,63 @@ def provenance(analysis: Analysis) -> str:
     if note:
         parts.insert(0, note[0].upper() + note[1:])
     return ". ".join(parts) + "."
+
+
+def _duration(seconds: float) -> str:
+    """'3:05' or '1:02:05': a length of time, read like a clock."""
+    return format_timestamp(seconds).lstrip("0") if seconds >= 60 else f"0:{int(seconds):02d}"
+
+
+def _percent(share: float) -> str:
+    return f"{round(share * 100)}%"
+
+
+def side_talk_text(talk: TalkTime, side: SideTalk) -> str:
+    """'Microsoft — 62% of the talk time (20:31), 14 questions'."""
+    name = clean(side.label) or side.side
+    if talk.basis == "time":
+        amount = f"{_percent(side.share)} of the talk time ({_duration(side.seconds)})"
+    else:
+        amount = f"{_percent(side.share)} of the words spoken"
+    asked = "1 question" if side.questions == 1 else f"{side.questions} questions"
+    return f"{name} — {amount}, {asked}"
+
+
+def monologue_text(talk: TalkTime) -> str:
+    """'Longest monologue: Priya Raman (Microsoft), 3:40 from [12:05]'; '' when there is none."""
+    m = talk.longest_monologue
+    if m is None:
+        return ""
+    side = talk.side(m.side)
+    who = clean(m.speaker) + (f" ({clean(side.label)})" if side is not None and clean(side.label) else "")
+    length = _duration(m.seconds) if talk.basis == "time" else f"{m.words} words"
+    return f"Longest monologue: {who}, {length} from [{format_timestamp(m.start)}]"
+
+
+def talk_basis_note(talk: TalkTime) -> str:
+    return "" if talk.basis == "time" else "The transcript carries no times, so shares are counted in words."
+
+
+def listen_flag_text(talk: TalkTime) -> str:
+    """The warning for a Listen & Consult call that Microsoft talked through; '' otherwise."""
+    if not talk.listen_flag:
+        return ""
+    microsoft = talk.side("microsoft")
+    share = f" ({_percent(microsoft.share)})" if microsoft is not None else ""
+    return f"{LISTEN_FLAG}{share}: in this stage the customer should do most of the talking."
+
+
+def talk_line(talk: TalkTime) -> str:
+    """One line for the card: 'Talk time: Microsoft 62% · Contoso 30% · longest monologue 3:40
+    (Priya Raman) · questions: Microsoft 14, Contoso 3'."""
+    basis = "Talk time" if talk.basis == "time" else "Share of words"
+    shares = " · ".join(f"{clean(s.label) or s.side} {_percent(s.share)}" for s in talk.sides)
+    parts = [f"{basis}: {shares}"]
+    m = talk.longest_monologue
+    if m is not None:
+        length = _duration(m.seconds) if talk.basis == "time" else f"{m.words} words"
+        parts.append(f"longest monologue {length} ({clean(m.speaker)})")
+    asked = [s for s in talk.sides if s.side in ("microsoft", "customer")]
+    if asked:
+        parts.append("questions: " + ", ".join(f"{clean(s.label) or s.side} {s.questions}" for s in asked))
+    return " · ".join(parts)

@@ -27,8 +27,9 @@ from docx.shared import Emu, Inches, Length, Mm, Pt, RGBColor, Twips
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
-from mcem.model import ROLE_TITLES, Analysis, Quote, RoleSummary
+from mcem.model import ROLE_TITLES, Analysis, Quote, RoleSummary, TalkTime
 from mcem.render import common as c
+from mcem.render.chart import COLOURS, talk_chart_png
 
 __all__ = ["AUTHOR", "PAPERS", "Paper", "to_docx"]
 
@@ -187,6 +188,38 @@ def _interview_details(doc: DocxDocument, analysis: Analysis) -> None:
         (c.PARTICIPANT_LABEL, c.person_label(details.participant)),
     ):
         _labelled(doc.add_paragraph(style="List Bullet"), label, value)
+    if analysis.talk is not None:
+        _talk(doc, analysis.talk)
+
+
+_CHART_WIDTH = Inches(4)
+_FLAG_RED = RGBColor(0x9C, 0x00, 0x06)
+
+
+def _talk(doc: DocxDocument, talk: TalkTime) -> None:
+    """Who spoke how much, under the interview details: the flag first (it is the point), the chart,
+    then each side in words with its colour key, so the figures survive without the picture."""
+    doc.add_paragraph().add_run(c.TALK_LABEL).bold = True
+    flag = c.listen_flag_text(talk)
+    if flag:
+        run = doc.add_paragraph().add_run(flag)
+        run.bold = True
+        run.font.color.rgb = _FLAG_RED
+    doc.add_picture(io.BytesIO(talk_chart_png(talk)), width=_CHART_WIDTH)
+    picture = doc.paragraphs[-1]
+    # Alt text: what the chart shows, for screen readers and for Word's accessibility checker.
+    for doc_pr in picture._p.iter(qn("wp:docPr")):
+        doc_pr.set("descr", "; ".join(c.side_talk_text(talk, s) for s in talk.sides))
+    for side in talk.sides:
+        # Plain paragraphs: the coloured square is the bullet, and python-docx looks a named style
+        # up by scanning every style, which would cost more than the whole chart.
+        paragraph = doc.add_paragraph()
+        key = paragraph.add_run("■ ")
+        key.font.color.rgb = RGBColor(*COLOURS[side.side])
+        paragraph.add_run(c.side_talk_text(talk, side))
+    for line in (c.monologue_text(talk), c.talk_basis_note(talk)):
+        if line:
+            doc.add_paragraph(line)
 
 
 def _numbered(doc: DocxDocument, count: int) -> list[Paragraph]:

@@ -116,6 +116,7 @@ def analysis_from_docx(data: bytes, base: Analysis | None = None) -> Analysis:
             summary_table=read_table(sections[c.SUMMARY_TABLE], base),
             additional_feedback=read_additional(sections.get(c.ADDITIONAL, []), base),
             **read_extras(extras, base),
+            talk=base.talk if base else None,  # measured from the transcript: no edit changes it
             verification=base.verification if base else _verification(_footnote(sections)),
             meta=base.meta if base else _meta(doc, _footnote(sections)),
         )

@@ -128,6 +128,12 @@ def _header(analysis: Analysis, lim: Limits) -> list[Any]:
     line = " · ".join(t for t in (_clean(f, lim.header) for f in facts) if t)
     if line:
         items.append(literal(run(line, is_subtle=True), spacing=types.Spacing.NONE))
+    if analysis.talk is not None:
+        # Names come from the transcript, so the line is a RichTextBlock (never parsed as markdown).
+        talk = _clean(c.talk_line(analysis.talk), lim.header)
+        items.append(literal(run(talk, is_subtle=True), spacing=types.Spacing.NONE))
+        if flag := c.listen_flag_text(analysis.talk):
+            items.append(label(flag, color=types.Colors.ATTENTION, weight=types.FontWeight.BOLDER))
     return items
 
 
