@@ -171,10 +171,14 @@ async def _run(
         # Bytes until the parser, which decodes them once (and says so when it cannot).
         with telemetry.step("fetch transcript"):
             content = await services.meetings.transcript_vtt(job.user_id, ref)
+        # After the transcript: its fetch checked that this user may see the meeting.
+        with telemetry.step("find recording"):
+            recording = await services.meetings.recording_url(job.user_id, ref)
         step = 2
         await sink.show(progress_card(STEPS, step, subject=subject))
+        context = context_from_meeting(meeting).model_copy(update={"recording_url": recording or ""})
         drafted = await steps.draft(
-            content, meeting.subject or meeting.meeting_id, context_from_meeting(meeting), services.analyzer
+            content, meeting.subject or meeting.meeting_id, context, services.analyzer
         )
         del content  # the transcript lives only as long as this job needs it
         telemetry.count("mcem.transcript.minutes", drafted.duration / 60)

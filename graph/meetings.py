@@ -3,7 +3,9 @@
 Calls, in order: ``GET /users/{id}`` (who is asking), ``GET /users/{id}/calendarView`` (their
 past online meetings), ``GET /users/{id}/onlineMeetings?$filter=JoinWebUrl eq '...'`` (the
 meeting behind each event, with its organizer's id), then under the organizer — where Graph
-keeps them — ``.../onlineMeetings/{mid}/transcripts`` and ``.../transcripts/{tid}/content``.
+keeps them — ``.../onlineMeetings/{mid}/transcripts`` and ``.../transcripts/{tid}/content``, and
+for links to the recording ``.../onlineMeetings/{mid}/recordings`` and the organizer's OneDrive
+(graph/recordings.py).
 
 Nobody reads a transcript of a meeting they neither organised nor attended: the participants
 are taken from Graph (never from the caller's MeetingInfo) and checked before anything else.
@@ -47,6 +49,7 @@ from graph.meeting_rules import (
     subject_words,
     takes_part,
 )
+from graph.recordings import recording_web_url
 from graph.records import (
     EventRecord,
     MeetingRecord,
@@ -187,6 +190,10 @@ class GraphMeetings:
         if not data:
             raise TranscriptUnavailable("The transcript is empty: Teams recorded no speech for this meeting.")
         return data  # bytes: the parser decodes them once, and says so when it cannot
+
+    async def recording_url(self, user_id: str, ref: TranscriptRef) -> str | None:
+        me = await self._requester(user_id)
+        return await recording_web_url(self._client, ref.organizer_id or me.id, ref.meeting_id)
 
     async def meeting(self, user_id: str, organizer_id: str, meeting_id: str) -> MeetingInfo:
         """A meeting known by its ids — a transcript notification names

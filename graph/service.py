@@ -118,6 +118,11 @@ class MeetingSource(Protocol):
         """The transcript's WebVTT content as Graph sent it; the parser decodes it once."""
         ...
 
+    async def recording_url(self, user_id: str, ref: TranscriptRef) -> str | None:
+        """The web address of the meeting's recording (for links to each quote's moment), or None.
+        Call it after ``transcript_vtt``, which has checked that the user may see this meeting."""
+        ...
+
 
 class DocumentStore(Protocol):
     async def upload(self, folder: str, filename: str, content: bytes) -> StoredDocument:

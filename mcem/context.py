@@ -31,6 +31,10 @@ class MeetingContext(BaseModel):
     internal_names: frozenset[str] = Field(
         default=frozenset(), description="speakers on the Microsoft side (case-insensitive match)"
     )
+    recording_url: str = Field(
+        default="",
+        description="the meeting recording's web address (Graph); quotes link to their moment in it",
+    )
     language: str = Field(
         default="",
         description="the language to write the analysis in ('German'); blank: the analyzer's default "

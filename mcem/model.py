@@ -183,6 +183,9 @@ class InterviewDetails(_Model):
     participant: Person | None = None
     subject: str = ""
     attendees: list[Person] = Field(default_factory=list)
+    recording_url: str = Field(
+        default="", description="the meeting recording's web address, from Graph; '' when there is none"
+    )
 
 
 class Verification(_Model):

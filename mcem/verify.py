@@ -46,7 +46,7 @@ from rapidfuzz import fuzz
 
 from mcem.confidential import Secrets, secrets_of
 from mcem.leaks import TYPOGRAPHY, is_internal, split_sentences
-from mcem.links import has_link, strip_links
+from mcem.links import has_link, recording_link, strip_links
 from mcem.model import Analysis, Decision, Done, NextStep, Quote, Risk, Verification
 from mcem.transcript import Transcript
 
@@ -334,7 +334,11 @@ def verify(analysis: Analysis, transcript: Transcript) -> Analysis:
     )
     # Validate the whole result once: a verifier must never hand on an invalid Analysis. Links go from
     # every text field on the way, names and roles included (mcem/links.py: no output carries one).
-    return Analysis.model_validate(_without_links(analysis.model_copy(update=update).model_dump()))
+    data = _without_links(analysis.model_copy(update=update).model_dump())
+    # The one link the analysis itself carries: the recording's address from Graph, kept only when
+    # mcem/links.py accepts it as a recording (never from the transcript or a model).
+    data["details"]["recording_url"] = recording_link(analysis.details.recording_url) or ""  # type: ignore[index]
+    return Analysis.model_validate(data)
 
 
 def _without_links(node: object) -> object:

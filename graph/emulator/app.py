@@ -32,6 +32,7 @@ from graph.emulator.consent import add_consent_routes
 from graph.emulator.drive import add_drive_routes
 from graph.emulator.mail import MAILBOX, add_mail_routes
 from graph.emulator.meetings import add_meeting_routes
+from graph.emulator.recordings import add_recording_routes
 from graph.emulator.refusals import add_refusal_routes
 from graph.emulator.seed import SeedData, build_seed
 from graph.emulator.state import STATE, EmulatorState, odata_error
@@ -98,7 +99,10 @@ def create_app(
     app = web.Application(middlewares=[_auth_and_log], client_max_size=64 * 1024 * 1024)
     app[STATE] = EmulatorState(seed_factory, token, organizer_lookup_only=organizer_lookup_only)
     add_meeting_routes(app)
-    add_drive_routes(app, lambda request: request.app[STATE].drive, odata_error)
+    add_drive_routes(
+        app, lambda request: request.app[STATE].drive_by_id(request.match_info.get("drive_id")), odata_error
+    )
+    add_recording_routes(app, lambda request: request.app[STATE].onedrives, odata_error)
     add_mail_routes(app, lambda request: request.app[STATE].seed, odata_error)
     add_subscription_routes(app)
     add_refusal_routes(app)

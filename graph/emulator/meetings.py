@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from graph.emulator.consent import rsc_only, rsc_refusal, without_permission
+from graph.emulator.recordings import recording_json
 from graph.emulator.refusals import refusal_response, refused
 from graph.emulator.seed import SeedMeeting, SeedUser
 from graph.emulator.state import STATE, EmulatorState, base_url, iso, odata_context, odata_error
@@ -294,6 +295,18 @@ async def list_transcripts(request: web.Request) -> web.Response:
     return web.json_response({"@odata.context": odata_context(request, fragment), "value": items})
 
 
+async def list_recordings(request: web.Request) -> web.Response:
+    """The meeting's recordings: one per seeded meeting with a transcript, shown with the transcript."""
+    state = request.app[STATE]
+    found = _meeting_for(request, organizer_only=True)
+    if isinstance(found, web.Response):
+        return found
+    user, meeting = found
+    items = [recording_json(base_url(request), meeting)] if state.transcript_visible(meeting) else []
+    fragment = f"users('{user.id}')/onlineMeetings('{meeting.meeting_id}')/recordings"
+    return web.json_response({"@odata.context": odata_context(request, fragment), "value": items})
+
+
 def _transcript_for(request: web.Request) -> SeedMeeting | web.Response:
     state = request.app[STATE]
     found = _meeting_for(request, organizer_only=True)
@@ -342,5 +355,6 @@ def add_meeting_routes(app: web.Application) -> None:
     app.router.add_get(users + "/onlineMeetings", list_online_meetings)
     app.router.add_get(meeting, get_online_meeting)
     app.router.add_get(meeting + "/transcripts", list_transcripts)
+    app.router.add_get(meeting + "/recordings", list_recordings)
     app.router.add_get(meeting + "/transcripts/{transcript_id}", get_transcript)
     app.router.add_get(meeting + "/transcripts/{transcript_id}/content", get_transcript_content)

@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from graph.emulator.drive import DriveState
+from graph.emulator.recordings import onedrives
 from graph.emulator.seed import SeedData, SeedMeeting, SeedUser
 
 __all__ = ["STATE", "EmulatorState", "base_url", "iso", "odata_context", "odata_error"]
@@ -47,10 +48,16 @@ class EmulatorState:
     def reset(self) -> None:
         self.seed = self._seed_factory()
         self.drive = DriveState(self.seed.drive_id, self.seed.site_path, self.seed.library)
+        self.onedrives = onedrives(self.seed)  # user id -> OneDrive with their meetings' recordings
         self.requests.clear()
         self.refusals.clear()
         self.consent = "tenant"
         self.rsc_chats.clear()
+
+    def drive_by_id(self, drive_id: str | None) -> DriveState:
+        """The library, or a user's OneDrive by its id (drive.py's routes serve both)."""
+        found = next((d for d in self.onedrives.values() if d.drive_id == drive_id), None)
+        return found or self.drive
 
     @property
     def now(self) -> datetime:

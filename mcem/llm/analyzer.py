@@ -162,6 +162,7 @@ def to_analysis(
     details["attendees"] = list(context.people) or [
         Person(name=s, side=context.side_of(s)) for s in transcript.speakers
     ]
+    details["recording_url"] = context.recording_url
     data["details"] = details
     data.pop("verification", None)
     data["meta"] = AnalysisMeta(

@@ -28,6 +28,7 @@ ANALYSIS_EXCLUDED: frozenset[tuple[str, str]] = frozenset(
         ("Quote", "start"),
         ("InterviewDetails", "date_time"),
         ("InterviewDetails", "attendees"),
+        ("InterviewDetails", "recording_url"),
         ("Person", "side"),
     }
 )

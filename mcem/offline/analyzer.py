@@ -141,4 +141,5 @@ def _details(f: Findings) -> InterviewDetails:
         participant=person(f.participant, Side.customer),
         subject=f.context.subject,
         attendees=attendees,
+        recording_url=f.context.recording_url,
     )

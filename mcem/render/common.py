@@ -10,7 +10,7 @@ import re
 import unicodedata
 from datetime import datetime, timedelta
 
-from mcem.links import strip_links
+from mcem.links import moment_url, recording_link, strip_links
 from mcem.model import (
     STAGE_DESCRIPTIONS,
     STAGE_TITLES,
@@ -144,6 +144,13 @@ def speaker_and_time(quote: Quote) -> tuple[str, str | None]:
     """The speaker and '[mm:ss]'; the time is None only when verification could not place the quote."""
     speaker = clean(quote.speaker) or "Unknown speaker"
     return speaker, None if quote.start is None else f"[{format_timestamp(quote.start)}]"
+
+
+def moment_link(quote: Quote, recording: str) -> str | None:
+    """The recording at the moment the quote was said, or None (no recording, or no time to go to)."""
+    if quote.start is None or not recording or recording_link(recording) is None:
+        return None
+    return moment_url(recording, quote.start)
 
 
 def attribution(quote: Quote) -> str:

@@ -21,11 +21,13 @@ from typing import Literal
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Emu, Inches, Length, Mm, Pt, RGBColor, Twips
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
+from docx.text.run import Run
 
 from mcem.model import ROLE_TITLES, Analysis, Quote, RoleSummary, TalkTime
 from mcem.render import common as c
@@ -42,6 +44,7 @@ _COLUMN_SHARES = (3, 6, 4)
 _HEADER_FILL = "D9E2F3"
 _PRIVATE_FILL = "FCE4E4"
 _PROPERTY_LIMIT = 255
+_LINK_BLUE = RGBColor(0x05, 0x63, 0xC1)  # Word's own hyperlink colour
 
 
 @dataclass(frozen=True)
@@ -64,19 +67,20 @@ def to_docx(analysis: Analysis, *, paper: Literal["letter", "a4"] = "letter") ->
     _header_and_footer(doc)
 
     doc.add_heading(c.clean(analysis.title), level=0)
-    _private_box(doc, analysis.confidential)
+    recording = analysis.details.recording_url
+    _private_box(doc, analysis.confidential, recording)
     _section(doc, c.COMPANY_BACKGROUND, [analysis.company_background])
     _section(doc, c.EXECUTIVE_SUMMARY, analysis.executive_summary)
     _interview_details(doc, analysis)
     _flywheel(doc)
-    _narrative(doc, analysis)
+    _narrative(doc, analysis, recording)
     _section(doc, c.INSIGHTS, analysis.insights)
-    _listed(doc, c.RISKS_LABEL, [(r.text, r.quote) for r in analysis.risks])
+    _listed(doc, c.RISKS_LABEL, [(r.text, r.quote) for r in analysis.risks], recording)
     _recommendations(doc, analysis)
-    _listed(doc, c.NEXT_STEPS_LABEL, [(c.next_step_text(s), s.quote) for s in analysis.next_steps])
-    _listed(doc, c.DECISIONS_LABEL, [(d.text, d.quote) for d in analysis.decisions])
+    _listed(doc, c.NEXT_STEPS_LABEL, [(c.next_step_text(s), s.quote) for s in analysis.next_steps], recording)
+    _listed(doc, c.DECISIONS_LABEL, [(d.text, d.quote) for d in analysis.decisions], recording)
     doc.add_heading(c.SUMMARY_TABLE, level=1)
-    _summary_table(doc, analysis.summary_table)
+    _summary_table(doc, analysis.summary_table, recording)
     _additional(doc, analysis)
 
     footnote = doc.add_paragraph()
@@ -249,21 +253,54 @@ def _flywheel(doc: DocxDocument) -> None:
         _labelled(paragraph, title, description)
 
 
-def _quote(doc: DocxDocument, quote: Quote) -> None:
+def _attribution(
+    paragraph: Paragraph, quote: Quote, recording: str, before: str, after: str = ""
+) -> list[Run]:
+    """'<before>Speaker, [12:34]<after>', the time a link to that moment of the recording when there
+    is one. The words are exactly c.attribution's, so the refresh reader matches them as before."""
+    speaker, when = c.speaker_and_time(quote)
+    if when is None:
+        return [paragraph.add_run(f"{before}{speaker}{after}")]
+    runs = [paragraph.add_run(f"{before}{speaker}, ")]
+    url = c.moment_link(quote, recording)
+    if url is None:
+        runs.append(paragraph.add_run(when))
+    else:
+        runs.append(_hyperlink(paragraph, when, url))
+    if after:
+        runs.append(paragraph.add_run(after))
+    return runs
+
+
+def _hyperlink(paragraph: Paragraph, text: str, url: str) -> Run:
+    """An external hyperlink run (python-docx has no public call for one), blue and underlined."""
+    r_id = paragraph.part.relate_to(url, RT.HYPERLINK, is_external=True)
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("r:id"), r_id)
+    paragraph._p.append(link)
+    run = Run(OxmlElement("w:r"), paragraph)
+    link.append(run._r)
+    run.text = text
+    run.font.color.rgb = _LINK_BLUE
+    run.font.underline = True
+    return run
+
+
+def _quote(doc: DocxDocument, quote: Quote, recording: str) -> None:
     paragraph = doc.add_paragraph(style="Quote")
     paragraph.add_run(c.quote_text(quote))
-    attribution = paragraph.add_run(f" — {c.attribution(quote)}")
-    attribution.italic = False
+    for run in _attribution(paragraph, quote, recording, " — "):
+        run.italic = False
 
 
-def _narrative(doc: DocxDocument, analysis: Analysis) -> None:
+def _narrative(doc: DocxDocument, analysis: Analysis, recording: str) -> None:
     doc.add_heading(c.NARRATIVE, level=1)
     for i, stage in enumerate(analysis.stages, 1):
         doc.add_heading(c.stage_heading(i, stage), level=2)
         for text in c.stage_paragraphs(stage):
             doc.add_paragraph(text)
         for quote in stage.quotes:
-            _quote(doc, quote)
+            _quote(doc, quote, recording)
 
 
 def _recommendations(doc: DocxDocument, analysis: Analysis) -> None:
@@ -274,7 +311,7 @@ def _recommendations(doc: DocxDocument, analysis: Analysis) -> None:
         paragraph.add_run(f" — {c.clean(rec.narrative)}")
 
 
-def _listed(doc: DocxDocument, label: str, items: list[tuple[str, Quote]]) -> None:
+def _listed(doc: DocxDocument, label: str, items: list[tuple[str, Quote]], recording: str) -> None:
     """A bold label and bullets naming who said it and when (the quote itself is shown elsewhere)."""
     if not items:
         return
@@ -282,11 +319,12 @@ def _listed(doc: DocxDocument, label: str, items: list[tuple[str, Quote]]) -> No
     for text, quote in items:
         paragraph = doc.add_paragraph(style="List Bullet")
         paragraph.add_run(c.as_sentence(text).rstrip("."))
-        who = paragraph.add_run(f" ({c.attribution(quote)})")
-        who.font.color.rgb = RGBColor(0x59, 0x59, 0x59)
+        for who in _attribution(paragraph, quote, recording, " (", ")"):
+            if who.font.color.rgb != _LINK_BLUE:
+                who.font.color.rgb = RGBColor(0x59, 0x59, 0x59)
 
 
-def _private_box(doc: DocxDocument, quotes: list[Quote]) -> None:
+def _private_box(doc: DocxDocument, quotes: list[Quote], recording: str) -> None:
     """The confidential asides in one shaded, bordered cell the author cannot miss, before any section."""
     if not quotes:
         return
@@ -303,7 +341,7 @@ def _private_box(doc: DocxDocument, quotes: list[Quote]) -> None:
     for quote in quotes:
         paragraph = cell.add_paragraph()
         paragraph.add_run(c.quote_text(quote))
-        paragraph.add_run(f" — {c.attribution(quote)}")
+        _attribution(paragraph, quote, recording, " — ")
     doc.add_paragraph()
 
 
@@ -325,11 +363,11 @@ def _shade(cell: _Cell, fill: str) -> None:
     cell._tc.get_or_add_tcPr().append(shading)
 
 
-def _excerpt_cell(cell: _Cell, row: RoleSummary) -> None:
+def _excerpt_cell(cell: _Cell, row: RoleSummary, recording: str) -> None:
     first = cell.paragraphs[0]
     if row.excerpt is not None:
         first.add_run(c.quote_text(row.excerpt)).italic = True
-        first.add_run(f" ({c.attribution(row.excerpt)})")
+        _attribution(first, row.excerpt, recording, " (", ")")
         insight = c.clean(row.insight)
         if insight:
             cell.add_paragraph(insight)
@@ -347,7 +385,7 @@ def _actions_cell(cell: _Cell, actions: list[str]) -> None:
         cell.add_paragraph(item, style="List Bullet")
 
 
-def _summary_table(doc: DocxDocument, rows: list[RoleSummary]) -> None:
+def _summary_table(doc: DocxDocument, rows: list[RoleSummary], recording: str) -> None:
     table = doc.add_table(rows=1 + len(rows), cols=len(c.TABLE_COLUMNS))
     table.style = "Table Grid"
     table.autofit = False
@@ -358,7 +396,7 @@ def _summary_table(doc: DocxDocument, rows: list[RoleSummary]) -> None:
     for table_row, row in zip(table.rows[1:], rows, strict=True):
         role, excerpt, actions = table_row.cells
         role.paragraphs[0].add_run(ROLE_TITLES[row.role]).bold = True
-        _excerpt_cell(excerpt, row)
+        _excerpt_cell(excerpt, row, recording)
         _actions_cell(actions, row.actions)
     _fit_to_page(table, _text_width(doc), _COLUMN_SHARES)
 

@@ -25,11 +25,12 @@ from adaptive_cards.card import (
     TableColumnDefinition,
     TableRow,
     TextBlock,
+    TextRun,
 )
 
 from mcem.leaks import scrub
 from mcem.links import strip_links
-from mcem.model import Analysis, AnalysisMeta, NextStep, Recommendation, RoleSummary
+from mcem.model import Analysis, AnalysisMeta, NextStep, Quote, Recommendation, RoleSummary
 from mcem.render import common as c
 from mcem.render.card.elements import (
     CARD_VERSION,
@@ -89,7 +90,7 @@ def _build(analysis: Analysis, url: str | None, run_id: str | None, lim: Limits)
             builder.add_item(literal(text))
 
     builder.add_item(heading("Summary table"))
-    builder.add_item(_table(analysis.summary_table, lim))
+    builder.add_item(_table(analysis.summary_table, lim, analysis.details.recording_url))
 
     builder.add_item(heading("Recommendations"))
     builder.add_items([_recommendation(i, r, lim) for i, r in enumerate(analysis.recommendations, 1)])
@@ -137,14 +138,14 @@ def _header(analysis: Analysis, lim: Limits) -> list[Any]:
     return items
 
 
-def _table(rows: list[RoleSummary], lim: Limits) -> Table:
+def _table(rows: list[RoleSummary], lim: Limits, recording: str) -> Table:
     header = TableRow(
         cells=[TableCell(items=[label(h, weight=types.FontWeight.BOLDER)]) for h in TABLE_HEADERS]
     )
     return Table(
         # Role names like "Representative" break mid-word below about 30% of a narrow chat pane.
         columns=[TableColumnDefinition(width=w) for w in (5, 6, 5)],
-        rows=[header, *(_role_row(r, lim) for r in rows)],
+        rows=[header, *(_role_row(r, lim, recording) for r in rows)],
         first_row_as_header=True,
         show_grid_lines=True,
         vertical_cell_content_alignment=types.VerticalAlignment.TOP,
@@ -152,13 +153,10 @@ def _table(rows: list[RoleSummary], lim: Limits) -> Table:
     )
 
 
-def _role_row(row: RoleSummary, lim: Limits) -> TableRow:
+def _role_row(row: RoleSummary, lim: Limits, recording: str) -> TableRow:
     middle: list[Any] = []
     if row.excerpt is not None and (quote := _clean(row.excerpt.text, lim.excerpt)):
-        who = _clean(row.excerpt.speaker, lim.header)
-        if row.excerpt.start is not None:
-            who = f"{who} ({format_timestamp(row.excerpt.start)})"
-        middle.append(literal(run(f"“{quote}”", italic=True), run(f" — {who}", is_subtle=True)))
+        middle.append(literal(run(f"“{quote}”", italic=True), *_said_by(row.excerpt, lim, recording)))
     insight = _clean(row.insight, lim.insight)
     if insight or not middle:
         middle.append(literal(insight or "—", spacing=types.Spacing.SMALL))
@@ -173,6 +171,23 @@ def _role_row(row: RoleSummary, lim: Limits) -> TableRow:
             TableCell(items=bullets or [literal("—")]),
         ]
     )
+
+
+def _said_by(quote: Quote, lim: Limits, recording: str) -> list[TextRun]:
+    """' — Speaker (12:34)', the time opening the recording at that moment when there is one."""
+    who = _clean(quote.speaker, lim.header)
+    if quote.start is None:
+        return [run(f" — {who}", is_subtle=True)]
+    when = format_timestamp(quote.start)
+    url = c.moment_link(quote, recording)
+    if url is None:
+        return [run(f" — {who} ({when})", is_subtle=True)]
+    moment = ActionOpenUrl(title=f"Play the recording at {when}", url=url)
+    return [
+        run(f" — {who} (", is_subtle=True),
+        run(when, underline=True, color=types.Colors.ACCENT, select_action=moment),
+        run(")", is_subtle=True),
+    ]
 
 
 def _recommendation(number: int, rec: Recommendation, lim: Limits) -> RichTextBlock:
