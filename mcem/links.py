@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import ipaddress
 import json
+import math
 import re
 from urllib.parse import urlsplit
 
@@ -111,8 +112,8 @@ def moment_url(recording: str, seconds: float) -> str:
     hands out (seen in many public links to ``…-my.sharepoint.com/…/Recordings/…mp4`` and
     ``_layouts/15/stream.aspx?id=…&nav=…``). A player that does not know it plays from the start.
     """
-    nav = json.dumps(
-        {"playbackOptions": {"startTimeInSeconds": round(max(0.0, seconds), 1)}}, separators=(",", ":")
-    )
+    # Down to the tenth, never up: the link must not start after the second the reader sees (12:34).
+    start = math.floor(max(0.0, seconds) * 10) / 10
+    nav = json.dumps({"playbackOptions": {"startTimeInSeconds": start}}, separators=(",", ":"))
     token = base64.b64encode(nav.encode()).decode().replace("=", "%3D")
     return f"{recording}{'&' if '?' in recording else '?'}nav={token}"
