@@ -90,6 +90,11 @@ class ChatMeetings:
         ]
         return sorted(refs, key=lambda r: r.created or datetime.min.replace(tzinfo=UTC), reverse=True)
 
+    async def recording_url(self, user_id: str, ref: TranscriptRef) -> str | None:
+        """None: the recording's file is in the organizer's OneDrive, which no chat consent reaches
+        (it would take the tenant-wide Files.Read.All); quotes show their transcript time instead."""
+        return None
+
     async def transcript_vtt(self, user_id: str, ref: TranscriptRef) -> bytes:
         known = await self.meeting(user_id, ref.organizer_id, ref.meeting_id)
         content = (
