@@ -36,7 +36,8 @@ from tests.conftest import SPECS
 from tests.fixtures.bot.fakes import FakeAnalyzer, sample_analysis
 from tests.support.bot import Stack, running_stack
 from tests.support.cards import texts
-from tests.support.connector import ACTIVITY, click, message, outlook_invoke, protocol_errors
+from tests.support.connector import ACTIVITY, USER, click, message, outlook_invoke, protocol_errors
+from tests.support.drafts import draft_stack
 
 ORIGINATOR = "c9b4352b-a76b-43b9-88ff-80edddaa243b"
 EDIT = "Edited in SharePoint: Contoso wants the rollout priced per plant."
@@ -213,3 +214,24 @@ async def test_a_personal_message_from_another_channel_never_becomes_where_analy
         await asyncio.sleep(0.05)
     assert await stack.app[STATE].personal_chat(daniel["aadObjectId"].lower()) is not None
     assert await stack.app[STATE].personal_chat(sofia["aadObjectId"].lower()) is None
+
+
+async def test_past_the_deadline_the_answer_is_a_message_and_the_mail_keeps_its_card() -> None:
+    """Outlook waits about 2 s on open: the bot answers by its deadline even while Graph is held,
+    and the answer is a message (Outlook keeps the card it has), not a card nobody waits for."""
+    env = {"MCEM_OUTLOOK_ORIGINATOR": ORIGINATOR, "MCEM_OUTLOOK_DEADLINE_SECONDS": "0.3"}
+    async with draft_stack(env) as stack:
+        summary = await stack.summary()
+        [email] = [a for a in summary["actions"] if a.get("verb") == "email"]
+        held = asyncio.Event()
+        stack.bot.meetings.gate = held  # every meeting lookup waits until the test lets it go
+        refresh = {"verb": VERB_OUTLOOK_REFRESH, "data": {"run_id": email["data"]["run_id"]}}
+        status, body = await stack.bot.send(
+            outlook_invoke(stack.bot.connector.url, USER, refresh, trigger="automatic")
+        )
+        answered_while_held = not held.is_set()
+        held.set()
+        assert status == 200 and answered_while_held
+        assert body["type"] == "application/vnd.microsoft.activity.message"
+        assert "taking long" in body["value"]
+        assert ("meeting", USER["aadObjectId"], "m-1") in stack.bot.meetings.calls  # it had started

@@ -56,8 +56,9 @@ def action(card: dict[str, Any], verb: str) -> dict[str, Any]:
 
 
 @asynccontextmanager
-async def draft_stack() -> AsyncIterator[Stack]:
-    """The real app with the Graph emulator's library and mail behind it (the meetings are fakes)."""
+async def draft_stack(env: dict[str, str] | None = None) -> AsyncIterator[Stack]:
+    """The real app with the Graph emulator's library and mail behind it (the meetings are fakes);
+    ``env``: settings beside the defaults."""
     emulator, emulator_runner = await start_emulator()
     graph = make_graph_client(StaticTokenCredential(), base_url=emulator.base_url)
     meetings = FakeMeetings()
@@ -68,7 +69,7 @@ async def draft_stack() -> AsyncIterator[Stack]:
         mail=GraphMail(graph, tenant_domains=[INTERNAL_DOMAIN]),
     )
     try:
-        async for bot in start_bot({}, meetings, services=services):
+        async for bot in start_bot(env or {}, meetings, services=services):
             yield Stack(bot, emulator, graph)
     finally:
         await emulator_runner.cleanup()
