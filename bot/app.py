@@ -46,7 +46,6 @@ from bot.services import Services
 from bot.settings import BotSettings
 from bot.state import BotState, SqliteState, State
 from bot.state_azure import AzureTableState
-from bot.step_marks import StepMarks
 from graph.chat_meetings import ChatMeetings
 from graph.subscriptions import TranscriptSubscription
 from mcem.errors import ConfigError
@@ -97,14 +96,13 @@ def create_app(
     # Email and Refresh, the email card's buttons in Outlook, the meeting chats' events (rsc mode)
     # and the state hooks (after the handlers' tenant check, which runs first).
     register_handlers(agent_app, settings, services, runner, chats=chats)
-    marks = StepMarks(store)
-    register_draft_handlers(agent_app, services, originator=settings.outlook_originator, marks=marks)
+    register_draft_handlers(agent_app, services, originator=settings.outlook_originator, marks=store)
     if settings.outlook_originator:  # the email carries the card only then, so only then are there clicks
         register_outlook_handlers(
             agent_app,
             services,
             originator=settings.outlook_originator,
-            marks=marks,
+            marks=store,
             deadline_seconds=settings.outlook_deadline_seconds,
         )
     if chats is not None:

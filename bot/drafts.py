@@ -105,7 +105,7 @@ async def email_run(
     analysis = await read_draft(services, record)
     notes = {}
     if originator and marks is not None:
-        notes = done_notes(await marks.marks(record.run_id, len(analysis.next_steps)))
+        notes = done_notes(await marks.steps_done(record.run_id), len(analysis.next_steps))
 
     def render() -> str:  # both renderers are CPU work: off the event loop
         card = None

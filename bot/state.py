@@ -22,6 +22,9 @@ The records, as ``kind``: part / row -> value fields (row ``ONE`` unless named):
   over with replace-if-unchanged, so of two instances racing exactly one holds it. Expiry compares
   wall clocks: the lease time must be much longer than the clock skew between instances.
 - ``active``: run id -> run_id, payload (an analysis started from Teams, bot/resume.py)
+- ``stepsdone``: run id / step index (zero-padded) -> run_id, index, by, at: a next step someone
+  marked done on the summary email's card in Outlook (bot/outlook.py). Insert-if-absent: of two
+  people ticking the same step, the first stays; ticking different steps never collides.
 
 Times are ISO 8601 in UTC. A value keeps every id a scan must give back (Table Storage keys are
 escaped, long ones hashed). A new record kind: add it to ``KINDS`` and write its methods on ``State``.
@@ -50,6 +53,7 @@ __all__ = [
     "SqliteState",
     "State",
     "StateConflict",
+    "StepDone",
     "open_state",
 ]
 
@@ -73,6 +77,15 @@ class RunRecord:
     item_id: str
     web_url: str
     created: datetime
+
+
+@dataclass(frozen=True)
+class StepDone:
+    """A next step of a run marked done on the email card: which, by whom (their name), when."""
+
+    index: int
+    by: str
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -102,6 +115,12 @@ class RunStore(Protocol):
 
 
 class BotState(RunStore, Protocol):
+    async def mark_step_done(self, run_id: str, index: int, by: str, at: datetime) -> bool:
+        """Record a next step marked done on the email card; False when it was marked before."""
+        ...
+
+    async def steps_done(self, run_id: str) -> list[StepDone]: ...
+
     async def save_personal_chat(self, chat: PersonalChat) -> None: ...
 
     async def personal_chat(self, user_id: str) -> PersonalChat | None: ...
@@ -158,7 +177,18 @@ class BotState(RunStore, Protocol):
     async def close(self) -> None: ...
 
 
-KINDS = ("chats", "transcripts", "runs", "runindex", "emails", "meetings", "settings", "leases", "active")
+KINDS = (
+    "chats",
+    "transcripts",
+    "runs",
+    "runindex",
+    "emails",
+    "meetings",
+    "settings",
+    "leases",
+    "active",
+    "stepsdone",
+)
 
 _UNFINISHED = ("processing", "claimed")  # "claimed": what older versions wrote for "processing"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -332,6 +362,20 @@ class State:
         return SentEmail(
             json.loads(entry.value["recipients"]), datetime.fromisoformat(str(entry.value["at"]))
         )
+
+    # -- next steps marked done (the email card in Outlook) -------------------------------------
+
+    async def mark_step_done(self, run_id: str, index: int, by: str, at: datetime) -> bool:
+        """Record step ``index`` of ``run_id`` as done; False when someone marked it before."""
+        value = {"run_id": run_id, "index": index, "by": by, "at": _iso(at)}
+        return await self.records.insert("stepsdone", run_id, value, row=f"{index:04d}")
+
+    async def steps_done(self, run_id: str) -> list[StepDone]:
+        """The run's steps marked done, in step order."""
+        return [
+            StepDone(int(e.value["index"]), str(e.value["by"]), datetime.fromisoformat(str(e.value["at"])))
+            for e in await self.records.scan("stepsdone", run_id)
+        ]
 
     # -- meetings and settings ------------------------------------------------------------------
 

@@ -1,45 +1,37 @@
-"""Next steps marked done from the email card (bot/step_marks.py), in the bot's real SQLite state."""
+"""Next steps marked done from the email card: the ``stepsdone`` record kind, on both state backends
+(SQLite, and Azure Table Storage on Azurite), across a reopen and between two instances."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
 
-from bot.state import open_state
-from bot.step_marks import StepMarks, done_notes
+from bot.state import StepDone
+from bot.step_marks import done_notes
+from tests.support.azurite import azurite_fixture  # noqa: F401 - the fixture
+from tests.support.stores import Storage, storage_fixture  # noqa: F401 - the fixture
 
 AT = datetime(2026, 12, 3, 14, 5, tzinfo=UTC)
 
 
-async def test_marks_are_kept_per_run_and_step_and_the_first_mark_stays() -> None:
-    state = await open_state(":memory:")
-    try:
-        marks = StepMarks(state)
-        await marks.mark("run-1", 2, "Sofia Farías", AT)
-        await marks.mark("run-1", 2, "Daniel O'Neil", AT.replace(hour=15))  # later: Sofia's stays
-        await marks.mark("run-2", 0, "Daniel O'Neil", AT)
-        found = await marks.marks("run-1", 3)
-        assert [(m.index, m.by, m.at) for m in found] == [(2, "Sofia Farías", AT)]
-        assert await marks.marks("run-1", 2) == []  # steps beyond the draft's count are not read
-        assert done_notes(found) == {2: "done — Sofia Farías, 3 Dec 2026"}
-    finally:
-        await state.close()
+async def test_marks_are_kept_per_run_and_step_and_the_first_mark_stays(storage: Storage) -> None:
+    state = await storage.open_state()
+    assert await state.mark_step_done("run-1", 2, "Sofia Farías", AT) is True
+    assert await state.mark_step_done("run-1", 2, "Daniel O'Neil", AT.replace(hour=15)) is False
+    assert await state.mark_step_done("run-2", 0, "Daniel O'Neil", AT) is True
+    reopened = await storage.open_state()  # a restart, or the other instance
+    found = await reopened.steps_done("run-1")
+    assert found == [StepDone(2, "Sofia Farías", AT)]
+    assert done_notes(found, 3) == {2: "done — Sofia Farías, 3 Dec 2026"}
+    assert done_notes(found, 2) == {}  # a step the draft no longer has is not shown
 
 
-async def test_two_people_ticking_different_steps_at_once_both_count() -> None:
-    state = await open_state(":memory:")
-    try:
-        marks = StepMarks(state)
-        await asyncio.gather(marks.mark("r", 0, "Sofia Farías", AT), marks.mark("r", 1, "Daniel O'Neil", AT))
-        assert [m.by for m in await marks.marks("r", 2)] == ["Sofia Farías", "Daniel O'Neil"]
-    finally:
-        await state.close()
-
-
-async def test_a_damaged_record_shows_the_step_as_open() -> None:
-    state = await open_state(":memory:")
-    try:
-        await state.put_setting("step-done:r:0", "not json")
-        assert await StepMarks(state).marks("r", 1) == []
-    finally:
-        await state.close()
+async def test_racing_ticks_from_two_instances_count_once_each_and_come_back_in_order(
+    storage: Storage,
+) -> None:
+    one, two = await storage.open_state(), await storage.open_state()
+    ticks = [one.mark_step_done("r", 11, "Sofia", AT), two.mark_step_done("r", 1, "Daniel", AT)]
+    ticks += [one.mark_step_done("r", 0, "Sofia", AT), two.mark_step_done("r", 0, "Daniel", AT)]
+    won = await asyncio.gather(*ticks)
+    assert won[:2] == [True, True] and sorted(won[2:]) == [False, True]  # one of the two on step 0
+    assert [m.index for m in await one.steps_done("r")] == [0, 1, 11]
