@@ -1,4 +1,5 @@
-"""Talk time and listening: measured from cue timings, carried by the model, shown by the renderers."""
+"""Talk time and listening: measured from cue timings, carried by the model, shown by the renderers
+(Word, card and Markdown)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from mcem.render.card import summary_card
 from mcem.render.chart import COLOURS, WIDTH, talk_chart_png
 from mcem.render.docx import to_docx
 from mcem.render.docx_reader import analysis_from_docx
+from mcem.render.markdown import to_markdown
 from mcem.talk import measure, with_talk
 from tests.support.analyses import make
 
@@ -109,7 +111,11 @@ def test_flag_reaches_the_word_draft_and_the_card() -> None:
     assert flag in card and "Talk time: Microsoft 73% · Adatum Consulting 9% · Contoso 18%" in card
     assert "questions: Microsoft 2, Contoso 1" in card
 
+    md = to_markdown(analysis)
+    assert f"**{flag}**" in md and "- Microsoft — 73% of the talk time (0:40), 2 questions" in md
+
     calm = with_talk(_analysis(Stage.realize_value), _call())
+    assert c.TALK_LABEL in to_markdown(calm) and c.LISTEN_FLAG not in to_markdown(calm)
     assert c.LISTEN_FLAG not in str(summary_card(calm, None))
     assert not any(c.LISTEN_FLAG in p.text for p in docx.Document(io.BytesIO(to_docx(calm))).paragraphs)
 

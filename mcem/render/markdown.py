@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from mcem.model import ROLE_TITLES, Analysis, Quote, RoleSummary
+from mcem.model import ROLE_TITLES, Analysis, Quote, RoleSummary, TalkTime
 from mcem.render import common as c
 
 __all__ = ["escape", "to_markdown"]
@@ -83,10 +83,21 @@ def _interview_details(analysis: Analysis) -> list[str]:
         (c.INTERVIEWER_LABEL, c.person_label(details.interviewer)),
         (c.PARTICIPANT_LABEL, c.person_label(details.participant)),
     ]
-    return [
+    out = [
         f"## {c.INTERVIEW_DETAILS}",
         "\n".join(f"- **{label}:** {escape(value)}" for label, value in bullets),
     ]
+    if analysis.talk is not None:
+        out += _talk(analysis.talk)
+    return out
+
+
+def _talk(talk: TalkTime) -> list[str]:
+    """The Word draft's talk-time block without its chart: the flag first, then each side in words."""
+    flag = c.listen_flag_text(talk)
+    sides = "\n".join(f"- {escape(c.side_talk_text(talk, side))}" for side in talk.sides)
+    notes = [escape(line) for line in (c.monologue_text(talk), c.talk_basis_note(talk)) if line]
+    return [f"**{c.TALK_LABEL}**", *([f"**{escape(flag)}**"] if flag else []), sides, *notes]
 
 
 def _flywheel() -> list[str]:
