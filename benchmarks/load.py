@@ -2,8 +2,9 @@
 second, how long its event loop stalls and how much memory it takes.
 
 Starts the Graph emulator seeded with load users (devtools/load_seed.py) and the bot (``python -m bot``,
-anonymous local mode, offline analyzer, SQLite state in a temporary folder) as subprocesses, and a Bot
-Connector stand-in (devtools/connector.py) in this process. For each N in --levels, N distinct users send
+anonymous local mode, offline analyzer, SQLite state in a temporary folder) as subprocesses through the
+dev stack (devtools/devstack.py, without the Playground), and a Bot Connector stand-in
+(devtools/connector.py) in this process. For each N in --levels, N distinct users send
 ``analyze last meeting`` at the same moment; a thread GETs /api/health every 20 ms throughout. Each level
 runs --rounds times (after one unmeasured warm-up analysis) and the table gives the median of the rounds:
 
@@ -27,9 +28,7 @@ import argparse
 import asyncio
 import http.client
 import os
-import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -45,11 +44,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from devtools.connector import Arrival, BotConnector  # noqa: E402
+from devtools.devstack import DevStack, DevStackError  # noqa: E402
 from devtools.load_seed import load_user_id  # noqa: E402
-from graph.emulator.seed import DRIVE_ID, PLAYGROUND_TENANT_ID  # noqa: E402
+from graph.emulator.seed import PLAYGROUND_TENANT_ID  # noqa: E402
 
 BOT = {"id": "28:bot-id", "name": "MCEM"}
-SECRET_ENV = ("AZURE_OPENAI", "OPENAI_", "MCEM_LLM", "MCEM_MODEL", "MCEM_STATE", "MCEM_GRAPH", "MCEM_BOT")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -68,38 +67,6 @@ class Level:
 
 
 # -- processes -------------------------------------------------------------------------------------
-
-
-def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(SECRET_ENV)}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
-
-
-def _spawn(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        return subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
-
-
-def _wait_line(proc: subprocess.Popen[bytes], log: Path, pattern: str, timeout: float = 60) -> re.Match[str]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = re.search(pattern, log.read_text(errors="replace"))
-        if found:
-            return found
-        if proc.poll() is not None:
-            raise SystemExit(f"{proc.args} exited ({proc.returncode}):\n{log.read_text(errors='replace')}")
-        time.sleep(0.05)
-    raise SystemExit(f"{proc.args} did not start within {timeout:.0f} s:\n{log.read_text(errors='replace')}")
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _tree(pid: int) -> list[int]:
@@ -312,48 +279,39 @@ def _print(levels: dict[int, list[Level]], idle: list[float], rss_peak: float) -
 
 async def main(levels: list[int], rounds: int, workers: str | None, limit: float) -> None:
     users = max(levels)
-    env = _env()
+    settings = {"MCEM_LOG_LEVEL": "WARNING"} | ({"MCEM_WORKERS": workers} if workers is not None else {})
     with tempfile.TemporaryDirectory(prefix="mcem-load-") as folder:
-        tmp = Path(folder)
-        emulator_log, bot_log = tmp / "emulator.log", tmp / "bot.log"
-        emulator = _spawn(
-            [sys.executable, "-m", "devtools.load_seed", "--users", str(users), "--port", "0"],
-            env,
-            emulator_log,
+        # The demo's stack without the Playground or the transcript subscription: only what a user's
+        # "analyze" costs is measured.
+        stack = DevStack(
+            Path(folder),
+            playground=False,
+            auto_analyze=False,
+            emulator=("devtools.load_seed", "--users", str(users)),
+            bot_env=settings,
         )
-        bot: subprocess.Popen[bytes] | None = None
         connector = BotConnector()
         await connector.start()
         try:
-            graph_url = _wait_line(emulator, emulator_log, r"on (http://\S+/v1\.0)").group(1)
-            port = _free_port()
-            bot_env = {
-                **env,
-                "MCEM_BOT_HOST": "127.0.0.1",
-                "MCEM_BOT_PORT": str(port),
-                "MCEM_GRAPH_BASE_URL": graph_url,
-                "MCEM_SHAREPOINT_DRIVE_ID": DRIVE_ID,  # the emulator's one library
-                "MCEM_STATE_PATH": str(tmp / "state.sqlite3"),
-                "MCEM_LOG_LEVEL": "WARNING",
-            }
-            if workers is not None:
-                bot_env["MCEM_WORKERS"] = workers
-            bot = _spawn([sys.executable, "-m", "bot"], bot_env, bot_log)
-            _wait_line(bot, bot_log, r"MCEM Analyst bot on")
+            try:
+                await asyncio.to_thread(stack.start)
+            except DevStackError as err:
+                raise SystemExit(f"{err}\n{stack.logs()}") from None
+            port, pid = stack.bot_port, stack.pid("bot")
             bot_url = f"http://127.0.0.1:{port}"
             await _wait_health(bot_url)
-            sampler = Sampler(port, bot.pid)
+            sampler = Sampler(port, pid)
             sampler.start()
             await asyncio.sleep(2)  # the bot warms up (Graph models) in the background after start
             idle = list(sampler.lag)
-            warm = await run_level(1, "warm", bot_url, connector, sampler, bot.pid, limit)
+            warm = await run_level(1, "warm", bot_url, connector, sampler, pid, limit)
             if warm.failed:
-                raise SystemExit(f"the warm-up analysis failed; bot log:\n{bot_log.read_text()[-3000:]}")
+                raise SystemExit(f"the warm-up analysis failed; the logs:\n{stack.logs()}")
             results: dict[int, list[Level]] = {n: [] for n in levels}
             overall_peak = sampler.peak
             for r in range(rounds):
                 for n in levels:
-                    level = await run_level(n, f"{r}-{n}", bot_url, connector, sampler, bot.pid, limit)
+                    level = await run_level(n, f"{r}-{n}", bot_url, connector, sampler, pid, limit)
                     overall_peak = max(overall_peak, level.rss)
                     results[n].append(level)
                     print(
@@ -370,13 +328,7 @@ async def main(levels: list[int], rounds: int, workers: str | None, limit: float
             _print(results, idle, overall_peak)
         finally:
             await connector.close()
-            for proc in (bot, emulator):
-                if proc is not None and proc.poll() is None:
-                    proc.terminate()
-                    try:
-                        proc.wait(10)
-                    except subprocess.TimeoutExpired:
-                        proc.kill()
+            await asyncio.to_thread(stack.stop)
 
 
 async def _wait_health(url: str) -> None:

@@ -1,4 +1,5 @@
-"""The local stack for the demo and the end-to-end tests: Graph emulator, bot, Agents Playground.
+"""The local stack for the demo, the end-to-end tests and the load benchmark: Graph emulator, bot,
+Agents Playground (the benchmark leaves the Playground out and brings its own connector).
 
 Each runs as its own process group on 127.0.0.1, with its log in a run directory; ``DevStack``
 starts them in order, waits until each answers, and stops all of them (and their children) on
@@ -44,7 +45,7 @@ _STACK_OWNED = (
     "MCEM_AUTO_ANALYZE",
     "MCEM_PUBLIC_URL",
     "MCEM_NOTIFICATION_CLIENT_STATE",
-    "MCEM_STATE_PATH",
+    "MCEM_STATE_",  # a developer's Azure state backend too: the stack keeps its own SQLite file
 )
 # And, for an offline run, nothing that would make it call a language model.
 _LLM = ("AZURE_OPENAI", "OPENAI_", "MCEM_LLM", "MCEM_MODEL")
@@ -90,6 +91,11 @@ class DevStack:
     playground_port: int = 0
     offline: bool = True  # strip language-model settings so the offline analyzer runs
     timeout: float = 60.0
+    playground: bool = True  # False: the emulator and the bot only (a benchmark brings its client)
+    auto_analyze: bool = True  # journey 2: the bot subscribes to the emulator's transcripts
+    # The emulator's module and arguments; benchmarks/load.py seeds many users (devtools/load_seed.py).
+    emulator: tuple[str, ...] = ("graph.emulator",)
+    bot_env: dict[str, str] = field(default_factory=dict)  # more settings for the bot (MCEM_WORKERS, ...)
     _processes: list[_Process] = field(default_factory=list)
 
     @property
@@ -121,8 +127,12 @@ class DevStack:
     ) -> None:
         self.stop()
 
+    def pid(self, name: str) -> int:
+        """The process id of a part ("graph-emulator", "bot", "playground"), for measuring it."""
+        return next(p.popen.pid for p in self._processes if p.name == name)
+
     def start(self) -> None:
-        if not PLAYGROUND_CLI.is_file():
+        if self.playground and not PLAYGROUND_CLI.is_file():
             raise DevStackError("the Agents Playground is not installed: run `npm ci` in the repo")
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.emulator_port = self.emulator_port or free_port()
@@ -132,7 +142,7 @@ class DevStack:
 
         emulator = self._spawn(
             "graph-emulator",
-            [sys.executable, "-m", "graph.emulator", "--port", str(self.emulator_port)],
+            [sys.executable, "-m", *self.emulator, "--port", str(self.emulator_port)],
             env,
         )
         self._wait_http(emulator, f"http://127.0.0.1:{self.emulator_port}/", any_status=True)
@@ -143,14 +153,18 @@ class DevStack:
             "MCEM_BOT_PORT": str(self.bot_port),
             "MCEM_GRAPH_BASE_URL": self.graph_base_url,
             "MCEM_SHAREPOINT_DRIVE_ID": DRIVE_ID,  # the emulator's one library
-            # Journey 2: the emulator subscribes the bot to transcripts, as Graph would.
-            "MCEM_AUTO_ANALYZE": "on",
-            "MCEM_PUBLIC_URL": f"http://127.0.0.1:{self.bot_port}",
-            "MCEM_NOTIFICATION_CLIENT_STATE": secrets.token_urlsafe(24),
             "MCEM_STATE_PATH": str(self.run_dir / "bot-state.sqlite3"),
+            **self.bot_env,
         }
+        if self.auto_analyze:
+            # Journey 2: the emulator subscribes the bot to transcripts, as Graph would.
+            bot_env["MCEM_AUTO_ANALYZE"] = "on"
+            bot_env["MCEM_PUBLIC_URL"] = f"http://127.0.0.1:{self.bot_port}"
+            bot_env["MCEM_NOTIFICATION_CLIENT_STATE"] = secrets.token_urlsafe(24)
         bot = self._spawn("bot", [sys.executable, "-m", "bot"], bot_env)
         self._wait_http(bot, f"http://127.0.0.1:{self.bot_port}/api/health")
+        if not self.playground:
+            return
 
         node_env = {
             **env,

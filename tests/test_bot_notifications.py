@@ -21,16 +21,16 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from microsoft_agents.hosting.core import ChannelAdapter
 
-from bot.app import KEEPER, NOTIFICATIONS, STATE, create_app
+from bot.app import KEEPER, NOTIFICATIONS, STATE
 from bot.notifications import INTRO, TranscriptNotifications
 from bot.runner import JobRunner
 from bot.services import Services
-from bot.settings import BotSettings, settings_from_env
+from bot.settings import BotSettings
 from bot.state import open_state
 from graph.emulator.seed import DEMO_USER_ID
 from graph.emulator.state import STATE as EMULATOR_STATE
 from tests.fixtures.bot.fakes import FakeAnalyzer, FakeDocuments, FakeMeetings, sample_vtt
-from tests.support.bot import SECRET, SUMMARY, Stack, running_stack, summaries
+from tests.support.bot import SECRET, SUMMARY, Stack, running_stack, start_bot, summaries
 from tests.support.cards import texts
 from tests.support.connector import USER, Connector, message
 from tests.support.graph import start_emulator
@@ -279,9 +279,8 @@ async def test_with_an_app_id_graph_reaches_the_notification_endpoint_without_a_
         "MCEM_PUBLIC_URL": "https://bot.contoso.com",
         "MCEM_NOTIFICATION_CLIENT_STATE": SECRET,
     }
-    services = Services(meetings=FakeMeetings(), documents=FakeDocuments(), analyzer=FakeAnalyzer())
-    app = create_app(settings_from_env(env), services)
-    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+    async for bot in start_bot(env):
+        client = bot.client
         handshake = await client.post("/api/notifications", params={"validationToken": "tok"})
         assert (handshake.status, await handshake.text()) == (200, "tok")
         forged = await client.post("/api/notifications", json={"value": [{"clientState": "guess"}]})

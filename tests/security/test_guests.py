@@ -16,12 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import RUNNER, create_app
+from bot.app import RUNNER
 from bot.services import Services
-from bot.settings import settings_from_env
 from graph.client import make_graph_client
 from graph.credentials import StaticTokenCredential
 from graph.documents import GraphDocuments
@@ -33,9 +30,9 @@ from graph.meetings import GraphMeetings
 from graph.service import Attendee
 from mcem.model import Side
 from tests.fixtures.bot.fakes import FakeAnalyzer
-from tests.support.bot import Bot
+from tests.support.bot import Bot, start_bot
 from tests.support.cards import texts
-from tests.support.connector import TEAMMATE, TENANT, USER, Connector, click, mentioned, message
+from tests.support.connector import TEAMMATE, TENANT, USER, click, mentioned, message
 from tests.support.graph import Emulator, start_emulator
 
 GUEST = f"alice_fabrikam.com#EXT#@{INTERNAL_DOMAIN}"
@@ -63,8 +60,6 @@ async def stack() -> AsyncIterator[Stack]:
     for seeded in emulator.app[EMULATOR_STATE].seed.meetings:
         seeded.attendees.append(Person("Alice Guest", GUEST))
     graph = make_graph_client(StaticTokenCredential(), base_url=emulator.base_url)
-    connector = Connector()
-    connector_server = await connector.start()
     services = Services(
         meetings=GraphMeetings(graph, tenant_domains=[INTERNAL_DOMAIN]),
         documents=GraphDocuments(graph, DRIVE_ID),
@@ -72,15 +67,10 @@ async def stack() -> AsyncIterator[Stack]:
         mail=GraphMail(graph, tenant_domains=[INTERNAL_DOMAIN]),
         graph=graph,
     )
-    app: web.Application = create_app(settings_from_env({"MCEM_STATE_PATH": ":memory:"}), services)
-    client = TestClient(TestServer(app, host="127.0.0.1"))
-    await client.start_server()
     try:
-        yield Stack(Bot(client, connector, None, app), emulator)  # type: ignore[arg-type]
-        assert connector.violations == [], connector.violations
+        async for bot in start_bot({}, services=services):  # the tests' one bot stack
+            yield Stack(bot, emulator)
     finally:
-        await client.close()
-        await connector_server.close()
         await emulator_runner.cleanup()
 
 

@@ -16,13 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 from msgraph import GraphServiceClient
 
-from bot.app import create_app
 from bot.meeting_context import context_from_meeting
-from bot.services import Services
-from bot.settings import settings_from_env
 from bot.state import SqliteState
 from cards import DEFAULT_STEPS, MeetingRow, error_card, meetings_card, progress_card
 from graph.documents import GraphDocuments, document_path
@@ -33,7 +29,7 @@ from mcem.llm.compact import context_block
 from mcem.model import Side
 from mcem.transcript import Transcript, Utterance
 from tests.conftest import ROOT
-from tests.fixtures.bot.fakes import FakeAnalyzer, FakeDocuments, FakeMeetings
+from tests.support.bot import start_bot
 from tests.support.graph import client, emulator
 
 __all__ = ["client", "emulator"]  # fixtures, used by name
@@ -139,9 +135,8 @@ async def test_validation_replies_are_never_sniffed_as_html() -> None:
         "MCEM_PUBLIC_URL": "https://bot.contoso.com",
         "MCEM_NOTIFICATION_CLIENT_STATE": "s" * 32,
     }
-    services = Services(meetings=FakeMeetings(), documents=FakeDocuments(), analyzer=FakeAnalyzer())
-    app = create_app(settings_from_env(env), services)
-    async with TestClient(TestServer(app, host="127.0.0.1")) as http:
+    async for bot in start_bot(env):
+        http = bot.client
         for token in ("<script>alert(1)</script>", ""):
             reply = await http.post("/api/notifications", params={"validationToken": token})
             assert reply.headers["X-Content-Type-Options"] == "nosniff"

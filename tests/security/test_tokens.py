@@ -21,13 +21,13 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import STATE, create_app
-from bot.services import Services
+from bot.app import STATE
 from bot.settings import settings_from_env
 from bot.state import PersonalChat
 from mcem.errors import ConfigError
-from tests.fixtures.bot.fakes import FakeAnalyzer, FakeDocuments, FakeMeetings
+from tests.fixtures.bot.fakes import FakeMeetings
 from tests.security.entra import BOT_FRAMEWORK_HOST, ENTRA_HOST, SignIn, SigningKey
+from tests.support.bot import start_bot
 
 APP_ID = "9d4c1a52-6f0e-4a8e-9a51-3c1f0b2d7e11"
 HOME = "3f1b5c2e-8d47-4a6b-9e21-7c0d4f6a8b93"  # the account team's tenant (allowed)
@@ -109,25 +109,21 @@ def settings(**extra: str) -> dict[str, str]:
 
 
 async def running(via_signin: SignIn, env: dict[str, str]) -> AsyncIterator[Bot]:
+    """The tests' one bot stack (tests/support/bot.py) with an app id, beside an attacker's server."""
     attacker = Attacker()
     attacker_app = web.Application()
     attacker_app.router.add_route("*", "/{tail:.*}", attacker.record)
     attacker_server = TestServer(attacker_app, host="127.0.0.1")
     await attacker_server.start_server()
     attacker.url = str(attacker_server.make_url("/"))
-    meetings = FakeMeetings()
-    services = Services(meetings=meetings, documents=FakeDocuments(), analyzer=FakeAnalyzer())
-    app = create_app(settings_from_env(env), services)
-    client = TestClient(TestServer(app, host="127.0.0.1"))
-    await client.start_server()
     try:
-        # The victim talked to the bot before, through Teams: automatic analyses go there.
-        await app[STATE].save_personal_chat(
-            PersonalChat(VICTIM, HOME, {"serviceUrl": TEAMS, "conversation": {"id": "a:victim"}}, {})
-        )
-        yield Bot(client, app, meetings, attacker, via_signin)
+        async for started in start_bot(env):
+            # The victim talked to the bot before, through Teams: automatic analyses go there.
+            await started.app[STATE].save_personal_chat(
+                PersonalChat(VICTIM, HOME, {"serviceUrl": TEAMS, "conversation": {"id": "a:victim"}}, {})
+            )
+            yield Bot(started.client, started.app, started.meetings, attacker, via_signin)
     finally:
-        await client.close()
         await attacker_server.close()
 
 
