@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from aiohttp import web
 from microsoft_agents.authentication.msal import MsalConnectionManager
-from microsoft_agents.hosting.aiohttp import CloudAdapter, jwt_authorization_middleware, start_agent_process
+from microsoft_agents.hosting.aiohttp import jwt_authorization_middleware, start_agent_process
 from microsoft_agents.hosting.core import (
     AgentApplication,
     AgentAuthConfiguration,
@@ -34,6 +34,7 @@ from bot.auth import ChannelPolicy, policy_of, verify_request
 from bot.background import BackgroundTasks
 from bot.draft_handlers import register_draft_handlers
 from bot.handlers import register_handlers
+from bot.hosting import AcceptingAdapter
 from bot.meeting_chats import MeetingChats, register_meeting_chat_handlers
 from bot.notifications import NOTIFICATIONS, SubscriptionKeeper, TranscriptNotifications
 from bot.outlook import register_outlook_handlers
@@ -50,14 +51,23 @@ from graph.chat_meetings import ChatMeetings
 from graph.subscriptions import TranscriptSubscription
 from mcem.errors import ConfigError
 
-__all__ = ["AGENT_APP", "KEEPER", "MEETING_CHATS", "NOTIFICATIONS", "RUNNER", "STATE", "create_app"]
+__all__ = [
+    "ADAPTER",
+    "AGENT_APP",
+    "KEEPER",
+    "MEETING_CHATS",
+    "NOTIFICATIONS",
+    "RUNNER",
+    "STATE",
+    "create_app",
+]
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 AGENT_APP = web.AppKey("agent_app", AgentApplication)
 POLICY = web.AppKey("channel_policy", ChannelPolicy)
-ADAPTER = web.AppKey("adapter", CloudAdapter)
+ADAPTER = web.AppKey("adapter", AcceptingAdapter)
 RUNNER = web.AppKey("runner", JobRunner)
 STATE = web.AppKey("state", BotState)
 KEEPER = web.AppKey("keeper", SubscriptionKeeper)
@@ -72,7 +82,8 @@ def create_app(
     owned = state is None
     store: BotState = state if state is not None else _store(settings)
     connections = _connections(settings)
-    adapter = CloudAdapter(connection_manager=connections)
+    # The SDK's adapter, answering a message's POST before its turn runs (bot/hosting.py).
+    adapter = AcceptingAdapter(connection_manager=connections)
     agent_app = AgentApplication[TurnState](
         storage=MemoryStorage(), connection_manager=connections, **dict(settings.sdk_config)
     )
@@ -165,11 +176,15 @@ def create_app(
         for task in background[1:]:
             task.cancel()
         await asyncio.gather(*background, return_exceptions=True)
+        # Turns first: an accepted message may still be about to start a job. One grace for both.
+        deadline = asyncio.get_running_loop().time() + settings.shutdown_grace_seconds
+        await adapter.aclose(settings.shutdown_grace_seconds)
         if chats is not None:
             await chats.aclose()
         if notifications is not None:
             await notifications.aclose()
-        await runner.aclose(settings.shutdown_grace_seconds)  # then "interrupted" on what is left
+        left = max(0.0, deadline - asyncio.get_running_loop().time())
+        await runner.aclose(left)  # then "interrupted" on what is left
         await writes.wait_idle()
         await services.close()
         if owned:

@@ -144,12 +144,14 @@ async def test_typed_refresh_posts_the_latest_draft(stack: Stack) -> None:
     await stack.save(item_id, edit_draft(content))
     posted = len(stack.bot.connector.posted)
     await stack.bot.send(message("refresh", stack.bot.connector))
+    await stack.bot.settle()
     [card] = [a["attachments"][0]["content"] for a in stack.bot.connector.posted[posted:]]
     assert "Edited in SharePoint" in texts(card)
 
 
 async def test_typed_refresh_before_any_analysis_says_what_to_do(stack: Stack) -> None:
     await stack.bot.send(message("refresh", stack.bot.connector))
+    await stack.bot.settle()
     [card] = stack.bot.connector.cards()
     assert "no analysis to refresh yet" in texts(card) and "analyze last meeting" in texts(card)
 

@@ -53,6 +53,7 @@ async def test_help_and_anything_unknown_get_the_help_card(bot: Bot) -> None:
     for text in ("help", "what can you do for me"):
         status, _ = await bot.send(message(text, bot.connector))
         assert status == 202  # accepted: the reply goes through the connector
+    await bot.settle()
     assert [("analyze last meeting" in texts(c)) for c in bot.connector.cards()] == [True, True]
     assert bot.meetings.calls == []
 
@@ -61,9 +62,10 @@ async def test_analyze_answers_at_once_then_updates_the_same_card_to_the_summary
     graph_answers = asyncio.Event()
     async for bot in start_bot({}, FakeMeetings(gate=graph_answers)):
         status, _ = await bot.send(message("analyze last meeting", bot.connector))
-        # The turn ended, with the progress card posted, while Graph had not answered yet.
-        assert status == 202 and not graph_answers.is_set()
-        [first] = bot.connector.posted
+        assert status == 202  # accepted before the turn ran (bot/hosting.py)
+        # The progress card arrives while Graph has not answered yet.
+        [first] = await bot.connector.wait_posted(1)
+        assert not graph_answers.is_set()
         assert "Working on your analysis" in texts(first["attachments"][0]["content"])
         assert bot.connector.updates == []
         graph_answers.set()
@@ -106,6 +108,7 @@ async def test_no_analysis_where_guests_or_other_tenants_can_read_it(
 async def test_a_guest_asking_in_a_personal_chat_gets_no_analysis(bot: Bot) -> None:
     bot.connector.members["personal-1"] = [USER | {"tenantId": TENANT, "userRole": "guest"}]
     await bot.send(message("analyze last meeting", bot.connector))
+    await bot.settle()
     [card] = bot.connector.cards()
     assert "Not in this conversation" in texts(card)
     assert bot.meetings.calls == []
@@ -124,6 +127,7 @@ async def test_tenants_off_the_allow_list_are_not_served() -> None:
 async def test_meetings_lists_those_with_transcripts_with_analyze_buttons(bot: Bot) -> None:
     bot.meetings.meetings.append(meeting("m-3", "Litware licensing", has_transcript=False))
     await bot.send(message("meetings", bot.connector))
+    await bot.settle()
     [card] = bot.connector.cards()
     assert "Contoso pilot review" in texts(card) and "Litware" not in texts(card)
     buttons = [a for a in json.dumps(card).split('"type": "Action.Execute"')[1:]]
@@ -151,6 +155,7 @@ async def test_a_message_without_an_entra_identity_is_refused_politely(bot: Bot)
     activity = message("analyze last meeting", bot.connector)
     activity["from"] = {"id": "29:anon", "name": "Someone"}
     await bot.send(activity)
+    await bot.settle()
     [card] = bot.connector.cards()
     assert "I cannot tell who you are" in texts(card)
     assert bot.meetings.calls == []
@@ -167,6 +172,7 @@ async def test_with_an_app_id_a_request_without_a_token_is_rejected() -> None:
     async for bot in start_bot(env):
         status, _ = await bot.send(message("analyze last meeting", bot.connector))
         assert status == 401
+        await bot.settle()  # (no turn was accepted, so nothing can still arrive)
         assert bot.connector.posted == [] and bot.meetings.calls == []
         # The container's health probe has no Bot Framework token and must still get through.
         health = await bot.client.get("/api/health")
@@ -182,6 +188,7 @@ async def test_one_unreadable_meeting_does_not_hide_the_others(bot: Bot) -> None
     ]
     bot.meetings.denied = {"m-2"}
     await bot.send(message("meetings", bot.connector))
+    await bot.settle()
     [card] = bot.connector.cards()
     assert "Contoso pilot review" in texts(card) and "Board briefing" not in texts(card)
     assert json.dumps(card).count('"verb": "analyze"') == 1

@@ -9,7 +9,6 @@ recording fake.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -17,7 +16,6 @@ from typing import Any
 
 import pytest
 
-from bot.app import RUNNER
 from bot.services import Services
 from graph.client import make_graph_client
 from graph.credentials import StaticTokenCredential
@@ -30,7 +28,7 @@ from graph.meetings import GraphMeetings
 from graph.service import Attendee
 from mcem.model import Side
 from tests.fixtures.bot.fakes import FakeAnalyzer
-from tests.support.bot import Bot, start_bot
+from tests.support.bot import Bot, settle, start_bot
 from tests.support.cards import texts
 from tests.support.connector import TEAMMATE, TENANT, USER, click, mentioned, message
 from tests.support.graph import Emulator, start_emulator
@@ -46,7 +44,7 @@ class Stack:
     async def summary(self) -> dict[str, Any]:
         await self.bot.send(message("analyze last meeting", self.bot.connector))
         # The first Graph reply of a process loads msgraph-sdk's models: generous on a busy machine.
-        await asyncio.wait_for(self.bot.app[RUNNER].wait_idle(), 60)
+        await settle(self.bot.app, 60)
         return self.bot.connector.updates[-1]["attachments"][0]["content"]
 
     def mail(self) -> list[dict[str, Any]]:
@@ -132,6 +130,7 @@ async def test_meetings_are_not_listed_where_someone_is_from_outside(stack: Stac
     await stack.bot.send(
         in_group(mentioned("meetings", stack.bot.connector, conversation="group-1", kind="groupChat"))
     )
+    await settle(stack.bot.app, 60)
     [refusal] = refusals(stack)
     assert why in refusal
     assert not any("Contoso" in texts(c) for c in stack.bot.connector.cards())  # no subject shown
@@ -143,6 +142,7 @@ async def test_meetings_are_listed_where_everyone_is_internal(stack: Stack) -> N
     await stack.bot.send(
         in_group(mentioned("meetings", stack.bot.connector, conversation="group-1", kind="groupChat"))
     )
+    await settle(stack.bot.app, 60)
     assert refusals(stack) == [] and len(stack.bot.connector.cards()) == 1
 
 
@@ -162,7 +162,7 @@ async def test_no_card_action_shows_meeting_data_where_someone_is_from_outside(
         assert status == 200, verb
         shown = json.dumps(body)
         assert "Megan" not in shown and "Contoso" not in shown, verb  # no attendee, no subject
-    await asyncio.wait_for(stack.bot.app[RUNNER].wait_idle(), 60)
+    await settle(stack.bot.app, 60)
     assert stack.mail() == []  # not emailed either
     new = stack.bot.connector.posted[before:]
     assert new and all("Not in this conversation" in texts(a["attachments"][0]["content"]) for a in new)

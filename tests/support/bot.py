@@ -19,7 +19,7 @@ import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import KEEPER, NOTIFICATIONS, RUNNER, create_app
+from bot.app import ADAPTER, KEEPER, NOTIFICATIONS, RUNNER, create_app
 from bot.services import Services
 from bot.settings import settings_from_env
 from graph.client import make_graph_client
@@ -49,7 +49,17 @@ class Bot:
         return response.status, (json.loads(text) if text else None)
 
     async def settle(self) -> None:
-        await asyncio.wait_for(self.app[RUNNER].wait_idle(), 10)
+        """Until the turns the bot accepted, and the analyses they started, have ended."""
+        await settle(self.app)
+
+
+async def settle(app: web.Application, within_s: float = 10) -> None:
+    """Until the app's accepted turns and the analyses they started have ended (TimeoutError after
+    ``within_s`` seconds for each)."""
+    # Turns first: a message's POST is answered before its turn runs (bot/hosting.py), and the
+    # turn is what starts an analysis.
+    await asyncio.wait_for(app[ADAPTER].wait_idle(), within_s)
+    await asyncio.wait_for(app[RUNNER].wait_idle(), within_s)
 
 
 async def start_bot(
@@ -87,7 +97,7 @@ class Stack:
         activity = message(text, self.connector, conversation=conversation, kind=kind)
         async with aiohttp.ClientSession() as http, http.post(self.url + "/api/messages", json=activity) as r:
             assert r.status in (200, 202)
-        await asyncio.wait_for(self.app[RUNNER].wait_idle(), 10)
+        await settle(self.app)
 
     async def publish(self, key: str = "litware") -> dict[str, Any]:
         """The emulator publishes the meeting's transcript and notifies the subscription."""

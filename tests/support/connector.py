@@ -4,7 +4,9 @@ every activity a test sends is checked against the published Bot Framework proto
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +56,9 @@ class Connector:
     meetings: dict[str, dict[str, Any]] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)
     next_id: int = 0
+    # Notified on every post and update: the bot answers a message's POST before its turn runs
+    # (bot/hosting.py), so a test that wants the turn's reply waits for it to arrive here.
+    arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     async def start(self) -> TestServer:
         """Serve on 127.0.0.1 and point ``url`` at it; the caller closes the returned server."""
@@ -80,6 +85,7 @@ class Connector:
         self.next_id += 1
         body["id"] = f"act-{self.next_id}"
         self.posted.append(body)
+        await self._notify()
         return web.json_response({"id": body["id"]}, status=201)
 
     async def _put(self, request: web.Request) -> web.Response:
@@ -87,6 +93,7 @@ class Connector:
         self.violations += protocol_errors(ACTIVITY, body)
         body["id"] = request.match_info["activity"]
         self.updates.append(body)
+        await self._notify()
         return web.json_response({"id": body["id"]})
 
     async def _members(self, request: web.Request) -> web.Response:
@@ -101,6 +108,24 @@ class Connector:
             missing = {"error": {"code": "NotFound", "message": "Meeting not found"}}
             return web.json_response(missing, status=404)
         return web.json_response(found)
+
+    async def _notify(self) -> None:
+        async with self.arrived:
+            self.arrived.notify_all()
+
+    async def wait_until(self, seen: Callable[[Connector], bool], within_s: float = 10) -> None:
+        """Until ``seen(self)`` holds, checked on each arrival (TimeoutError after ``within_s``)."""
+
+        async def arrival() -> None:
+            async with self.arrived:
+                await self.arrived.wait_for(lambda: seen(self))
+
+        await asyncio.wait_for(arrival(), within_s)
+
+    async def wait_posted(self, count: int = 1, within_s: float = 10) -> list[dict[str, Any]]:
+        """The first ``count`` activities the bot posted, once that many have arrived."""
+        await self.wait_until(lambda c: len(c.posted) >= count, within_s)
+        return self.posted[:count]
 
     def cards(self) -> list[dict[str, Any]]:
         return [a["attachments"][0]["content"] for a in self.posted if a.get("attachments")]
