@@ -16,7 +16,6 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Literal
 
@@ -92,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mcem", description=_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     analyze = sub.add_parser(
         "analyze",
@@ -289,7 +288,22 @@ def _failed(exc: MCEMError, path: Path) -> None:
         _err(f"to get a draft without the language model, run: mcem analyze {path} --engine offline")
 
 
+class _VersionAction(argparse.Action):
+    """argparse's "version" action, looking the version up only when asked: the lookup loads
+    importlib.metadata and reads the installed distributions, which every other command can skip."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **_: object) -> None:
+        help_text = "show program's version number and exit"  # argparse's own wording
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help_text)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object, **_kwargs: object) -> None:
+        print(f"{parser.prog} {_version()}")
+        parser.exit()
+
+
 def _version() -> str:
+    from importlib import metadata
+
     try:
         return metadata.version("mcem-analyst")
     except metadata.PackageNotFoundError:

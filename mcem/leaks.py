@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import cache
 
 from rapidfuzz import fuzz
@@ -62,12 +63,28 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE_END.split(text.strip()) if s]
 
 
+@dataclass(frozen=True)
+class _Piece:
+    text: str  # folded
+    words: frozenset[str]
+    length: int  # in words
+    heading: re.Pattern[str] | None  # pieces under 6 words: the heading itself, as a whole phrase
+
+
 @cache
-def _pieces() -> tuple[tuple[str, frozenset[str]], ...]:
+def _pieces() -> tuple[_Piece, ...]:
+    """Folded once, with what every comparison needs, compiled once: verification checks every
+    sentence of every draft against all of them."""
     pieces = [fold(s) for s in internal_sentences()]
     pieces += [fold(h.lstrip("#")) for h in internal_reference().splitlines() if h.startswith("#")]
     pieces += [fold("Internal — Do Not Include"), fold("MCEM Reference for LLM")]
-    return tuple((p, frozenset(p.split())) for p in dict.fromkeys(pieces) if p)
+    return tuple(_piece(p) for p in dict.fromkeys(pieces) if p)
+
+
+def _piece(text: str) -> _Piece:
+    length = len(text.split())
+    heading = re.compile(r"(?<!\w)" + re.escape(text) + r"(?!\w)") if length < 6 else None
+    return _Piece(text, frozenset(text.split()), length, heading)
 
 
 def is_internal(sentence: str) -> bool:
@@ -76,11 +93,11 @@ def is_internal(sentence: str) -> bool:
         return False
     words = frozenset(s.split())
     n = len(s.split())
-    for ref, ref_words in _pieces():
-        m = len(ref.split())
-        if m < 6:
+    for piece in _pieces():
+        ref, ref_words, m = piece.text, piece.words, piece.length
+        if piece.heading is not None:
             # headings: only an occurrence of the heading itself counts
-            if re.search(r"(?<!\w)" + re.escape(ref) + r"(?!\w)", s):
+            if piece.heading.search(s):
                 return True
             continue
         shared = len(words & ref_words)
@@ -99,7 +116,7 @@ def is_internal(sentence: str) -> bool:
 
 def _spans_a_piece(text: str) -> bool:
     folded = fold(text)
-    return any(len(ref_words) >= 6 and ref in folded for ref, ref_words in _pieces())
+    return any(len(piece.words) >= 6 and piece.text in folded for piece in _pieces())
 
 
 def leaks(text: str) -> bool:

@@ -59,8 +59,16 @@ PLACEHOLDER = "Not discussed in this meeting."
 _ASCII = str.maketrans(TYPOGRAPHY)
 
 
+# ASCII letters and digits are exactly what str.isalnum accepts among ASCII characters, and these
+# exactly what str.isspace accepts (the \x1c-\x1f separators included).
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
+_ASCII_SPACE = re.compile(r"[\t\n\x0b\x0c\r\x1c-\x1f ]")
+
+
 def normalise_with_map(text: str) -> tuple[str, list[int]]:
     """The normalised text, and for each of its characters the index of the source character."""
+    if text.isascii():
+        return _normalise_ascii(text)
     out: list[str] = []
     origin: list[int] = []
     space = True
@@ -81,6 +89,25 @@ def normalise_with_map(text: str) -> tuple[str, list[int]]:
     if out and out[-1] == " ":
         out.pop()
         origin.pop()
+    return "".join(out), origin
+
+
+def _normalise_ascii(text: str) -> tuple[str, list[int]]:
+    """The same result for ASCII text, a word at a time instead of a character at a time (every
+    transcript utterance goes through here): words keep their characters lower-cased, punctuation
+    inside or between words is dropped, and whitespace between two words becomes one space that
+    points at the first whitespace character after the earlier word."""
+    out: list[str] = []
+    origin: list[int] = []
+    end = -1
+    for word in _ASCII_WORD.finditer(text):
+        start = word.start()
+        if out and (gap := _ASCII_SPACE.search(text, end, start)) is not None:
+            out.append(" ")
+            origin.append(gap.start())
+        out.append(word.group().lower())
+        end = word.end()
+        origin.extend(range(start, end))
     return "".join(out), origin
 
 

@@ -1,5 +1,7 @@
 """The offline paths never load the LLM stack: `openai` and `bpe_openai` take seconds to import and
-only the LLM analyzer needs them. Checked in a fresh interpreter, after a real offline run."""
+only the LLM analyzer needs them. Nor adaptive-cards-py: the summary card is built as plain dicts
+(mcem/render/card/plain.py), and its models cost ~0.6 s to import and build. Checked in a fresh
+interpreter, after a real offline run."""
 
 from __future__ import annotations
 
@@ -12,15 +14,16 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 LLM_STACK = ("openai", "bpe_openai", "httpx2")
+UNNEEDED = (*LLM_STACK, "adaptive_cards")  # what the offline CLI must not load
 _LLM_VARS = ("AZURE_OPENAI", "OPENAI_", "MCEM_MODEL", "MCEM_LLM")
 
 
 def _loaded_after(code: str) -> dict[str, object]:
-    """Run ``code`` in a fresh interpreter; which LLM modules it loaded, and what it returned."""
+    """Run ``code`` in a fresh interpreter; which unneeded modules it loaded, and what it returned."""
     probe = (
         "import json, sys\n"
         f"{code}\n"
-        f"print(json.dumps({{'result': result, 'loaded': [m for m in {LLM_STACK!r} if m in sys.modules]}}))\n"
+        f"print(json.dumps({{'result': result, 'loaded': [m for m in {UNNEEDED!r} if m in sys.modules]}}))\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(_LLM_VARS)}
     done = subprocess.run(

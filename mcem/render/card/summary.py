@@ -10,40 +10,28 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from adaptive_cards import types
-from adaptive_cards.card import (
-    ActionExecute,
-    ActionOpenUrl,
-    ActionShowCard,
-    AdaptiveCard,
-    InputChoice,
-    InputChoiceSet,
-    InputText,
-    RichTextBlock,
-    Table,
-    TableCell,
-    TableColumnDefinition,
-    TableRow,
-    TextBlock,
-    TextRun,
-)
-
 from mcem.leaks import scrub
 from mcem.links import strip_links
 from mcem.model import Analysis, AnalysisMeta, NextStep, Quote, Recommendation, RoleSummary
 from mcem.render import common as c
-from mcem.render.card.elements import (
-    CARD_VERSION,
+from mcem.render.card.plain import (
+    Card,
+    action_execute,
+    action_open_url,
+    action_show_card,
+    card,
     heading,
+    input_choice_set,
+    input_text,
     label,
     literal,
-    local_datetime,
-    new_card,
     run,
-    shorten,
-    to_dict,
+    table,
+    table_cell,
+    table_row,
 )
 from mcem.render.card.size import DEFAULT_MAX_BYTES, TRIM_NOTICE, Limits, fit
+from mcem.render.card.text import local_datetime, shorten
 from mcem.transcript import format_timestamp
 
 VERB_EMAIL = "email"
@@ -78,30 +66,29 @@ def _clean(text: str, limit: int | None) -> str:
     return shorten(strip_links(scrub(text)), limit)
 
 
-def _build(analysis: Analysis, url: str | None, run_id: str | None, lim: Limits) -> dict[str, Any]:
-    builder = new_card().fallback_text(_clean(analysis.title, lim.header))
-    builder.add_items(_header(analysis, lim))
+def _build(analysis: Analysis, url: str | None, run_id: str | None, lim: Limits) -> Card:
+    body = _header(analysis, lim)
     if lim.trimmed:
-        builder.add_item(label(TRIM_NOTICE, color=types.Colors.WARNING, size=types.FontSize.SMALL))
+        body.append(label(TRIM_NOTICE, color="warning", size="small"))
 
-    builder.add_item(heading("Executive summary"))
+    body.append(heading("Executive summary"))
     for paragraph in analysis.executive_summary[: lim.summary_paragraphs]:
         if text := _clean(paragraph, lim.paragraph):
-            builder.add_item(literal(text))
+            body.append(literal(text))
 
-    builder.add_item(heading("Summary table"))
-    builder.add_item(_table(analysis.summary_table, lim, analysis.details.recording_url))
+    body.append(heading("Summary table"))
+    body.append(_table(analysis.summary_table, lim, analysis.details.recording_url))
 
-    builder.add_item(heading("Recommendations"))
-    builder.add_items([_recommendation(i, r, lim) for i, r in enumerate(analysis.recommendations, 1)])
+    body.append(heading("Recommendations"))
+    body.extend(_recommendation(i, r, lim) for i, r in enumerate(analysis.recommendations, 1))
 
     if analysis.next_steps:
-        builder.add_item(heading(c.NEXT_STEPS_LABEL))
-        builder.add_items([_next_step(s, lim) for s in analysis.next_steps])
+        body.append(heading(c.NEXT_STEPS_LABEL))
+        body.extend(_next_step(s, lim) for s in analysis.next_steps)
 
-    builder.add_items(_footer(analysis))
-    builder.add_actions(_actions(url, run_id))
-    return to_dict(builder.create())
+    body.extend(_footer(analysis))
+    fallback = _clean(analysis.title, lim.header)
+    return card(body, _actions(url, run_id), fallback_text=fallback, full_width=True)
 
 
 def _engine_note(meta: AnalysisMeta) -> str:
@@ -113,167 +100,141 @@ def _engine_note(meta: AnalysisMeta) -> str:
     return f"Drafted with a language model{model} — review before sharing"
 
 
-def _header(analysis: Analysis, lim: Limits) -> list[Any]:
-    items: list[Any] = [
-        literal(
-            run(_clean(analysis.title, lim.header), size=types.FontSize.LARGE, weight=types.FontWeight.BOLDER)
-        )
-    ]
+def _header(analysis: Analysis, lim: Limits) -> list[Card]:
+    items = [literal(run(_clean(analysis.title, lim.header), size="large", weight="bolder"))]
     when = analysis.details.date_time
     if when is not None:
         # DATE()/TIME() render in each reader's own time zone; they work in TextBlock only.
-        items.append(
-            label(local_datetime(when, date_format="LONG"), is_subtle=True, spacing=types.Spacing.NONE)
-        )
+        items.append(label(local_datetime(when, date_format="LONG"), isSubtle=True, spacing="none"))
     facts = [analysis.details.subject, c.stage_reached(analysis), _engine_note(analysis.meta)]
     line = " · ".join(t for t in (_clean(f, lim.header) for f in facts) if t)
     if line:
-        items.append(literal(run(line, is_subtle=True), spacing=types.Spacing.NONE))
+        items.append(literal(run(line, isSubtle=True), spacing="none"))
     if analysis.talk is not None:
         # Names come from the transcript, so the line is a RichTextBlock (never parsed as markdown).
         talk = _clean(c.talk_line(analysis.talk), lim.header)
-        items.append(literal(run(talk, is_subtle=True), spacing=types.Spacing.NONE))
+        items.append(literal(run(talk, isSubtle=True), spacing="none"))
         if flag := c.listen_flag_text(analysis.talk):
-            items.append(label(flag, color=types.Colors.ATTENTION, weight=types.FontWeight.BOLDER))
+            items.append(label(flag, color="attention", weight="bolder"))
     return items
 
 
-def _table(rows: list[RoleSummary], lim: Limits, recording: str) -> Table:
-    header = TableRow(
-        cells=[TableCell(items=[label(h, weight=types.FontWeight.BOLDER)]) for h in TABLE_HEADERS]
-    )
-    return Table(
+def _table(rows: list[RoleSummary], lim: Limits, recording: str) -> Card:
+    header = table_row([table_cell([label(h, weight="bolder")]) for h in TABLE_HEADERS])
+    return table(
         # Role names like "Representative" break mid-word below about 30% of a narrow chat pane.
-        columns=[TableColumnDefinition(width=w) for w in (5, 6, 5)],
-        rows=[header, *(_role_row(r, lim, recording) for r in rows)],
-        first_row_as_header=True,
-        show_grid_lines=True,
-        vertical_cell_content_alignment=types.VerticalAlignment.TOP,
-        spacing=types.Spacing.SMALL,
+        [5, 6, 5],
+        [header, *(_role_row(r, lim, recording) for r in rows)],
+        firstRowAsHeader=True,
+        showGridLines=True,
+        verticalCellContentAlignment="top",
+        spacing="small",
     )
 
 
-def _role_row(row: RoleSummary, lim: Limits, recording: str) -> TableRow:
-    middle: list[Any] = []
+def _role_row(row: RoleSummary, lim: Limits, recording: str) -> Card:
+    middle: list[Card] = []
     if row.excerpt is not None and (quote := _clean(row.excerpt.text, lim.excerpt)):
         middle.append(literal(run(f"“{quote}”", italic=True), *_said_by(row.excerpt, lim, recording)))
     insight = _clean(row.insight, lim.insight)
     if insight or not middle:
-        middle.append(literal(insight or "—", spacing=types.Spacing.SMALL))
+        middle.append(literal(insight or "—", spacing="small"))
     actions = row.actions[: lim.actions_per_role] if lim.actions_per_role else row.actions
-    bullets: list[Any] = [
-        literal(f"• {text}", spacing=types.Spacing.SMALL) for a in actions if (text := _clean(a, lim.action))
-    ]
-    return TableRow(
-        cells=[
-            TableCell(items=[label(row.title, weight=types.FontWeight.BOLDER)]),
-            TableCell(items=middle),
-            TableCell(items=bullets or [literal("—")]),
+    bullets = [literal(f"• {text}", spacing="small") for a in actions if (text := _clean(a, lim.action))]
+    return table_row(
+        [
+            table_cell([label(row.title, weight="bolder")]),
+            table_cell(middle),
+            table_cell(bullets or [literal("—")]),
         ]
     )
 
 
-def _said_by(quote: Quote, lim: Limits, recording: str) -> list[TextRun]:
+def _said_by(quote: Quote, lim: Limits, recording: str) -> list[Card]:
     """' — Speaker (12:34)', the time opening the recording at that moment when there is one."""
     who = _clean(quote.speaker, lim.header)
     if quote.start is None:
-        return [run(f" — {who}", is_subtle=True)]
+        return [run(f" — {who}", isSubtle=True)]
     when = format_timestamp(quote.start)
     url = c.moment_link(quote, recording)
     if url is None:
-        return [run(f" — {who} ({when})", is_subtle=True)]
-    moment = ActionOpenUrl(title=f"Play the recording at {when}", url=url)
+        return [run(f" — {who} ({when})", isSubtle=True)]
+    moment = action_open_url(f"Play the recording at {when}", url)
     return [
-        run(f" — {who} (", is_subtle=True),
-        run(when, underline=True, color=types.Colors.ACCENT, select_action=moment),
-        run(")", is_subtle=True),
+        run(f" — {who} (", isSubtle=True),
+        run(when, underline=True, color="accent", selectAction=moment),
+        run(")", isSubtle=True),
     ]
 
 
-def _recommendation(number: int, rec: Recommendation, lim: Limits) -> RichTextBlock:
+def _recommendation(number: int, rec: Recommendation, lim: Limits) -> Card:
     title = _clean(rec.title, lim.rec_title)
-    inlines = [run(f"{number}. {title}", weight=types.FontWeight.BOLDER)]
+    inlines = [run(f"{number}. {title}", weight="bolder")]
     if lim.rec_narrative != 0 and (narrative := _clean(rec.narrative, lim.rec_narrative)):
         inlines.append(run(f" — {narrative}"))
     return literal(*inlines)
 
 
-def _next_step(step: NextStep, lim: Limits) -> RichTextBlock:
+def _next_step(step: NextStep, lim: Limits) -> Card:
     """'• Send the proposal' and, in bold, who owns it and by when."""
     owner = _clean(step.owner, lim.header) or "owner not named"
     due = _clean(step.due or "", lim.header)
     inlines = [run(f"• {_clean(step.action, lim.action)}")]
-    inlines.append(run(f" — {owner}", weight=types.FontWeight.BOLDER))
+    inlines.append(run(f" — {owner}", weight="bolder"))
     if due:
         inlines.append(run(f", {due}"))
-    return literal(*inlines, spacing=types.Spacing.SMALL)
+    return literal(*inlines, spacing="small")
 
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def _footer(analysis: Analysis) -> list[TextBlock]:
+def _footer(analysis: Analysis) -> list[Card]:
     v = analysis.verification
     if v.quotes_checked:
         kept = v.quotes_checked - v.quotes_dropped
         line = f"{_plural(kept, 'quote')} verified against the transcript; {v.quotes_dropped} dropped"
     else:
         line = "Quotes have not been checked against the transcript yet"
-    items = [label(line, is_subtle=True, size=types.FontSize.SMALL, separator=True)]
+    items = [label(line, isSubtle=True, size="small", separator=True)]
     quiet = [s.title for s in analysis.stages if not s.discussed]
     if quiet:
         items.append(
             label(
                 f"Not discussed on this call: {', '.join(quiet)}",
-                is_subtle=True,
-                size=types.FontSize.SMALL,
-                spacing=types.Spacing.NONE,
+                isSubtle=True,
+                size="small",
+                spacing="none",
             )
         )
     return items
 
 
-def _actions(url: str | None, run_id: str | None) -> list[Any]:
+def _actions(url: str | None, run_id: str | None) -> list[Card]:
     data: dict[str, Any] = {"run_id": run_id} if run_id else {}
-    actions: list[Any] = []
+    actions: list[Card] = []
     if url is not None:
-        actions.append(
-            ActionOpenUrl(title="Open the full document", url=url, style=types.ActionStyle.POSITIVE)
-        )
+        actions.append(action_open_url("Open the full document", url, style="positive"))
     email_data = {**data, "document_url": url} if url else dict(data)
-    actions.append(ActionExecute(title="Email to internal attendees", verb=VERB_EMAIL, data=email_data))
-    actions.append(ActionExecute(title="Regenerate", verb=VERB_REGENERATE, data=dict(data)))
+    actions.append(action_execute("Email to internal attendees", VERB_EMAIL, email_data))
+    actions.append(action_execute("Regenerate", VERB_REGENERATE, dict(data)))
     if url is not None:
         # Rebuilds this card from the Word draft as people edited it in SharePoint.
-        actions.append(ActionExecute(title="Refresh from the document", verb=VERB_REFRESH, data=dict(data)))
-    actions.append(ActionShowCard(title="Feedback", card=_feedback_form(data)))
+        actions.append(action_execute("Refresh from the document", VERB_REFRESH, dict(data)))
+    actions.append(action_show_card("Feedback", _feedback_form(data)))
     return actions
 
 
-def _feedback_form(data: dict[str, Any]) -> AdaptiveCard:
-    choices = [InputChoice(title=t, value=v) for t, v in FEEDBACK_CHOICES]
-    return (
-        AdaptiveCard.new()
-        .version(CARD_VERSION)
-        .add_item(
-            InputChoiceSet(
-                id="rating",
-                label="Was this draft useful?",
-                choices=choices,
-                style=types.ChoiceInputStyle.EXPANDED,
-                is_required=True,
-                error_message="Pick one answer",
-            )
-        )
-        .add_item(
-            InputText(
-                id="comment",
-                label="What should be better? (optional)",
-                is_multiline=True,
-                max_length=1000,
-            )
-        )
-        .add_action(ActionExecute(title="Send feedback", verb=VERB_FEEDBACK, data=dict(data)))
-        .create()
+def _feedback_form(data: dict[str, Any]) -> Card:
+    rating = input_choice_set(
+        "rating",
+        "Was this draft useful?",
+        list(FEEDBACK_CHOICES),
+        style="expanded",
+        isRequired=True,
+        errorMessage="Pick one answer",
     )
+    comment = input_text("comment", "What should be better? (optional)", isMultiline=True, maxLength=1000)
+    send = action_execute("Send feedback", VERB_FEEDBACK, dict(data))
+    return card([rating, comment], [send], full_width=False)
