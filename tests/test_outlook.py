@@ -20,7 +20,7 @@ import aiohttp
 import docx
 import pytest
 
-from bot.app import RUNNER, STATE
+from bot.app import STATE
 from cards.outlook import outlook_findings, without_outlook_root
 from cards.validate import schema_errors
 from graph.client import make_graph_client
@@ -34,7 +34,7 @@ from mcem.render.card.outlook import VERB_OUTLOOK_REFRESH
 from mcem.render.email import CARD_SCRIPT_TYPE
 from tests.conftest import SPECS
 from tests.fixtures.bot.fakes import FakeAnalyzer, sample_analysis
-from tests.support.bot import Stack, running_stack
+from tests.support.bot import Stack, running_stack, settle
 from tests.support.cards import texts
 from tests.support.connector import ACTIVITY, USER, click, message, outlook_invoke, protocol_errors
 from tests.support.drafts import draft_stack
@@ -131,9 +131,10 @@ async def emailed() -> AsyncIterator[tuple[Stack, dict[str, Any]]]:
     analyzer = FakeAnalyzer(result=analysis_with_a_step())
     async with running_stack(env=env, analyzer=analyzer, subscribed=False) as stack:
         # Not stack.say: its 10 s wait for the analysis is too short for a first analysis (Graph's
-        # models, the worker processes) on a loaded machine; this waits for the same event longer.
+        # models, the worker processes) on a loaded machine; this waits for the same events longer
+        # (the turn, answered before it ran, then the analysis it started).
         await post_message(stack, message("analyze last meeting", stack.connector))
-        await asyncio.wait_for(stack.app[RUNNER].wait_idle(), 120)
+        await settle(stack.app, 120)
         summary = stack.connector.updates[-1]["attachments"][0]["content"]
         [email] = [a for a in summary["actions"] if a.get("verb") == "email"]
         reply = await post(stack, click(stack.connector, "email", email["data"]))
@@ -208,6 +209,7 @@ async def test_a_personal_message_from_another_channel_never_becomes_where_analy
     # The control, after it: Daniel's message from Teams is remembered. The state's writes run beside
     # the turns in the order the turns started, so once Daniel's is there, Sofia's would be too.
     await post_message(stack, message("help", stack.connector) | {"from": daniel})
+    await settle(stack.app)  # both turns ran (their POSTs were answered first)
     for _ in range(200):
         if await stack.app[STATE].personal_chat(daniel["aadObjectId"].lower()) is not None:
             break
