@@ -107,7 +107,9 @@ def create_app(
     # Email and Refresh, the email card's buttons in Outlook, the meeting chats' events (rsc mode)
     # and the state hooks (after the handlers' tenant check, which runs first).
     register_handlers(agent_app, settings, services, runner, chats=chats)
-    register_draft_handlers(agent_app, services, originator=settings.outlook_originator, marks=store)
+    register_draft_handlers(
+        agent_app, services, runner.steps, originator=settings.outlook_originator, marks=store
+    )
     if settings.outlook_originator:  # the email carries the card only then, so only then are there clicks
         register_outlook_handlers(
             agent_app,

@@ -21,6 +21,7 @@ from bot.drafts import DraftProblem, email_run, find_run, refreshed_card
 from bot.services import Services
 from bot.state import RunStore, SentEmail
 from bot.step_marks import StepMarks
+from bot.steps import Steps
 from bot.teams import (
     card_activity,
     invoke_card,
@@ -42,11 +43,13 @@ log = logging.getLogger(__name__)
 def register_draft_handlers(
     app: AgentApplication[TurnState],
     services: Services,
+    steps: Steps,
     *,
     originator: str = "",
     marks: StepMarks | None = None,
 ) -> None:
-    """``originator``: the Outlook provider id the email's card is registered under ("" for none)."""
+    """``steps``: where the .docx is read back and rendered from (the runner's worker pool);
+    ``originator``: the Outlook provider id the email's card is registered under ("" for none)."""
     sending: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     @app.adaptive_card.action_execute(VERB_EMAIL)
@@ -65,7 +68,9 @@ def register_draft_handlers(
                 record = await find_run(store, user_id, _run_id(data))
                 previous = None if force else await store.last_email(record.run_id)
                 if previous is None:
-                    sent = await email_run(services, user_id, record, originator=originator, marks=marks)
+                    sent = await email_run(
+                        services, steps, user_id, record, originator=originator, marks=marks
+                    )
                     try:
                         await store.record_email(
                             record.run_id, SentEmail([p.name or p.email for p in sent], datetime.now(UTC))
@@ -93,20 +98,20 @@ def register_draft_handlers(
             return toast("Not here: the reason is in the card below.")
         try:
             record = await find_run(_store(services), user_id, _run_id(data))
-            card = await refreshed_card(services, record)
+            card = await refreshed_card(services, steps, record)
         except Exception as err:
             await context.send_activity(card_activity(_failure_card("Not refreshed", err)))
             return toast("Not refreshed: the reason is in the card below.")
         return invoke_card(card)
 
 
-async def refresh_command(context: TurnContext, services: Services, user_id: str) -> None:
+async def refresh_command(context: TurnContext, services: Services, steps: Steps, user_id: str) -> None:
     """Typed ``refresh``: a new summary card from the user's latest draft, as edited."""
     if await refuse_outsiders(context):
         return
     try:
         record = await find_run(_store(services), user_id, None)
-        card = await refreshed_card(services, record)
+        card = await refreshed_card(services, steps, record)
     except Exception as err:
         card = _failure_card("Not refreshed", err)
     await context.send_activity(card_activity(card))

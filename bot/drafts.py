@@ -1,9 +1,11 @@
 """What the summary card's "Email" and "Refresh" act on: a finished run's Word draft in SharePoint.
 
 Both read the draft back from SharePoint first, so they work on the document as people edited it
-(not on what the bot wrote an hour ago), and both work after a restart: the run is found in the
-bot's state (bot/state.py), never only in memory. Only the person who ran an analysis can email or
-refresh it. Errors are ``DraftProblem`` / mcem and graph errors with messages safe to show.
+(not on what the bot wrote an hour ago); reading the .docx and rendering from it are CPU work and go
+to the worker pool through ``Steps`` (bot/steps.py), not the event loop. Both work after a restart:
+the run is found in the bot's state (bot/state.py), never only in memory. Only the person who ran an
+analysis can email or refresh it. Errors are ``DraftProblem`` / mcem and graph errors with messages
+safe to show.
 
 Each run remembers its last email (who, when: ``RunStore.record_email``), so a second click on
 "Email" does not mail everyone again unless the user asks for it (``force``). With an Outlook
@@ -13,21 +15,19 @@ Outlook channel (bot/outlook.py); without one it is the plain HTML email.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
 from bot.services import Services
 from bot.state import RunRecord, RunStore
 from bot.step_marks import StepMarks, done_notes
+from bot.steps import Steps
 from graph.mail import MailRefused
 from graph.service import Attendee, MeetingInfo
 from mcem.errors import MCEMError
 from mcem.model import Analysis, Side
-from mcem.render.card import summary_card
-from mcem.render.card.outlook import outlook_card, teams_user_ids
-from mcem.render.docx_reader import analysis_from_docx
-from mcem.render.email import email_subject, to_email_html
+from mcem.render.card.outlook import teams_user_ids
+from mcem.render.email import email_subject
 
 __all__ = [
     "DraftProblem",
@@ -62,15 +62,16 @@ async def find_run(state: RunStore, user_id: str, run_id: str | None) -> RunReco
     return record
 
 
-async def read_draft(services: Services, record: RunRecord) -> Analysis:
-    """The run's draft as it is in SharePoint now, read back into the model (off the event loop)."""
+async def read_draft(services: Services, record: RunRecord, steps: Steps | None = None) -> Analysis:
+    """The run's draft as it is in SharePoint now, read back into the model in ``steps``' worker pool
+    (None: a thread of this process)."""
     data = await services.documents.download(record.item_id)
-    return await asyncio.to_thread(analysis_from_docx, data)
+    return await (steps or Steps()).read_document(data)
 
 
-async def refreshed_card(services: Services, record: RunRecord) -> dict[str, Any]:
-    analysis = await read_draft(services, record)
-    return summary_card(analysis, record.web_url or None, run_id=record.run_id)
+async def refreshed_card(services: Services, steps: Steps, record: RunRecord) -> dict[str, Any]:
+    analysis = await read_draft(services, record, steps)
+    return await steps.summary_card(analysis, record.web_url or None, record.run_id)
 
 
 def internal_attendees(meeting: MeetingInfo) -> list[Attendee]:
@@ -84,6 +85,7 @@ def internal_attendees(meeting: MeetingInfo) -> list[Attendee]:
 
 async def email_run(
     services: Services,
+    steps: Steps,
     user_id: str,
     record: RunRecord,
     *,
@@ -102,25 +104,19 @@ async def email_run(
     recipients = internal_attendees(meeting)
     if not recipients:
         raise MailRefused("Not sent: the meeting had no internal attendees to email.")
-    analysis = await read_draft(services, record)
+    analysis = await read_draft(services, record, steps)
     notes = {}
     if originator and marks is not None:
         notes = done_notes(await marks.steps_done(record.run_id), len(analysis.next_steps))
-
-    def render() -> str:  # both renderers are CPU work: off the event loop
-        card = None
-        if originator:
-            card = outlook_card(
-                analysis,
-                record.web_url,
-                originator=originator,
-                run_id=record.run_id,
-                user_ids=teams_user_ids([p.user_id for p in recipients]),
-                done=notes,
-            )
-        return to_email_html(analysis, record.web_url, card=card)
-
-    html = await asyncio.to_thread(render)
+    outlook = None
+    if originator:  # outlook_card's arguments: the card is built beside the HTML, in the worker
+        outlook = {
+            "originator": originator,
+            "run_id": record.run_id,
+            "user_ids": teams_user_ids([p.user_id for p in recipients]),
+            "done": notes,
+        }
+    html = await steps.email_html(analysis, record.web_url, outlook)
     sent = await services.mail.send(user_id, recipients, email_subject(analysis), html)
     log.info("run %s emailed to %d internal attendees", record.run_id, len(sent))
     return sent

@@ -100,7 +100,7 @@ def register_handlers(
             await context.send_activity(card_activity(await meetings_reply(services.meetings, user_id)))
             return
         if isinstance(command, Refresh):
-            await refresh_command(context, services, user_id)
+            await refresh_command(context, services, runner.steps, user_id)
             return
         await _start(context, runner, user_id, command)
 

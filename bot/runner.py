@@ -151,6 +151,11 @@ class JobRunner:
     def pool(self) -> WorkerPool | None:
         return self._steps.pool
 
+    @property
+    def steps(self) -> Steps:
+        """The CPU-bound steps, in this runner's pool: the summary card's buttons use them too."""
+        return self._steps
+
     async def aclose(self, grace_s: float = 0.0) -> None:
         """Let running jobs end for up to ``grace_s`` seconds, then interrupt the rest."""
         if grace_s > 0 and len(self._tasks):

@@ -1,4 +1,5 @@
-"""The CPU-bound steps of an analysis job, in the worker pool (bot/pool.py) when the bot has one.
+"""The CPU-bound steps of an analysis job and of the summary card's Refresh and Email, in the worker
+pool (bot/pool.py) when the bot has one.
 
 With a pool, the offline path crosses to a worker once (parse, analyse, verify, render the .docx)
 and the summary card once more; an analyzer that calls a model parses in a worker, awaits the
@@ -81,3 +82,16 @@ class Steps:
             if self.pool is None:
                 return await asyncio.to_thread(summary_card, analysis, web_url, run_id=run_id)
             return await self.pool.run(work.render_card, analysis.model_dump_json(), web_url, run_id)
+
+    async def read_document(self, document: bytes) -> Analysis:
+        """A draft's .docx as people edited it -> the Analysis (raises DraftError, which crosses intact)."""
+        if self.pool is None:
+            return Analysis.model_validate_json(await asyncio.to_thread(work.read_document, document))
+        return Analysis.model_validate_json(await self.pool.run(work.read_document, document))
+
+    async def email_html(self, analysis: Analysis, web_url: str, outlook: dict[str, Any] | None) -> str:
+        """The summary email's HTML body (with the Outlook card when ``outlook`` gives its arguments)."""
+        if self.pool is None:
+            return await asyncio.to_thread(work.email_html, analysis.model_dump_json(), web_url, outlook)
+        html: str = await self.pool.run(work.email_html, analysis.model_dump_json(), web_url, outlook)
+        return html

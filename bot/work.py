@@ -35,6 +35,7 @@ from mcem.transcript import Transcript
 __all__ = [
     "Draft",
     "analyse_offline",
+    "email_html",
     "parse",
     "read_document",
     "render_card",
@@ -115,6 +116,20 @@ def read_document(content: bytes, base_json: str | None = None) -> str:
     it was written from, for what the document does not show."""
     base = Analysis.model_validate_json(base_json) if base_json else None
     return analysis_from_docx(content, base).model_dump_json()
+
+
+def email_html(analysis_json: str, web_url: str, outlook: dict[str, Any] | None = None) -> str:
+    """The summary email's HTML body; ``outlook``: outlook_card's keyword arguments (originator,
+    run_id, user_ids, done) to embed the actionable-message card, None for the plain mail."""
+    analysis = Analysis.model_validate_json(analysis_json)
+    card = None
+    if outlook is not None:
+        # Not preloaded like the rest: it brings adaptive-cards-py (~0.6 s and tens of MiB per
+        # worker), which nothing else in a worker needs, for deployments with an Outlook provider only.
+        from mcem.render.card.outlook import outlook_card
+
+        card = outlook_card(analysis, web_url, **outlook)
+    return to_email_html(analysis, web_url, card=card)
 
 
 def render_email(analysis_json: str, web_url: str) -> tuple[str, str]:

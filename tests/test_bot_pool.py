@@ -20,8 +20,9 @@ from bot.commands import AnalyzeLast
 from bot.pool import WorkerDied, WorkerPool
 from bot.runner import JobRunner
 from bot.services import Services
+from bot.steps import Steps
 from mcem.context import MeetingContext
-from mcem.errors import TranscriptError
+from mcem.errors import DraftError, TranscriptError
 from mcem.model import Analysis
 from mcem.offline import OfflineAnalyzer
 from mcem.parsing import parse_transcript
@@ -66,6 +67,27 @@ async def test_a_card_and_a_document_read_back_come_from_a_worker(pool: WorkerPo
     assert "https://example.test/doc" in str(card)
     read = Analysis.model_validate_json(await pool.run(work.read_document, draft.docx, draft.analysis_json))
     assert read.recommendations == Analysis.model_validate_json(draft.analysis_json).recommendations
+
+
+async def test_refresh_and_email_read_and_render_the_draft_in_a_worker_as_threads_would(
+    pool: WorkerPool,
+) -> None:
+    content = SAMPLE.read_bytes()
+    draft = await pool.run(work.analyse_offline, content, SAMPLE.name, "text/vtt", CONTEXT.model_dump_json())
+    url = "https://example.test/doc"
+    pooled, threaded = Steps(pool), Steps(None)
+    analysis = await pooled.read_document(draft.docx)
+    assert analysis == await threaded.read_document(draft.docx)
+    written = Analysis.model_validate_json(draft.analysis_json)
+    assert [r.title for r in analysis.recommendations] == [r.title for r in written.recommendations]
+    outlook = {"originator": "provider-1", "run_id": "run-1", "user_ids": ["8:orgid:u-1"], "done": {}}
+    for embedded in (None, outlook):
+        html = await pooled.email_html(analysis, url, embedded)
+        assert html == await threaded.email_html(analysis, url, embedded) and url in html
+    assert "provider-1" in await pooled.email_html(analysis, url, outlook)
+    # A document that is no draft of ours keeps its error type across the trip (the card explains it).
+    with pytest.raises(DraftError):
+        await pooled.read_document(b"PK not a docx")
 
 
 async def test_a_bad_transcript_raises_transcript_error_here(pool: WorkerPool) -> None:
