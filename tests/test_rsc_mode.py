@@ -20,7 +20,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.app import MEETING_CHATS, NOTIFICATIONS, RUNNER, STATE, create_app
+from bot.app import ADAPTER, MEETING_CHATS, NOTIFICATIONS, RUNNER, STATE, create_app
 from bot.meeting_chats import ACCEPTED
 from bot.notifications import INTRO
 from bot.services import Services
@@ -72,6 +72,9 @@ class RscStack:
             assert r.status in (200, 202), await r.text()
 
     async def settle(self) -> None:
+        # The turns first: a POST is answered before its turn runs (bot/hosting.py), and the turn
+        # is what hands a meeting chat its work.
+        await asyncio.wait_for(self.app[ADAPTER].wait_idle(), 20)
         await asyncio.wait_for(self.app[MEETING_CHATS].wait_idle(), 20)
         await asyncio.wait_for(self.app[NOTIFICATIONS].wait_idle(), 20)
         await asyncio.wait_for(self.app[RUNNER].wait_idle(), 20)
