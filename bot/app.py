@@ -114,6 +114,7 @@ def create_app(
         register_outlook_handlers(
             agent_app,
             services,
+            runner.steps,
             originator=settings.outlook_originator,
             marks=store,
             deadline_seconds=settings.outlook_deadline_seconds,

@@ -34,6 +34,7 @@ from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnSta
 from bot.drafts import DraftProblem, internal_attendees, read_draft
 from bot.services import Services
 from bot.step_marks import StepMarks, done_notes
+from bot.steps import Steps
 from bot.teams import invoke_card, toast, user_id_of
 from cards import outlook_error_card
 from graph.service import AccessDenied, Attendee, MeetingInfo
@@ -66,6 +67,7 @@ class NotAnAttendee(AccessDenied):
 def register_outlook_handlers(
     app: AgentApplication[TurnState],
     services: Services,
+    steps: Steps,
     *,
     originator: str,
     marks: StepMarks,
@@ -78,7 +80,7 @@ def register_outlook_handlers(
             return toast(NOT_HERE)
         user_id = user_id_of(context)
         run_id = str((data or {}).get("run_id") or "")
-        work = _card(services, originator, marks, user_id, run_id, done)
+        work = _card(services, steps, originator, marks, user_id, run_id, done)
         try:
             card = await asyncio.wait_for(work, deadline_seconds)
         except TimeoutError:
@@ -106,6 +108,7 @@ def register_outlook_handlers(
 
 async def _card(
     services: Services,
+    steps: Steps,
     originator: str,
     marks: StepMarks,
     user_id: str,
@@ -120,13 +123,13 @@ async def _card(
         raise DraftProblem("I no longer have this analysis; the document in SharePoint is still there.")
     meeting = await services.meetings.meeting(user_id, record.organizer_id, record.meeting_id)
     me = _internal_attendee(meeting, user_id)
-    analysis = await read_draft(services, record)
+    analysis = await read_draft(services, record, steps)  # the .docx is read in the worker pool
     if done:
         at = datetime.now(UTC)
-        steps = [i for i in done if 0 <= i < len(analysis.next_steps)]
+        ticked = [i for i in done if 0 <= i < len(analysis.next_steps)]
         # Shielded: a mark that reached the store stays even if the answer itself is late.
-        await asyncio.shield(asyncio.gather(*(marks.mark_step_done(run_id, i, me.name, at) for i in steps)))
-        log.info("outlook: run %s, %d next step(s) marked done", run_id[:40], len(steps))
+        await asyncio.shield(asyncio.gather(*(marks.mark_step_done(run_id, i, me.name, at) for i in ticked)))
+        log.info("outlook: run %s, %d next step(s) marked done", run_id[:40], len(ticked))
     notes = done_notes(await marks.steps_done(run_id), len(analysis.next_steps))
     recipients = internal_attendees(meeting)
     return await asyncio.to_thread(
