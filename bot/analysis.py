@@ -181,7 +181,6 @@ async def _run(
             content, meeting.subject or meeting.meeting_id, context, services.analyzer
         )
         del content  # the transcript lives only as long as this job needs it
-        telemetry.count("mcem.transcript.minutes", drafted.duration / 60)
         if drafted.skipped:
             log.warning("analysis %s: %d unreadable cue(s) left out", run_id, drafted.skipped)
         analysis = drafted.analysis

@@ -29,9 +29,11 @@ from microsoft_agents.hosting.core import (
     TurnContext,
     TurnState,
 )
+from msgraph import GraphServiceClient
 
 from bot.auth import ChannelPolicy, policy_of, verify_request
 from bot.background import BackgroundTasks
+from bot.catchup import CatchUp
 from bot.draft_handlers import register_draft_handlers
 from bot.handlers import register_handlers
 from bot.hosting import AcceptingAdapter
@@ -47,18 +49,24 @@ from bot.services import Services
 from bot.settings import BotSettings
 from bot.state import BotState, SqliteState, State
 from bot.state_azure import AzureTableState
+from bot.transcript_records import TranscriptRecords
 from graph.chat_meetings import ChatMeetings
+from graph.delta import TranscriptDelta
+from graph.meetings import GraphMeetings
+from graph.service import TranscriptRef
 from graph.subscriptions import TranscriptSubscription
 from mcem.errors import ConfigError
 
 __all__ = [
     "ADAPTER",
     "AGENT_APP",
+    "CATCHUP",
     "KEEPER",
     "MEETING_CHATS",
     "NOTIFICATIONS",
     "RUNNER",
     "STATE",
+    "TRANSCRIPTS",
     "create_app",
 ]
 
@@ -72,6 +80,9 @@ RUNNER = web.AppKey("runner", JobRunner)
 STATE = web.AppKey("state", BotState)
 KEEPER = web.AppKey("keeper", SubscriptionKeeper)
 MEETING_CHATS = web.AppKey("meeting_chats", MeetingChats)
+CATCHUP = web.AppKey("catchup", CatchUp)
+TRANSCRIPTS = web.AppKey("transcripts", TranscriptRecords)
+PRUNE_EVERY_S = 6 * 3600.0
 
 
 def create_app(
@@ -89,6 +100,14 @@ def create_app(
     )
     if services.runs is None:
         services = replace(services, runs=store)  # finished runs are kept in the bot's state
+    # Delta links, transcript content and the minutes downloaded, as records in the bot's state.
+    transcripts = store.transcripts if isinstance(store, State) else None
+    if (
+        transcripts is not None
+        and isinstance(services.meetings, GraphMeetings)
+        and not services.meetings.cache
+    ):
+        services.meetings.cache = transcripts  # downloaded once; Regenerate and retries read it
     pool = WorkerPool(settings.workers) if settings.workers > 0 else None
     grace = timedelta(minutes=settings.transcript_grace_minutes)
     leases = RunLeases(store, ttl=timedelta(seconds=settings.run_lease_seconds))
@@ -144,14 +163,20 @@ def create_app(
     app[ADAPTER] = adapter
     app[RUNNER] = runner
     app[STATE] = store
+    if transcripts is not None:
+        app[TRANSCRIPTS] = transcripts
     app.router.add_post("/api/messages", _messages)
     app.router.add_get("/api/health", _health)
     keeper = _keeper(settings, services, store)
     if keeper is not None:
         app[KEEPER] = keeper
+    catchup: CatchUp | None = None
     if settings.auto_analyze:
         notifications = TranscriptNotifications(settings, store, runner, adapter, keeper, writes=writes)
         app.router.add_post("/api/notifications", notifications.handle)
+        if services.graph is not None and transcripts is not None:
+            catchup = _catchup(services.graph, transcripts, store, notifications, keeper)
+            app[CATCHUP] = catchup
     if notifications is not None:
         app[NOTIFICATIONS] = notifications
     if chats is not None:
@@ -172,6 +197,13 @@ def create_app(
         if notifications is not None and settings.auto_analyze:
             # Every instance sweeps: the store lets exactly one of them take over a lapsed transcript.
             background.append(asyncio.create_task(notifications.sweep_forever(), name="transcript-sweep"))
+        if transcripts is not None:
+            # Cached transcripts are confidential: none is kept past its time (bot/transcript_records.py).
+            background.append(asyncio.create_task(_prune_forever(transcripts), name="transcript-prune"))
+        if catchup is not None:
+            # Whatever Graph announced while the bot was down went nowhere: ask for it.
+            catchup.trigger("start-up")
+            background.append(asyncio.create_task(catchup.run_forever(), name="transcript-catch-up"))
         # Analyses started from Teams that a stopped process left part-way: resumed on their cards.
         background.append(asyncio.create_task(sweep_forever(runner, adapter, policy), name="run-sweep"))
 
@@ -241,6 +273,33 @@ def _keeper(settings: BotSettings, services: Services, state: BotState) -> Subsc
     return SubscriptionKeeper(subscription, state)
 
 
+async def _prune_forever(transcripts: TranscriptRecords, every_s: float = PRUNE_EVERY_S) -> None:
+    while True:
+        try:
+            if dropped := await transcripts.prune():
+                log.info("%d cached transcript(s) past their time removed", dropped)
+        except Exception as err:
+            log.warning("cached transcripts not pruned (%s); next round later", type(err).__name__)
+        await asyncio.sleep(every_s)
+
+
+def _catchup(
+    graph: GraphServiceClient,
+    transcripts: TranscriptRecords,
+    store: BotState,
+    notifications: TranscriptNotifications,
+    keeper: SubscriptionKeeper | None,
+) -> CatchUp:
+    def announce(ref: TranscriptRef) -> None:
+        notifications.announce(ref.organizer_id, ref.meeting_id, ref.transcript_id)
+
+    catchup = CatchUp(TranscriptDelta(graph), transcripts, store, announce)
+    notifications.on_missed = catchup.trigger
+    if keeper is not None:
+        keeper.on_gap = catchup.trigger
+    return catchup
+
+
 def _store(settings: BotSettings) -> BotState:
     if settings.state_backend == "azure":
         return AzureTableState(
@@ -266,5 +325,13 @@ async def _messages(request: web.Request) -> web.StreamResponse:
     return response if response is not None else web.Response(status=202)
 
 
-async def _health(_request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
+async def _health(request: web.Request) -> web.Response:
+    body: dict[str, object] = {"status": "ok"}
+    transcripts = request.app.get(TRANSCRIPTS)
+    if transcripts is not None:
+        # Graph meters transcript content per minute: this month's downloads, against the allowance.
+        try:
+            body["transcripts"] = await transcripts.usage()
+        except Exception as err:  # the probe says "up" whatever the store says
+            log.warning("transcript usage not read for /api/health (%s)", type(err).__name__)
+    return web.json_response(body)

@@ -38,6 +38,7 @@ from microsoft_agents.hosting.core import ChannelAdapter
 from bot.analysis import AnalysisJob, NotifiedTranscript
 from bot.auth import policy_of, service_url_refusal
 from bot.background import BackgroundTasks
+from bot.catchup import WATCHED_SINCE
 from bot.proactive import deliver_to_personal_chat
 from bot.runner import JobRunner
 from bot.settings import BotSettings
@@ -46,7 +47,7 @@ from bot.teams import card_activity
 from graph.refusals import TenantRefusal
 from graph.subscriptions import TranscriptSubscription, organizer_of_meeting_id, parse_transcript_path
 
-__all__ = ["NOTIFICATIONS", "SubscriptionKeeper", "TranscriptNotifications"]
+__all__ = ["NOTIFICATIONS", "Announced", "SubscriptionKeeper", "TranscriptNotifications"]
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,8 @@ class TranscriptNotifications:
         self._tasks = BackgroundTasks()
         # The turns' state writes still running (bot/proactive.py): a chat just said must be seen.
         self._writes = writes
+        # Called with a reason when Graph says it dropped notifications (bot/catchup.py's trigger).
+        self.on_missed: Callable[[str], None] | None = None
 
     async def handle(self, request: web.Request) -> web.Response:
         token = request.query.get("validationToken")
@@ -145,6 +148,11 @@ class TranscriptNotifications:
         lifecycle = str(item.get("lifecycleEvent") or "")
         if lifecycle:
             log.info("subscription lifecycle event: %s", lifecycle[:40])
+            if lifecycle == "missed":
+                # Graph could not deliver some notifications: ask it what was added meanwhile.
+                if self.on_missed is not None:
+                    self.on_missed("missed notifications")
+                return
             if self._keeper is not None:
                 self._keeper.wake(lifecycle)
             return
@@ -155,12 +163,12 @@ class TranscriptNotifications:
         if path is None or organizer is None:
             log.warning("a transcript notification named no meeting this bot can read; ignored")
             return
-        announced = Announced(organizer, path.meeting_id, path.transcript_id)
-        self._tasks.start(self._process(announced), name=f"transcript-{path.transcript_id[:12]}")
+        self.announce(organizer, path.meeting_id, path.transcript_id)
 
     def announce(self, organizer_id: str, meeting_id: str, transcript_id: str) -> None:
-        """A transcript found some other way than a notification (the meeting-end event in RSC
-        mode, bot/meeting_chats.py): claimed, analysed and delivered exactly as a notified one."""
+        """A transcript notified, or found some other way (the meeting-end event in RSC mode,
+        bot/meeting_chats.py; the catch-up, bot/catchup.py): claimed, analysed and delivered, and
+        the claim lets exactly one of them analyse it."""
         announced = Announced(organizer_id, meeting_id, transcript_id)
         self._tasks.start(self._process(announced), name=f"transcript-{transcript_id[:12]}")
 
@@ -274,6 +282,7 @@ class SubscriptionKeeper:
         *,
         retry_s: float = 15.0,
         refused_retry_s: float = 300.0,
+        on_gap: Callable[[str], None] | None = None,
     ):
         self.subscription = subscription
         self._state = state
@@ -288,6 +297,9 @@ class SubscriptionKeeper:
         self._recreate = False
         self.subscription_id: str | None = None
         self.ready = asyncio.Event()  # set after the first successful create or renew
+        # Called with a reason when notifications may have been lost: the subscription could not be
+        # renewed for a while, or had to be made anew (bot/catchup.py's trigger).
+        self.on_gap = on_gap
 
     def wake(self, lifecycle_event: str) -> None:
         if lifecycle_event == "subscriptionRemoved":
@@ -297,6 +309,7 @@ class SubscriptionKeeper:
 
     async def run(self) -> None:
         known = await self._state.get_setting(self.setting_key)
+        failed = False
         while True:
             # Cleared before the work, not after: a lifecycle event arriving during a renewal
             # must wake the next round rather than be lost.
@@ -310,15 +323,24 @@ class SubscriptionKeeper:
                     self.refused_retry_s,
                 )
                 self._recreate = self._recreate or recreate
+                failed = True
                 await asyncio.sleep(self.refused_retry_s)
                 continue
             except Exception as err:  # Graph, or the bot not reachable yet: keep trying
                 log.warning("transcript subscription not ready (%s); retrying", type(err).__name__)
                 self._recreate = self._recreate or recreate
+                failed = True
                 await asyncio.sleep(self._retry_s)
                 continue
+            if known and (failed or sub.id != known) and self.on_gap is not None:
+                # The old subscription lapsed or failed to renew: what it would have told is lost.
+                self.on_gap("a subscription that could not be renewed")
+            failed = False
             known = self.subscription_id = sub.id
             await self._state.put_setting(self.setting_key, sub.id or "")
+            if await self._state.get_setting(WATCHED_SINCE) is None:
+                # Where a catch-up's first look starts: Graph notifies nothing from before this.
+                await self._state.put_setting(WATCHED_SINCE, datetime.now(UTC).isoformat())
             self.ready.set()
             half_life = max(self.subscription.lifetime.total_seconds() / 2, 1.0)
             with contextlib.suppress(TimeoutError):

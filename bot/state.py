@@ -43,6 +43,8 @@ from typing import Any, Protocol
 
 from bot.records import Entry, Records, Value
 from bot.records_sqlite import SqliteRecords
+from bot.transcript_records import KINDS as TRANSCRIPT_KINDS
+from bot.transcript_records import TranscriptRecords
 
 __all__ = [
     "BotState",
@@ -177,6 +179,7 @@ class BotState(RunStore, Protocol):
     async def close(self) -> None: ...
 
 
+# The last ones are bot/transcript_records.py's: delta links, transcript content, minutes downloaded.
 KINDS = (
     "chats",
     "transcripts",
@@ -188,6 +191,7 @@ KINDS = (
     "leases",
     "active",
     "stepsdone",
+    *TRANSCRIPT_KINDS,
 )
 
 _UNFINISHED = ("processing", "claimed")  # "claimed": what older versions wrote for "processing"
@@ -243,6 +247,8 @@ class State:
 
     def __init__(self, records: Records) -> None:
         self.records = records
+        # Catch-up links, the transcript content cache and the minutes downloaded: their own module.
+        self.transcripts = TranscriptRecords(records)
 
     async def start(self) -> None:
         await self.records.start()

@@ -30,6 +30,7 @@ __all__ = [
     "subject_matches",
     "subject_words",
     "takes_part",
+    "vtt_minutes",
 ]
 
 
@@ -113,3 +114,23 @@ def latest_transcript(
     raise TranscriptUnavailable(
         f"“{meeting.subject}” has no transcript: transcription was off during the meeting."
     )
+
+
+_CUE_END = re.compile(rb"-->\s*(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?")
+
+
+def vtt_minutes(content: bytes) -> float:
+    """The length of a WebVTT transcript in minutes (its last cue's end): what Graph meters.
+    Read from the tail only: a three-hour transcript is ~2 MB, and this runs on the event loop."""
+    tail = content[-4096:]
+    ends = list(_CUE_END.finditer(tail)) or list(_CUE_END.finditer(content))
+    if not ends:
+        return 0.0
+    hours, minutes, seconds, millis = ends[-1].groups()
+    total = (
+        int(hours or 0) * 3600
+        + int(minutes) * 60
+        + int(seconds)
+        + int((millis or b"0").ljust(3, b"0")) / 1000
+    )
+    return total / 60

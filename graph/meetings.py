@@ -48,6 +48,7 @@ from graph.meeting_rules import (
     subject_matches,
     subject_words,
     takes_part,
+    vtt_minutes,
 )
 from graph.recordings import recording_web_url
 from graph.records import (
@@ -64,10 +65,12 @@ from graph.service import (
     Attendee,
     MeetingInfo,
     MeetingNotFound,
+    TranscriptCache,
     TranscriptRef,
     TranscriptUnavailable,
 )
 from graph.subscriptions import organizer_of_meeting_id
+from mcem import telemetry
 from mcem.model import Side
 
 __all__ = ["GraphMeetings"]
@@ -98,8 +101,11 @@ class GraphMeetings:
         tenant_domains: Iterable[str] = (),
         lookback_days: int = 30,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        cache: TranscriptCache | None = None,
     ) -> None:
         self._client = client
+        # Content downloaded once per transcript (the bot's state); None: every call downloads.
+        self.cache = cache
         # Without configured domains, the requester's own mail domain is the internal one.
         self._domains = frozenset(d.lower().lstrip("@") for d in tenant_domains if d.strip())
         self._lookback = timedelta(days=lookback_days)
@@ -171,6 +177,10 @@ class GraphMeetings:
             online = await self._online_meeting(organizer_id, ref.meeting_id)
             if not takes_part(me, online):
                 raise denied(online.subject)
+        # Checked above on every call, cached or not: the cache never widens who may read it.
+        cache = self.cache
+        if cache is not None and (kept := await cache.get(ref.transcript_id)) is not None:
+            return kept
         content = (
             self._client.users.by_user_id(organizer_id)
             .online_meetings.by_online_meeting_id(ref.meeting_id)
@@ -189,6 +199,13 @@ class GraphMeetings:
         )
         if not data:
             raise TranscriptUnavailable("The transcript is empty: Teams recorded no speech for this meeting.")
+        minutes = vtt_minutes(data)
+        telemetry.count("mcem.transcript.minutes", minutes)  # the metered quantity, per download
+        if cache is not None:
+            try:
+                await cache.put(ref.transcript_id, data, minutes)
+            except Exception as err:  # the analysis goes on; the next one downloads again
+                log.warning("transcript not cached (%s)", type(err).__name__)
         return data  # bytes: the parser decodes them once, and says so when it cannot
 
     async def recording_url(self, user_id: str, ref: TranscriptRef) -> str | None:

@@ -202,10 +202,11 @@ class MeetingRecord:
 class TranscriptRecord:
     id: str
     created: datetime | None
+    meeting_id: str = ""
 
     @classmethod
     def read(cls, data: dict[str, Any]) -> TranscriptRecord:
-        return cls(_str(data, "id"), graph_time(data.get("createdDateTime")))
+        return cls(_str(data, "id"), graph_time(data.get("createdDateTime")), _str(data, "meetingId"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -124,6 +124,18 @@ class MeetingSource(Protocol):
         ...
 
 
+class TranscriptCache(Protocol):
+    """Transcript content kept after its first download (the bot's state): Graph meters content
+    downloads per minute of transcript, and a transcript never changes under its id (restarting
+    transcription makes a new one), so Regenerate and Try again need not download it again."""
+
+    async def get(self, transcript_id: str) -> bytes | None: ...
+
+    async def put(self, transcript_id: str, content: bytes, minutes: float) -> None:
+        """Keep it; ``minutes``: the transcript's length, counted as downloaded this month."""
+        ...
+
+
 class DocumentStore(Protocol):
     async def upload(self, folder: str, filename: str, content: bytes) -> StoredDocument:
         """Store under folder/filename; on a name clash keep both (rename), never overwrite."""

@@ -44,6 +44,12 @@ ROUTE_SPEC = {
     "/v1.0/users/{user_id}/onlineMeetings/{meeting_id}/transcripts/{transcript_id}/content": [
         "/users/{user-id}/onlineMeetings/{onlineMeeting-id}/transcripts/{callTranscript-id}/content"
     ],
+    # The delta function composed on getAllTranscripts (composable in the CSDL, tests/test_graph_delta.py):
+    # OpenAPI has the function and, on transcripts, the delta's page, but not the composition.
+    "/v1.0/users/{user_id}/onlineMeetings/{function}/delta": [
+        "/users/{user-id}/onlineMeetings/microsoft.graph.getAllTranscripts(meetingOrganizerUserId='@meetingOrganizerUserId',startDateTime=@startDateTime,endDateTime=@endDateTime)",
+        "/users/{user-id}/onlineMeetings/{onlineMeeting-id}/transcripts/microsoft.graph.delta()",
+    ],
     "/v1.0/drives/{drive_id}/items/{tail}": [
         "/drives/{drive-id}/items/{driveItem-id}",
         "/drives/{drive-id}/items/{driveItem-id}/content",

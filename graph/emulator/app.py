@@ -29,6 +29,7 @@ from typing import Any
 from aiohttp import web
 
 from graph.emulator.consent import add_consent_routes
+from graph.emulator.delta import add_delta_routes
 from graph.emulator.drive import add_drive_routes
 from graph.emulator.mail import MAILBOX, add_mail_routes
 from graph.emulator.meetings import add_meeting_routes
@@ -99,6 +100,7 @@ def create_app(
     app = web.Application(middlewares=[_auth_and_log], client_max_size=64 * 1024 * 1024)
     app[STATE] = EmulatorState(seed_factory, token, organizer_lookup_only=organizer_lookup_only)
     add_meeting_routes(app)
+    add_delta_routes(app)
     add_drive_routes(
         app, lambda request: request.app[STATE].drive_by_id(request.match_info.get("drive_id")), odata_error
     )

@@ -17,7 +17,7 @@ from graph.emulator.refusals import refusal_response, refused
 from graph.emulator.seed import SeedMeeting, SeedUser
 from graph.emulator.state import STATE, EmulatorState, base_url, iso, odata_context, odata_error
 
-__all__ = ["add_meeting_routes"]
+__all__ = ["add_meeting_routes", "policy_or_403", "transcript_json", "user_or_404"]
 
 PAGE_SIZE = 10  # Graph's default page size for calendarView and events
 
@@ -27,7 +27,7 @@ def _event_time(moment: datetime) -> dict[str, str]:
     return {"dateTime": moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": "UTC"}
 
 
-def _user_or_404(request: web.Request) -> SeedUser | web.Response:
+def user_or_404(request: web.Request) -> SeedUser | web.Response:
     key = request.match_info["user_id"]
     user = request.app[STATE].seed.user(key)
     if user is None:
@@ -40,7 +40,7 @@ def _user_or_404(request: web.Request) -> SeedUser | web.Response:
     return user
 
 
-def _policy_or_403(state: EmulatorState, user: SeedUser) -> web.Response | None:
+def policy_or_403(state: EmulatorState, user: SeedUser) -> web.Response | None:
     if refused(state, "no_policy", user_id=user.id):
         return refusal_response("no_policy")
     if user.policy_granted:
@@ -56,7 +56,7 @@ def _policy_or_403(state: EmulatorState, user: SeedUser) -> web.Response | None:
 async def get_user(request: web.Request) -> web.Response:
     if rsc_only(request.app[STATE]):  # reading users needs User.Read.All
         return without_permission("directory")
-    user = _user_or_404(request)
+    user = user_or_404(request)
     if isinstance(user, web.Response):
         return user
     given, _, surname = user.name.partition(" ")
@@ -146,7 +146,7 @@ async def list_events(request: web.Request) -> web.Response:
     state = request.app[STATE]
     if rsc_only(state):  # calendars need Calendars.Read
         return without_permission("calendar")
-    user = _user_or_404(request)
+    user = user_or_404(request)
     if isinstance(user, web.Response):
         return user
     mine = [m for m in state.seed.meetings if user.id in m.calendars]
@@ -205,10 +205,10 @@ async def list_online_meetings(request: web.Request) -> web.Response:
     state = request.app[STATE]
     if rsc_only(state):  # looking meetings up by join link needs OnlineMeetings.Read.All
         return without_permission("meetings")
-    user = _user_or_404(request)
+    user = user_or_404(request)
     if isinstance(user, web.Response):
         return user
-    if (denied := _policy_or_403(state, user)) is not None:
+    if (denied := policy_or_403(state, user)) is not None:
         return denied
     match = _FILTER.match(request.query.get("$filter", ""))
     if match is None:
@@ -231,7 +231,7 @@ Found = tuple[SeedUser, SeedMeeting] | web.Response
 
 def _meeting_for(request: web.Request, *, organizer_only: bool) -> Found:
     state = request.app[STATE]
-    user = _user_or_404(request)
+    user = user_or_404(request)
     if isinstance(user, web.Response):
         return user
     meeting = state.meeting(request.match_info["meeting_id"])
@@ -240,7 +240,7 @@ def _meeting_for(request: web.Request, *, organizer_only: bool) -> Found:
         if meeting is None or meeting.organizer_id != user.id or meeting.thread not in state.rsc_chats:
             return rsc_refusal(user.id)
         return user, meeting
-    if (denied := _policy_or_403(state, user)) is not None:
+    if (denied := policy_or_403(state, user)) is not None:
         return denied
     if meeting is not None and refused(state, "no_policy_or_rsc", meeting_id=meeting.meeting_id):
         return refusal_response("no_policy_or_rsc", user.id)
@@ -266,8 +266,8 @@ async def get_online_meeting(request: web.Request) -> web.Response:
     return web.json_response(body)
 
 
-def _transcript_json(request: web.Request, meeting: SeedMeeting, tenant_id: str) -> dict[str, Any]:
-    created = meeting.end + meeting.transcript_delay
+def transcript_json(request: web.Request, meeting: SeedMeeting, tenant_id: str) -> dict[str, Any]:
+    created = request.app[STATE].transcript_created(meeting)
     return {
         "id": meeting.transcript_id,
         "meetingId": meeting.meeting_id,
@@ -290,7 +290,7 @@ async def list_transcripts(request: web.Request) -> web.Response:
     if refused(state, "transcripts_disabled", user_id=user.id, meeting_id=meeting.meeting_id):
         return refusal_response("transcripts_disabled")
     visible = state.transcript_visible(meeting)
-    items = [_transcript_json(request, meeting, state.seed.tenant_id)] if visible else []
+    items = [transcript_json(request, meeting, state.seed.tenant_id)] if visible else []
     fragment = f"users('{user.id}')/onlineMeetings('{meeting.meeting_id}')/transcripts"
     return web.json_response({"@odata.context": odata_context(request, fragment), "value": items})
 
@@ -324,7 +324,7 @@ async def get_transcript(request: web.Request) -> web.Response:
     meeting = _transcript_for(request)
     if isinstance(meeting, web.Response):
         return meeting
-    body = _transcript_json(request, meeting, request.app[STATE].seed.tenant_id)
+    body = transcript_json(request, meeting, request.app[STATE].seed.tenant_id)
     fragment = f"users('{meeting.organizer_id}')/onlineMeetings('{meeting.meeting_id}')/transcripts/$entity"
     return web.json_response({"@odata.context": odata_context(request, fragment), **body})
 

@@ -47,6 +47,11 @@ class EmulatorState:
 
     def reset(self) -> None:
         self.seed = self._seed_factory()
+        # /_emulator/outage: notifications lost meanwhile, and the subscriptions that lost one.
+        self.outage = False
+        self.missed: set[str] = set()
+        # Transcripts published through /_emulator/transcripts, by meeting id: when they were made.
+        self.added: dict[str, datetime] = {}
         self.drive = DriveState(self.seed.drive_id, self.seed.site_path, self.seed.library)
         self.onedrives = onedrives(self.seed)  # user id -> OneDrive with their meetings' recordings
         self.requests.clear()
@@ -70,8 +75,12 @@ class EmulatorState:
         mails = {meeting.organizer.mail.lower(), *(p.mail.lower() for p in meeting.attendees)}
         return user.id == meeting.organizer_id or user.mail.lower() in mails
 
+    def transcript_created(self, meeting: SeedMeeting) -> datetime:
+        """When the meeting's transcript was made: when it was published, else after the meeting."""
+        return self.added.get(meeting.meeting_id, meeting.end + meeting.transcript_delay)
+
     def transcript_visible(self, meeting: SeedMeeting) -> bool:
-        return meeting.vtt is not None and self.now >= meeting.end + meeting.transcript_delay
+        return meeting.vtt is not None and self.now >= self.transcript_created(meeting)
 
 
 STATE = web.AppKey("state", EmulatorState)

@@ -267,6 +267,9 @@ async def notify_transcript(
     assert meeting is not None
     live = [s for s in subs.values() if s.resource == ALL_TRANSCRIPTS and s.expires > datetime.now(UTC)]
     results: list[dict[str, Any]] = []
+    if state.outage:  # Graph lost these: only a "missed" lifecycle event will say so, later
+        state.missed.update(s.id for s in live)
+        return [{"subscriptionId": s.id, "missed": True} for s in live]
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=HANDSHAKE_TIMEOUT_S)) as http:
         for sub in live:
             body = transcript_notification(
@@ -294,10 +297,58 @@ async def publish_transcript(request: web.Request) -> web.Response:
         return web.json_response({"error": "the meeting has no transcript text: pass vtt"}, status=400)
     # Visible from now on: created "now" rather than at the seed's end + delay.
     meeting.transcript_delay = min(meeting.transcript_delay, max(state.now - meeting.end, timedelta(0)))
+    state.added[meeting.meeting_id] = state.now  # what a delta query reports as added since
     delivered = await notify_transcript(state, request.app[SUBSCRIPTIONS], meeting.meeting_id)
     return web.json_response(
         {"meeting_id": meeting.meeting_id, "transcript_id": meeting.transcript_id, "delivered": delivered}
     )
+
+
+def missed_notification(sub: EmulatedSubscription, tenant_id: str) -> dict[str, Any]:
+    """The lifecycle notification Graph sends when it could not deliver some change notifications
+    (Microsoft Learn, "Reduce missing subscriptions and change notifications", webhooks-lifecycle):
+    it names no item, so the client catches up with a delta query. That page lists ``missed`` for
+    Outlook resources only today; the bot handles it for transcripts too, and does not rely on it."""
+    return {
+        "value": [
+            {
+                "subscriptionId": sub.id,
+                "subscriptionExpirationDateTime": iso(sub.expires),
+                "tenantId": tenant_id,
+                "clientState": sub.client_state,
+                "lifecycleEvent": "missed",
+            }
+        ]
+    }
+
+
+async def outage(request: web.Request) -> web.Response:
+    """Test-only: ``{"on": true}`` -> change notifications are lost from now on (publishing still
+    makes transcripts); ``{"on": false}`` -> delivery resumes and every subscription that lost one
+    gets a ``missed`` lifecycle notification at its lifecycle URL (``"silent": true``: none)."""
+    state = request.app[STATE]
+    body = await request.json()
+    if body.get("on"):
+        state.outage = True
+        return web.json_response({"outage": True})
+    state.outage = False
+    subs: dict[str, EmulatedSubscription] = request.app[SUBSCRIPTIONS]
+    told: list[dict[str, Any]] = []
+    if body.get("silent"):  # lost without a word, as for resources Graph sends no "missed" for
+        state.missed.clear()
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=HANDSHAKE_TIMEOUT_S)) as http:
+        for sub_id in sorted(state.missed):
+            sub = subs.get(sub_id)
+            if sub is None or not sub.lifecycle_url:
+                continue
+            try:
+                body_ = missed_notification(sub, state.seed.tenant_id)
+                async with http.post(sub.lifecycle_url, json=body_) as resp:
+                    told.append({"subscriptionId": sub.id, "status": resp.status})
+            except (aiohttp.ClientError, TimeoutError) as err:
+                told.append({"subscriptionId": sub.id, "error": type(err).__name__})
+    state.missed.clear()
+    return web.json_response({"outage": False, "missed": told})
 
 
 def add_subscription_routes(app: web.Application) -> None:
@@ -307,6 +358,7 @@ def add_subscription_routes(app: web.Application) -> None:
     app.router.add_patch("/v1.0/subscriptions/{subscription_id}", update_subscription)
     app.router.add_delete("/v1.0/subscriptions/{subscription_id}", delete_subscription)
     app.router.add_post("/_emulator/transcripts", publish_transcript)
+    app.router.add_post("/_emulator/outage", outage)
 
 
 def _entity(request: web.Request, sub: EmulatedSubscription) -> web.Response:
