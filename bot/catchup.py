@@ -9,8 +9,9 @@ and each transcript found goes the way a notification goes (bot/notifications.py
 in the store lets exactly one of a notification and a catch-up, on any instance, analyse it.
 
 The first round for an organizer has no link yet: it starts where Graph's notifications would
-have started, when the bot first held a subscription (``WATCHED_SINCE``, kept by the keeper), or
-``lookback`` ago when that is unknown; never at every transcript they ever had. Rounds never
+have started, when the bot first held a subscription (``WATCHED_SINCE``, kept by the keeper), but
+never more than ``lookback`` (a day) ago: not at every transcript they ever had, and not at a
+month of meetings of someone who opted in today. Rounds never
 overlap: a reason that arrives during one is kept and runs one more round after it.
 """
 
@@ -99,7 +100,7 @@ class CatchUp:
         watched = await self._settings.get_setting(WATCHED_SINCE)
         if watched:
             with contextlib.suppress(ValueError):
-                since = datetime.fromisoformat(watched)
+                since = max(since, datetime.fromisoformat(watched))
         for organizer_id in await self._store.opted_in_organizers():
             try:
                 found += await self._organizer(organizer_id, since)
