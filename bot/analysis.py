@@ -21,7 +21,7 @@ from bot.commands import AnalyzeLast, AnalyzeMatching
 from bot.meeting_context import context_from_meeting
 from bot.pool import WorkerDied
 from bot.services import Services
-from bot.state import RunRecord
+from bot.state import AccountEntry, RunRecord
 from bot.steps import Steps
 from cards import DEFAULT_STEPS, VERB_ANALYZE, error_card, progress_card
 from graph.documents import document_path
@@ -29,8 +29,9 @@ from graph.meeting_rules import GRACE, latest_transcript
 from graph.refusals import TenantRefusal
 from graph.service import GraphError, MeetingInfo, MeetingNotFound, StoredDocument, TranscriptRef
 from mcem import telemetry
+from mcem.account.sidecars import sidecar_name
 from mcem.errors import AnalysisError, LLMError, TranscriptError, explain
-from mcem.model import Analysis
+from mcem.model import Analysis, Side
 
 __all__ = [
     "RETRY_VERB",
@@ -189,7 +190,10 @@ async def _run(
         folder, filename = document_path(analysis.company_name, meeting.start, meeting.subject)
         with telemetry.step("upload", **{"mcem.bytes": len(drafted.docx)}):
             stored = await services.documents.upload(folder, filename, drafted.docx)
+            sidecar = await _keep_sidecar(services, run_id, folder, stored, analysis)
         await _record(services, job, run_id, meeting, stored)
+        if sidecar is not None:
+            await _record_account(services, run_id, folder, meeting, stored, sidecar)
         card = await steps.summary_card(analysis, stored.web_url, run_id)
     except Exception as err:
         log.warning("analysis %s stopped at step %d: %s", run_id, step, type(err).__name__)
@@ -227,6 +231,23 @@ async def _find_meeting(job: AnalysisJob, services: Services) -> MeetingInfo:
     raise MeetingNotFound("I found no recent online meeting that you organised or attended.")
 
 
+async def _keep_sidecar(
+    services: Services, run_id: str, folder: str, draft: StoredDocument, analysis: Analysis
+) -> StoredDocument | None:
+    """The analysis as JSON beside its draft: the source of the account's history (mcem/account).
+
+    Named after the draft as stored ("… 1.docx" -> "… 1.analysis.json"), so a renamed draft keeps its
+    pair. Losing it costs the call its place in the account history, not the analysis: logged, not shown.
+    """
+    try:
+        return await services.documents.upload(
+            folder, sidecar_name(draft.name), analysis.model_dump_json(indent=2).encode("utf-8")
+        )
+    except GraphError as err:
+        log.error("analysis %s: the sidecar could not be saved (%s)", run_id, type(err).__name__)
+        return None
+
+
 async def _record(
     services: Services, job: AnalysisJob, run_id: str, meeting: MeetingInfo, doc: StoredDocument
 ) -> None:
@@ -245,6 +266,43 @@ async def _record(
         await services.runs.record_run(record)
     except Exception as err:  # the analysis is done and stored: losing its buttons is not fatal
         log.error("analysis %s: could not record the run (%s)", run_id, type(err).__name__)
+
+
+async def _record_account(
+    services: Services,
+    run_id: str,
+    folder: str,
+    meeting: MeetingInfo,
+    draft: StoredDocument,
+    sidecar: StoredDocument,
+) -> None:
+    """Company -> analyses, with who may see the call: its organizer and internal attendees."""
+    if services.accounts is None:
+        return
+    attendees = tuple(
+        dict.fromkeys(
+            a.user_id
+            for a in (meeting.organizer, *meeting.attendees)
+            if a.side is Side.internal and a.user_id
+        )
+    )
+    entry = AccountEntry(
+        company=folder,
+        run_id=run_id,
+        meeting_id=meeting.meeting_id,
+        subject=meeting.subject,
+        start=meeting.start,
+        organizer_id=meeting.organizer.user_id,
+        attendee_ids=attendees,
+        draft_item_id=draft.item_id,
+        draft_url=draft.web_url,
+        sidecar_item_id=sidecar.item_id,
+        created=datetime.now(UTC),
+    )
+    try:
+        await services.accounts.record_account_entry(entry)
+    except Exception as err:  # the analysis is done: only the account history misses this call
+        log.error("analysis %s: could not record it for the account (%s)", run_id, type(err).__name__)
 
 
 def _describe(target: AnalyzeMatching) -> str:

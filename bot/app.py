@@ -108,6 +108,8 @@ def create_app(
         and not services.meetings.cache
     ):
         services.meetings.cache = transcripts  # downloaded once; Regenerate and retries read it
+    if services.accounts is None:
+        services = replace(services, accounts=store)  # and company -> analysed calls
     pool = WorkerPool(settings.workers) if settings.workers > 0 else None
     grace = timedelta(minutes=settings.transcript_grace_minutes)
     leases = RunLeases(store, ttl=timedelta(seconds=settings.run_lease_seconds))

@@ -10,7 +10,16 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-__all__ = ["AnalyzeLast", "AnalyzeMatching", "Command", "Help", "ListMeetings", "Refresh", "parse_command"]
+__all__ = [
+    "Account",
+    "AnalyzeLast",
+    "AnalyzeMatching",
+    "Command",
+    "Help",
+    "ListMeetings",
+    "Refresh",
+    "parse_command",
+]
 
 
 @dataclass(frozen=True)
@@ -37,13 +46,20 @@ class Refresh:
 
 
 @dataclass(frozen=True)
+class Account:
+    """``account <company>``: where the account stands across its analysed calls (bot/account.py)."""
+
+    company: str = ""  # "" when the user named none
+
+
+@dataclass(frozen=True)
 class Help:
     """``help``, and anything the bot does not understand."""
 
     unknown: str = ""  # what the user typed, when it was not a command
 
 
-Command = AnalyzeLast | AnalyzeMatching | ListMeetings | Refresh | Help
+Command = AnalyzeLast | AnalyzeMatching | ListMeetings | Refresh | Account | Help
 
 _ANALYZE = re.compile(r"^(?:analy[sz]e|summari[sz]e)\b(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
 _LAST = re.compile(
@@ -55,6 +71,9 @@ _MEETINGS = re.compile(
 )
 _REFRESH = re.compile(
     r"^(?:refresh|reload)(?:\s+(?:the\s+|my\s+)?(?:card|draft|summary|analysis|document))?$", re.IGNORECASE
+)
+_ACCOUNT = re.compile(
+    r"^(?:account|accounts|account brief|history)(?:\s+(?:for|of|with))?\b(?P<rest>.*)$", re.I
 )
 _HELP = re.compile(r"^(?:help|\?|hi|hello|start)$", re.IGNORECASE)
 
@@ -101,6 +120,9 @@ def parse_command(text: str | None, *, today: date) -> Command:
         return ListMeetings()
     if _REFRESH.match(cleaned):
         return Refresh()
+    account = _ACCOUNT.match(cleaned)
+    if account:
+        return Account(company=account.group("rest").strip(' :,.!?"“”'))
     match = _ANALYZE.match(cleaned)
     if not match:
         return Help(unknown=cleaned)

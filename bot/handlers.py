@@ -26,8 +26,9 @@ from microsoft_agents.hosting.core import (
 )
 from microsoft_agents.hosting.core.app.proactive import Conversation
 
+from bot.account import account_reply, visible_accounts, which_account_card
 from bot.analysis import RETRY_VERB, STEPS, AnalysisJob, MeetingById, Target, retry_data, target_from
-from bot.commands import AnalyzeLast, AnalyzeMatching, Help, ListMeetings, Refresh, parse_command
+from bot.commands import Account, AnalyzeLast, AnalyzeMatching, Help, ListMeetings, Refresh, parse_command
 from bot.draft_handlers import refresh_command
 from bot.listing import meetings_reply
 from bot.meeting_chats import MeetingChats
@@ -47,6 +48,7 @@ from bot.teams import (
     user_id_of,
 )
 from cards import error_card, help_card, progress_card
+from mcem.errors import UNEXPECTED, explain
 from mcem.render.card import VERB_FEEDBACK, VERB_REGENERATE
 
 __all__ = ["register_handlers"]
@@ -101,6 +103,9 @@ def register_handlers(
             return
         if isinstance(command, Refresh):
             await refresh_command(context, services, runner.steps, user_id)
+            return
+        if isinstance(command, Account):
+            await _account(context, services, settings, user_id, command.company)
             return
         await _start(context, runner, user_id, command)
 
@@ -168,6 +173,33 @@ async def _start(
     runner.start(job, sink, active)
     log.info("analysis %s started", job.run_id)
     return job.run_id
+
+
+async def _account(
+    context: TurnContext, services: Services, settings: BotSettings, user_id: str, company: str
+) -> None:
+    """``account <company>``: nothing of an account reaches a conversation with someone from outside."""
+    if await refuse_outsiders(context):
+        return
+    if services.accounts is None:
+        card = error_card(
+            "No account history here",
+            "This deployment keeps no record of analysed calls.",
+            "Ask the app owner to run the bot with its state (MCEM_STATE_PATH or MCEM_STATE_BACKEND).",
+        )
+    elif not company.strip():
+        card = which_account_card(await visible_accounts(services.accounts, user_id, settings.account_teams))
+    else:
+        try:
+            card = await account_reply(
+                company, user_id, services.accounts, services.documents, settings.account_teams
+            )
+        except Exception as err:
+            why = explain(err)
+            if why is UNEXPECTED:
+                log.error("account: unexpected %s", type(err).__qualname__)
+            card = error_card("No account brief", why.message, why.advice)
+    await context.send_activity(card_activity(card))
 
 
 def _bad_button_card() -> dict[str, Any]:

@@ -18,7 +18,7 @@ from msgraph.generated.models.event import Event
 from msgraph.generated.models.online_meeting import OnlineMeeting
 from msgraph.generated.models.user import User
 
-from bot.state import RunStore
+from bot.state import AccountIndex, RunStore
 from graph.chat_meetings import ChatMeetings
 from graph.client import make_graph_client
 from graph.credentials import credential_from_env, graph_settings_from_env
@@ -52,6 +52,9 @@ class Services:
     # Finished runs, what the summary card's buttons act on: the bot's state (bot/state.py), which
     # create_app puts here; None where a test runs jobs alone (nothing is recorded then).
     runs: RunStore | None = None
+    # Company -> analysed calls, what ``account <company>`` reads (bot/account.py); create_app puts
+    # the bot's state here too. None: calls are not recorded for accounts.
+    accounts: AccountIndex | None = None
 
 
 def build_services(environ: Mapping[str, str]) -> Services:

@@ -21,7 +21,7 @@ from mcem.config import exactly_one_of, is_on, on_off
 from mcem.errors import ConfigError
 from mcem.loopback import is_loopback_host
 
-__all__ = ["LOOPBACK", "BotSettings", "settings_from_env"]
+__all__ = ["LOOPBACK", "BotSettings", "account_teams_from_env", "settings_from_env"]
 
 LOOPBACK = "127.0.0.1"
 DEFAULT_PORT = 3978
@@ -80,6 +80,10 @@ class BotSettings:
     # How long an Outlook card answer may take: Outlook waits about 2 s for a card on open.
     outlook_deadline_seconds: float = 1.8
 
+    # The account teams the admin configured (MCEM_ACCOUNT_TEAMS): account key (bot/account.py
+    # account_key) -> Entra object ids of the members, who see every analysed call of the account.
+    account_teams: Mapping[str, frozenset[str]] = field(default_factory=lambda: MappingProxyType({}))
+
     @property
     def notification_url(self) -> str:
         return self.public_url.rstrip("/") + "/api/notifications" if self.public_url else ""
@@ -137,6 +141,7 @@ def settings_from_env(environ: Mapping[str, str]) -> BotSettings:
         **_channel(environ, authenticated=bool(client_id)),
         outlook_originator=_originator(environ),
         outlook_deadline_seconds=_seconds(environ, "MCEM_OUTLOOK_DEADLINE_SECONDS", 1.8, maximum=30.0),
+        account_teams=account_teams_from_env(environ),
     )
 
 
@@ -165,6 +170,32 @@ def _originator(environ: Mapping[str, str]) -> str:
             "Developer Dashboard shows for your provider, or leave it empty for plain HTML email."
         )
     return raw.lower()
+
+
+_TEAM_ENTRY = re.compile(r"^\s*(?P<company>[^=]+?)\s*=\s*(?P<ids>.*)$")
+# Entra object ids (the Agents Playground's users have 13 digits in the last group).
+_OBJECT_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12,13}$")
+
+
+def account_teams_from_env(environ: Mapping[str, str]) -> Mapping[str, frozenset[str]]:
+    """``MCEM_ACCOUNT_TEAMS="Contoso=<object id>,<object id>; Fabrikam=<object id>"``; empty: no teams.
+
+    Object ids, not names or mail addresses: they are what Teams sends with every message, and
+    nobody can take one by renaming themselves.
+    """
+    raw = environ.get("MCEM_ACCOUNT_TEAMS", "").strip()
+    members: dict[str, frozenset[str]] = {}
+    for part in filter(str.strip, raw.split(";")):
+        m = _TEAM_ENTRY.match(part)
+        ids = [i.strip() for i in m.group("ids").split(",") if i.strip()] if m else []
+        if m is None or not ids or not all(_OBJECT_ID.match(i) for i in ids):
+            raise ConfigError(
+                f"MCEM_ACCOUNT_TEAMS: “{part.strip()[:60]}” is not “Company=<Entra object id>,<object id>”; "
+                "separate accounts with ';'."
+            )
+        key = " ".join(m.group("company").casefold().split())  # as bot/account.py account_key
+        members[key] = members.get(key, frozenset()) | {i.lower() for i in ids}
+    return MappingProxyType(members)
 
 
 def _channel(environ: Mapping[str, str], *, authenticated: bool) -> dict[str, frozenset[str]]:

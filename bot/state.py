@@ -25,6 +25,10 @@ The records, as ``kind``: part / row -> value fields (row ``ONE`` unless named):
 - ``stepsdone``: run id / step index (zero-padded) -> run_id, index, by, at: a next step someone
   marked done on the summary email's card in Outlook (bot/outlook.py). Insert-if-absent: of two
   people ticking the same step, the first stays; ticking different steps never collides.
+- ``accounts``: account key / run id -> company, run_id, meeting_id, subject, start, organizer_id,
+  attendee_ids (JSON), draft_item_id, draft_url, sidecar_item_id, created: the analysed calls of one
+  customer, read together for ``account <company>`` (bot/account.py)
+- ``accountnames``: account key -> key, company (the accounts there are, without reading every call)
 
 Times are ISO 8601 in UTC. A value keeps every id a scan must give back (Table Storage keys are
 escaped, long ones hashed). A new record kind: add it to ``KINDS`` and write its methods on ``State``.
@@ -47,6 +51,8 @@ from bot.transcript_records import KINDS as TRANSCRIPT_KINDS
 from bot.transcript_records import TranscriptRecords
 
 __all__ = [
+    "AccountEntry",
+    "AccountIndex",
     "BotState",
     "PersonalChat",
     "RunRecord",
@@ -56,6 +62,7 @@ __all__ = [
     "State",
     "StateConflict",
     "StepDone",
+    "account_key",
     "open_state",
 ]
 
@@ -79,6 +86,32 @@ class RunRecord:
     item_id: str
     web_url: str
     created: datetime
+
+
+def account_key(company: str) -> str:
+    """How accounts are looked up: case and spacing do not matter ("contoso " is "Contoso")."""
+    return " ".join(company.casefold().split())
+
+
+@dataclass(frozen=True)
+class AccountEntry:
+    """One analysed call of an account: where its draft and sidecar are, and who took part (no content)."""
+
+    company: str  # the company folder's name, as shown ("Contoso")
+    run_id: str
+    meeting_id: str
+    subject: str
+    start: datetime
+    organizer_id: str
+    attendee_ids: tuple[str, ...]  # Entra object ids of the internal attendees
+    draft_item_id: str
+    draft_url: str
+    sidecar_item_id: str
+    created: datetime
+
+    @property
+    def key(self) -> str:
+        return account_key(self.company)
 
 
 @dataclass(frozen=True)
@@ -116,7 +149,21 @@ class RunStore(Protocol):
     async def last_email(self, run_id: str) -> SentEmail | None: ...
 
 
-class BotState(RunStore, Protocol):
+class AccountIndex(Protocol):
+    """Company -> analysed calls (``Services.accounts``), what ``account <company>`` reads."""
+
+    async def record_account_entry(self, entry: AccountEntry) -> None: ...
+
+    async def account_entries(self, key: str) -> list[AccountEntry]:
+        """Every analysed call of the account ``key`` (``account_key``), oldest first."""
+        ...
+
+    async def account_names(self) -> list[str]:
+        """The companies with at least one analysed call, as shown, sorted."""
+        ...
+
+
+class BotState(RunStore, AccountIndex, Protocol):
     async def mark_step_done(self, run_id: str, index: int, by: str, at: datetime) -> bool:
         """Record a next step marked done on the email card; False when it was marked before."""
         ...
@@ -192,6 +239,8 @@ KINDS = (
     "active",
     "stepsdone",
     *TRANSCRIPT_KINDS,
+    "accounts",
+    "accountnames",
 )
 
 _UNFINISHED = ("processing", "claimed")  # "claimed": what older versions wrote for "processing"
@@ -431,6 +480,52 @@ class State:
 
     async def drop_active_run(self, run_id: str) -> None:
         await self.records.delete("active", run_id)
+
+    # -- accounts: company -> analysed calls (bot/account.py) -----------------------------------
+
+    async def record_account_entry(self, entry: AccountEntry) -> None:
+        # The call first, the name after: a listed account always has a call to read.
+        await self.records.put("accounts", entry.key, _account_value(entry), row=entry.run_id)
+        await self.records.put("accountnames", entry.key, {"key": entry.key, "company": entry.company})
+
+    async def account_entries(self, key: str) -> list[AccountEntry]:
+        entries = [_account_entry(e.value) for e in await self.records.scan("accounts", account_key(key))]
+        return sorted(entries, key=lambda e: (e.start, e.run_id))
+
+    async def account_names(self) -> list[str]:
+        return sorted(str(e.value["company"]) for e in await self.records.scan("accountnames"))
+
+
+def _account_value(entry: AccountEntry) -> Value:
+    return {
+        "company": entry.company,
+        "run_id": entry.run_id,
+        "meeting_id": entry.meeting_id,
+        "subject": entry.subject,
+        "start": _iso(entry.start),
+        "organizer_id": entry.organizer_id,
+        "attendee_ids": json.dumps(list(entry.attendee_ids)),
+        "draft_item_id": entry.draft_item_id,
+        "draft_url": entry.draft_url,
+        "sidecar_item_id": entry.sidecar_item_id,
+        "created": _iso(entry.created),
+    }
+
+
+def _account_entry(v: Value) -> AccountEntry:
+    return AccountEntry(
+        company=str(v["company"]),
+        run_id=str(v["run_id"]),
+        meeting_id=str(v["meeting_id"]),
+        subject=str(v["subject"]),
+        start=datetime.fromisoformat(str(v["start"])),
+        organizer_id=str(v["organizer_id"]),
+        attendee_ids=tuple(str(i) for i in json.loads(str(v["attendee_ids"]))),
+        draft_item_id=str(v["draft_item_id"]),
+        draft_url=str(v["draft_url"]),
+        sidecar_item_id=str(v["sidecar_item_id"]),
+        created=datetime.fromisoformat(str(v["created"])),
+    )
 
 
 def _expired(lease: Entry, now: datetime) -> bool:

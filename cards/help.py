@@ -16,6 +16,11 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ),
     ("meetings", "List your recent meetings and pick one to analyse."),
     ("refresh", "Rebuild the summary card from your last draft, as edited in SharePoint."),
+    (
+        "account <company>",
+        "Where the account stands across its analysed calls: stages, next steps done and open, risks, "
+        "and the account brief in SharePoint.",
+    ),
     ("help", "Show this card."),
 )
 

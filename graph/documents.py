@@ -3,7 +3,8 @@
 Small files: one ``PUT /drives/{drive}/items/root:/{path}:/content`` with
 ``@microsoft.graph.conflictBehavior=rename``. Above 4 MB: ``createUploadSession`` and ranged PUTs
 to its upload URL (multiples of 320 KiB, as Graph requires). A name clash never overwrites: Graph
-keeps both and returns the new name ("… 1.docx"), which is what the caller gets back.
+keeps both and returns the new name ("… 1.docx"), which is what the caller gets back. The bot's own
+generated files (the account brief) pass ``replace=True``: a new one takes the old one's place.
 """
 
 from __future__ import annotations
@@ -118,7 +119,10 @@ class GraphDocuments:
         settings = graph_settings_from_env(environ)
         return cls(client, settings.drive_id, folder=settings.folder)
 
-    async def upload(self, folder: str, filename: str, content: bytes) -> StoredDocument:
+    async def upload(
+        self, folder: str, filename: str, content: bytes, *, replace: bool = False
+    ) -> StoredDocument:
+        conflict = "replace" if replace else "rename"
         parts = [p for p in (*self._folder.split("/"), *folder.split("/")) if p.strip()]
         if not filename.strip() or _FORBIDDEN.search(filename):
             raise GraphError(
@@ -130,7 +134,7 @@ class GraphDocuments:
             info = item.content.to_put_request_information(content)
             info.path_parameters["baseurl"] = self._client.request_adapter.base_url.rstrip("/")
             # Keep both on a clash: the builder has no parameter for it, so it goes on the URL.
-            url = info.url + "?%40microsoft.graph.conflictBehavior=rename"
+            url = info.url + f"?%40microsoft.graph.conflictBehavior={conflict}"
             # The new driveItem read as plain JSON (graph/records.py): the SDK's model parsing is slow.
             put = item.content.with_url(url).to_put_request_information(content)
             data = await graph_call(
@@ -141,7 +145,7 @@ class GraphDocuments:
             )
             stored = StoredItem.read(data)
         else:
-            session_item = await self._upload_in_session(item, content)
+            session_item = await self._upload_in_session(item, content, conflict)
             stored = (
                 StoredItem(session_item.id or "", session_item.name or "", session_item.web_url or "")
                 if session_item
@@ -171,10 +175,10 @@ class GraphDocuments:
             raise GraphError("SharePoint returned an empty draft; open it in Word and save it again.")
         return content
 
-    async def _upload_in_session(self, item, content: bytes) -> DriveItem | None:  # type: ignore[no-untyped-def]
+    async def _upload_in_session(self, item, content: bytes, conflict: str) -> DriveItem | None:  # type: ignore[no-untyped-def]
         body = CreateUploadSessionPostRequestBody(
             item=DriveItemUploadableProperties(
-                additional_data={"@microsoft.graph.conflictBehavior": "rename"}
+                additional_data={"@microsoft.graph.conflictBehavior": conflict}
             )
         )
         session = await graph_call(

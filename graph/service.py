@@ -137,8 +137,11 @@ class TranscriptCache(Protocol):
 
 
 class DocumentStore(Protocol):
-    async def upload(self, folder: str, filename: str, content: bytes) -> StoredDocument:
-        """Store under folder/filename; on a name clash keep both (rename), never overwrite."""
+    async def upload(
+        self, folder: str, filename: str, content: bytes, *, replace: bool = False
+    ) -> StoredDocument:
+        """Store under folder/filename; on a name clash keep both (rename), never overwrite — unless
+        ``replace``, for the bot's own generated files (the account brief)."""
         ...
 
     async def download(self, item_id: str) -> bytes:

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from bot.commands import AnalyzeLast, AnalyzeMatching, Help, ListMeetings, parse_command
+from bot.commands import Account, AnalyzeLast, AnalyzeMatching, Help, ListMeetings, parse_command
 
 TODAY = date(2026, 11, 25)  # a Wednesday
 
@@ -68,3 +68,18 @@ def test_anything_else_gets_help_and_keeps_what_was_typed() -> None:
 
 def test_words_that_only_start_like_a_command_are_not_one() -> None:
     assert parse_command("analyzer settings", today=TODAY) == Help(unknown="analyzer settings")
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("account Contoso", Account("Contoso")),
+        ("Account for contoso manufacturing", Account("contoso manufacturing")),
+        ("history of Fabrikam", Account("Fabrikam")),
+        ("account", Account("")),
+        ("accountant", Help(unknown="accountant")),
+        ("analyze account review", AnalyzeMatching(words="account review")),
+    ],
+)
+def test_account_command(text: str, command: object) -> None:
+    assert parse_command(text, today=date(2026, 12, 3)) == command

@@ -14,7 +14,7 @@ from bot.commands import AnalyzeLast, AnalyzeMatching
 from bot.runner import JobRunner
 from bot.services import Services
 from mcem.errors import LLMError
-from mcem.model import Side
+from mcem.model import Analysis, Side
 from tests.fixtures.bot.fakes import (
     NOW,
     USER_ID,
@@ -56,12 +56,15 @@ async def test_last_meeting_goes_through_every_step_to_the_summary() -> None:
     assert regenerate["data"] == {"run_id": "run-1"}
 
 
-async def test_the_document_is_a_word_file_in_the_customer_folder() -> None:
+async def test_the_document_is_a_word_file_in_the_customer_folder_with_its_sidecar() -> None:
     services = make()
-    await run(services)
-    [(folder, filename, content)] = services.documents.uploads  # type: ignore[attr-defined]
+    analysis = (await run(services))[1]
+    [(folder, filename, content), (beside, sidecar, data)] = services.documents.uploads  # type: ignore[attr-defined]
     assert (folder, filename) == ("Contoso", "2026-11-25 Contoso pilot review.docx")
     assert content[:2] == b"PK" and b"word/document.xml" in content
+    # The analysis as JSON beside its draft: what the account history is built from.
+    assert (beside, sidecar) == ("Contoso", "2026-11-25 Contoso pilot review.analysis.json")
+    assert Analysis.model_validate_json(data) == analysis
 
 
 async def test_the_analyzer_gets_the_parsed_transcript_and_the_meeting_context() -> None:

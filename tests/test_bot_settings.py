@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.settings import settings_from_env
+from bot.settings import account_teams_from_env, settings_from_env
 from mcem.errors import ConfigError
 
 APP = {
@@ -159,3 +159,16 @@ def test_outlook_settings_say_what_to_fix(env: dict[str, str], message: str) -> 
     with pytest.raises(ConfigError, match=message) as refused:
         settings_from_env(env)
     assert "\n" not in str(refused.value)
+
+
+def test_account_teams_are_read_once_by_object_id() -> None:
+    alex, lynne = "00000000-0000-0000-0000-0000000000020", "8F3E2A10-1111-4222-8333-944455556666"
+    teams = account_teams_from_env({"MCEM_ACCOUNT_TEAMS": f" Contoso = {alex}, {lynne} ; Fabrikam={alex}"})
+    assert dict(teams) == {"contoso": frozenset({alex, lynne.lower()}), "fabrikam": frozenset({alex})}
+    assert dict(account_teams_from_env({})) == {}
+
+
+@pytest.mark.parametrize("value", ["Contoso", "Contoso=alexw@mcemdemo.onmicrosoft.com", "=0000", "Contoso="])
+def test_account_teams_that_name_no_object_ids_are_one_line(value: str) -> None:
+    with pytest.raises(ConfigError, match=r"MCEM_ACCOUNT_TEAMS: .* is not “Company=<Entra object id>"):
+        account_teams_from_env({"MCEM_ACCOUNT_TEAMS": value})

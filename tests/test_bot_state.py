@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.state import PersonalChat, RunRecord, SentEmail, open_state
+from bot.state import AccountEntry, PersonalChat, RunRecord, SentEmail, open_state
 from mcem.errors import ConfigError
 from tests.support.azurite import azurite_fixture  # noqa: F401 - the fixture
 from tests.support.stores import Storage, storage_fixture  # noqa: F401 - the fixture
@@ -344,3 +344,37 @@ async def test_a_file_from_before_the_record_primitive_keeps_its_data(tmp_path: 
     with sqlite3.connect(path) as db:  # moved, and the old tables dropped
         tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert tables == {"records"}
+
+
+def _call(company: str, run_id: str, days: int, attendees: tuple[str, ...] = ("alex",)) -> AccountEntry:
+    start = datetime(2026, 10, 20, 15, tzinfo=UTC) + timedelta(days=days)
+    return AccountEntry(
+        company=company,
+        run_id=run_id,
+        meeting_id=f"m-{run_id}",
+        subject=f"{company} – call {run_id}",
+        start=start,
+        organizer_id="lynne",
+        attendee_ids=attendees,
+        draft_item_id=f"d-{run_id}",
+        draft_url=f"https://sharepoint.example/{company}/{run_id}.docx",
+        sidecar_item_id=f"s-{run_id}",
+        created=start + timedelta(hours=1),
+    )
+
+
+async def test_an_accounts_calls_are_read_together_in_date_order(storage: Storage) -> None:
+    state = await storage.open_state()
+    await state.record_account_entry(_call("Contoso", "r3", 42, ("alex", "isaiah")))
+    await state.record_account_entry(_call("Contoso", "r1", 0))
+    await state.record_account_entry(_call("Fabrikam", "f1", 5))
+    await state.record_account_entry(_call("Contoso", "r2", 21, ()))
+    again = await storage.open_state()  # another instance, or after a restart
+    assert [e.run_id for e in await again.account_entries("contoso")] == ["r1", "r2", "r3"]
+    assert await again.account_entries(" CONTOSO ") == await again.account_entries("contoso")
+    assert (await again.account_entries("contoso"))[2] == _call("Contoso", "r3", 42, ("alex", "isaiah"))
+    assert await again.account_names() == ["Contoso", "Fabrikam"]
+    assert await again.account_entries("litware") == []
+    # The same run recorded again (a retried save) stays one call.
+    await again.record_account_entry(_call("Contoso", "r1", 0))
+    assert len(await state.account_entries("contoso")) == 3

@@ -17,6 +17,7 @@ def test_help_card_lists_the_commands(schema: dict[str, Any]) -> None:
         "analyze <subject words or a date>",
         "meetings",
         "refresh",
+        "account <company>",
         "help",
     ]
     assert all(c[0]["weight"] == "bolder" and c[1]["text"].startswith(" — ") for c in commands)

@@ -148,3 +148,11 @@ async def test_download_of_a_deleted_or_unknown_draft_says_so(
     assert [r["path"] for r in await emulator.requests()] == [
         f"/v1.0/drives/{DRIVE_ID}/items/01NOSUCHITEM/content"
     ]
+
+
+async def test_the_bots_own_brief_replaces_the_last_one(documents: GraphDocuments) -> None:
+    """The account brief is rebuilt on every ask: one file in the folder, the newest content."""
+    first = await documents.upload("Contoso", "Account brief.docx", b"brief of two calls", replace=True)
+    second = await documents.upload("Contoso", "Account brief.docx", b"brief of three calls", replace=True)
+    assert second.name == "Account brief.docx" and second.item_id == first.item_id
+    assert await _download(second.web_url) == b"brief of three calls"
