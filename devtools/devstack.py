@@ -166,30 +166,31 @@ class DevStack:
         if not self.playground:
             return
 
+        self.playground_port = self._start_playground("playground", self.playground_port, self.run_dir)
+
+    def add_playground(self, user_id: str) -> str:
+        """Another Playground on the same bot, signed in as ``user_id`` (one of ``PLAYGROUND_USERS``):
+        the Playground sends every typed message as its current user, so a second person needs their own.
+        Returns its URL."""
+        folder = self.run_dir / f"playground-{user_id}"
+        folder.mkdir(exist_ok=True)
+        (folder / ".m365agentsplayground.yml").write_text(_playground_config(user_id), "utf-8")
+        port = self._start_playground(f"playground-{user_id}", free_port(), folder)
+        return f"http://127.0.0.1:{port}"
+
+    def _start_playground(self, name: str, port: int, cwd: Path) -> int:
         node_env = {
-            **env,
+            **self._base_env(),
             "NODE_OPTIONS": f"--require {loopback_guard()}",
             "LOOPBACK_ONLY_LOG": str(self.run_dir / "loopback-refusals.log"),
             "APPLICATION_INSIGHTS_NO_STATSBEAT": "true",
             "TEAMSAPPTESTER_BROWSER": "none",
         }
-        playground = self._spawn(
-            "playground",
-            [
-                "node",
-                str(PLAYGROUND_CLI),
-                "-e",
-                self.bot_endpoint,
-                "-c",
-                "msteams",
-                "-p",
-                str(self.playground_port),
-                "--disable-telemetry",
-            ],
-            node_env,
-        )
-        self.playground_port = self._listening_port(playground)
-        self._wait_http(playground, f"{self.playground_url}/_internal/v1/config")
+        argv = ["node", str(PLAYGROUND_CLI), "-e", self.bot_endpoint, "-c", "msteams", "-p", str(port)]
+        playground = self._spawn(name, [*argv, "--disable-telemetry"], node_env, cwd=cwd)
+        port = self._listening_port(playground)
+        self._wait_http(playground, f"http://127.0.0.1:{port}/_internal/v1/config")
+        return port
 
     def stop(self) -> None:
         """SIGTERM every process group, then SIGKILL what is still there after a few seconds."""
@@ -218,12 +219,14 @@ class DevStack:
         env["PYTHONUNBUFFERED"] = "1"
         return env
 
-    def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> _Process:
+    def _spawn(self, name: str, argv: list[str], env: dict[str, str], *, cwd: Path | None = None) -> _Process:
         log = self.run_dir / f"{name}.log"
         with log.open("wb") as out:
             popen = subprocess.Popen(
                 argv,
-                cwd=self.run_dir,  # the Playground writes devTools/ into its working directory
+                # The Playground writes devTools/ into its working directory, and reads its
+                # .m365agentsplayground.yml (who the current user is) from there.
+                cwd=cwd or self.run_dir,
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=out,
@@ -266,3 +269,42 @@ class DevStack:
         code = proc.popen.poll()
         if code is not None:
             raise DevStackError(f"{proc.name} exited with code {code}:\n{proc.tail()}")
+
+
+# The Playground's built-in users (@microsoft/m365agentsplayground 0.2.28, its default configuration):
+# id, name, sign-in name, aadObjectId. The Graph emulator's seed has the same people and object ids.
+PLAYGROUND_USERS: tuple[tuple[str, str, str, str], ...] = (
+    ("user-id-0", "Alex Wilber", "alexw@example.com", "00000000-0000-0000-0000-0000000000020"),
+    ("user-id-1", "Megan Bowen", "meganb@example.com", "00000000-0000-0000-0000-0000000000021"),
+    ("user-id-2", "Adele Vance", "adelev@example.com", "00000000-0000-0000-0000-0000000000022"),
+    ("user-id-3", "Isaiah Langer", "isaiahl@example.com", "00000000-0000-0000-0000-0000000000023"),
+    ("user-id-4", "Patti Fernandez", "pattif@example.com", "00000000-0000-0000-0000-0000000000024"),
+    ("user-id-5", "Lynne Robbins", "lynner@example.com", "00000000-0000-0000-0000-0000000000025"),
+)
+
+
+def _playground_config(current: str) -> str:
+    """The Playground's default configuration with ``current`` as the signed-in user (the schema wants
+    exactly five others)."""
+
+    def person(user: tuple[str, str, str, str], indent: str) -> str:
+        uid, name, upn, oid = user
+        given, surname = name.split(" ", 1)
+        fields = [f"id: {uid}", f"name: {name}", f"userPrincipleName: {upn}", f"aadObjectId: {oid}"]
+        fields += [f"givenName: {given}", f"surname: {surname}", f"email: {upn}"]
+        return "\n".join(indent + f for f in fields)
+
+    [me] = [u for u in PLAYGROUND_USERS if u[0] == current]
+    others = [u for u in PLAYGROUND_USERS if u[0] != current]
+    lines = [
+        'version: "0.1.1"',
+        "tenantId: 00000000-0000-0000-0000-0000000000001",
+        "bot:\n  id: 00000000-0000-0000-0000-00000000000011\n  name: Test Bot",
+        "currentUser:\n" + person(me, "  "),
+        "users:\n" + "\n".join("  -" + person(u, "    ")[3:] for u in others),
+        "personalChat:\n  id: personal-chat-" + current,
+        "groupChat:\n  id: group-chat-" + current + "\n  name: Group Chat",
+        "team:\n  id: team-id\n  name: My Team\n  aadGroupId: 00000000-0000-0000-0000-000000000031",
+        "  channels:\n    - id: channel-announcements-id\n      name: Announcements",
+    ]
+    return "\n".join(lines) + "\n"
