@@ -8,7 +8,6 @@ Teams first, as a user would.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,7 +20,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.account import visible_entries
-from bot.app import RUNNER, STATE, create_app
+from bot.app import STATE, create_app
 from bot.services import Services
 from bot.settings import settings_from_env
 from graph.client import make_graph_client
@@ -31,7 +30,7 @@ from graph.emulator.seed import DRIVE_ID, INTERNAL_DOMAIN
 from graph.meetings import GraphMeetings
 from mcem.offline import OfflineAnalyzer
 from tests.support.accounts import SPEC
-from tests.support.bot import Bot
+from tests.support.bot import Bot, settle
 from tests.support.cards import texts
 from tests.support.connector import MEMBER, TENANT, Connector, mentioned, message
 from tests.support.graph import Emulator, start_emulator
@@ -61,7 +60,7 @@ class Stack:
         before = len(self.bot.connector.posted)
         status, _ = await self.bot.send(activity)
         assert status in (200, 201, 202)
-        await asyncio.wait_for(self.bot.app[RUNNER].wait_idle(), 120)
+        await settle(self.bot.app, 120)  # the turn runs after the POST's answer, then its analysis
         [reply] = self.bot.connector.posted[before:]
         return reply["attachments"][0]["content"]
 
@@ -71,7 +70,7 @@ class Stack:
             day = (today - timedelta(days=call["days_ago"])).date()
             words = call["subject"].split("–")[1].strip()
             await self.bot.send(message(f"analyze {words} {day.isoformat()}", self.bot.connector))
-            await asyncio.wait_for(self.bot.app[RUNNER].wait_idle(), 120)
+            await settle(self.bot.app, 120)  # the turn runs after the POST's answer, then its analysis
             assert "Interview Analysis" in texts(self.bot.connector.updates[-1]["attachments"][0]["content"])
 
     async def drive_paths(self) -> list[str]:
