@@ -24,6 +24,7 @@ from bot.step_marks import StepMarks, done_notes
 from bot.steps import Steps
 from graph.mail import MailRefused
 from graph.service import Attendee, MeetingInfo
+from mcem.account.sidecars import read_sidecar
 from mcem.errors import MCEMError
 from mcem.model import Analysis, Side
 from mcem.render.card.outlook import teams_user_ids
@@ -66,7 +67,31 @@ async def read_draft(services: Services, record: RunRecord, steps: Steps | None 
     """The run's draft as it is in SharePoint now, read back into the model in ``steps``' worker pool
     (None: a thread of this process)."""
     data = await services.documents.download(record.item_id)
-    return await (steps or Steps()).read_document(data)
+    return await (steps or Steps()).read_document(data, await _written_from(services, record))
+
+
+async def _written_from(services: Services, record: RunRecord) -> Analysis | None:
+    """The analysis.json kept beside the draft (account memory), or None.
+
+    The Word draft does not show everything the analysis holds (the verified quotes behind next
+    steps, decisions and risks, the meeting kind and stage): without it, a refreshed card or email
+    would lose its next steps, and with them Outlook's "Next steps done".
+    """
+    if services.accounts is None:
+        return None
+    entry = await services.accounts.account_entry_of_run(record.run_id)
+    if entry is None or not entry.sidecar_item_id:
+        return None
+    try:
+        data = await services.documents.download(entry.sidecar_item_id)
+        return read_sidecar(data, entry.subject)
+    except Exception as err:  # the draft alone still refreshes; only what it cannot show is lost
+        log.warning(
+            "refresh: the analysis beside run %s could not be read (%s)",
+            record.run_id[:40],
+            type(err).__name__,
+        )
+        return None
 
 
 async def refreshed_card(services: Services, steps: Steps, record: RunRecord) -> dict[str, Any]:

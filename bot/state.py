@@ -162,6 +162,10 @@ class AccountIndex(Protocol):
         """The companies with at least one analysed call, as shown, sorted."""
         ...
 
+    async def account_entry_of_run(self, run_id: str) -> AccountEntry | None:
+        """The analysed call a run made (where its sidecar is), or None."""
+        ...
+
 
 class BotState(RunStore, AccountIndex, Protocol):
     async def mark_step_done(self, run_id: str, index: int, by: str, at: datetime) -> bool:
@@ -494,6 +498,10 @@ class State:
 
     async def account_names(self) -> list[str]:
         return sorted(str(e.value["company"]) for e in await self.records.scan("accountnames"))
+
+    async def account_entry_of_run(self, run_id: str) -> AccountEntry | None:
+        found = await self.records.scan("accounts", where={"run_id": [run_id]}, limit=1)
+        return _account_entry(found[0].value) if found else None
 
 
 def _account_value(entry: AccountEntry) -> Value:

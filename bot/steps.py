@@ -83,11 +83,14 @@ class Steps:
                 return await asyncio.to_thread(summary_card, analysis, web_url, run_id=run_id)
             return await self.pool.run(work.render_card, analysis.model_dump_json(), web_url, run_id)
 
-    async def read_document(self, document: bytes) -> Analysis:
-        """A draft's .docx as people edited it -> the Analysis (raises DraftError, which crosses intact)."""
+    async def read_document(self, document: bytes, base: Analysis | None = None) -> Analysis:
+        """A draft's .docx as people edited it -> the Analysis (raises DraftError, which crosses intact);
+        ``base``: the analysis it was written from, for what the document does not show."""
+        base_json = base.model_dump_json() if base is not None else None
         if self.pool is None:
-            return Analysis.model_validate_json(await asyncio.to_thread(work.read_document, document))
-        return Analysis.model_validate_json(await self.pool.run(work.read_document, document))
+            read = await asyncio.to_thread(work.read_document, document, base_json)
+            return Analysis.model_validate_json(read)
+        return Analysis.model_validate_json(await self.pool.run(work.read_document, document, base_json))
 
     async def email_html(self, analysis: Analysis, web_url: str, outlook: dict[str, Any] | None) -> str:
         """The summary email's HTML body (with the Outlook card when ``outlook`` gives its arguments)."""

@@ -378,3 +378,7 @@ async def test_an_accounts_calls_are_read_together_in_date_order(storage: Storag
     # The same run recorded again (a retried save) stays one call.
     await again.record_account_entry(_call("Contoso", "r1", 0))
     assert len(await state.account_entries("contoso")) == 3
+    # A run finds its call (and so its sidecar) whatever the account: what Refresh reads beside the draft.
+    assert await again.account_entry_of_run("f1") == _call("Fabrikam", "f1", 5)
+    assert await again.account_entry_of_run("r3") == _call("Contoso", "r3", 42, ("alex", "isaiah"))
+    assert await again.account_entry_of_run("nobody") is None

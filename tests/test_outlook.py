@@ -30,7 +30,7 @@ from graph.emulator.seed import DEMO_USER_ID, DRIVE_ID
 from graph.emulator.state import STATE as EMULATOR_STATE
 from mcem.model import NextStep, Quote
 from mcem.render import common
-from mcem.render.card.outlook import VERB_OUTLOOK_REFRESH
+from mcem.render.card.outlook import DONE_INPUT, VERB_OUTLOOK_REFRESH, VERB_STEPS_DONE
 from mcem.render.email import CARD_SCRIPT_TYPE
 from tests.conftest import SPECS
 from tests.fixtures.bot.fakes import FakeAnalyzer, sample_analysis
@@ -237,3 +237,25 @@ async def test_past_the_deadline_the_answer_is_a_message_and_the_mail_keeps_its_
         assert body["type"] == "application/vnd.microsoft.activity.message"
         assert "taking long" in body["value"]
         assert ("meeting", USER["aadObjectId"], "m-1") in stack.bot.meetings.calls  # it had started
+
+
+async def test_next_steps_done_marks_the_step_for_everyone_who_opens_the_mail(
+    emailed: tuple[Stack, dict[str, Any]],
+) -> None:
+    # The card is rebuilt from the edited draft plus the analysis.json kept beside it, so its next
+    # steps (and the button that ticks them) survive the round trip through SharePoint.
+    stack, mail = emailed
+    card = card_in(mail)
+    [done_button] = [a for a in card["actions"] if a.get("verb") == VERB_STEPS_DONE]
+    sofia, daniel = person(stack, "Sofia Farías"), person(stack, "Daniel O'Neil")
+    body = await post(
+        stack, outlook_invoke(stack.connector.url, sofia, done_button, inputs={DONE_INPUT: "0"})
+    )
+    marked = body["value"]
+    assert "done — Sofia Farías" in texts(marked)
+    assert [a["title"] for a in marked["actions"]] == ["Open the draft", "Refresh from the document"]
+    # Daniel opens his copy later: the refresh shows Sofia's mark.
+    later = await post(
+        stack, outlook_invoke(stack.connector.url, daniel, card["refresh"]["action"], trigger="automatic")
+    )
+    assert "done — Sofia Farías" in texts(later["value"])
