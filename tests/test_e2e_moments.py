@@ -5,7 +5,6 @@ Word draft saved in SharePoint links its quotes to the same recording."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import io
 import json
@@ -15,14 +14,13 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import aiohttp
 import docx
 
-from bot.app import RUNNER
 from graph.emulator.recordings import PLACEHOLDER, recording_name
 from graph.emulator.seed import SAMPLES
 from graph.emulator.state import STATE as EMULATOR_STATE
 from mcem.offline import OfflineAnalyzer
 from mcem.parsing import load_transcript
 from mcem.verify import normalise
-from tests.support.bot import running_stack
+from tests.support.bot import running_stack, settle
 from tests.support.cards import texts
 from tests.support.connector import message
 
@@ -70,7 +68,7 @@ async def test_a_quote_link_on_the_card_opens_the_recording_where_it_was_said() 
         ):
             assert r.status in (200, 202)
         # A whole offline analysis of a 33-minute call: give a loaded machine time (no timing asserted).
-        await asyncio.wait_for(stack.app[RUNNER].wait_idle(), 180)
+        await settle(stack.app, 180)  # the turn runs after the POST is answered, then its analysis
         card = _summary(stack.connector)
         state = stack.emulator.app[EMULATOR_STATE]
         sample = next(m for m in state.seed.meetings if m.key == "sample")
