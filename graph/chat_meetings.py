@@ -17,15 +17,15 @@ user to say ``analyze last meeting`` in the meeting chat again.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 from msgraph import GraphServiceClient
 
 from graph.download import bounded_content
 from graph.failures import graph_call
 from graph.meeting_rules import denied
-from graph.records import TranscriptRecord, get_json, page_of
 from graph.service import MeetingInfo, MeetingNotFound, TranscriptRef, TranscriptUnavailable
+from graph.transcript_list import list_transcripts
 
 __all__ = ["RSC_ONLY", "ChatMeetings"]
 
@@ -72,23 +72,7 @@ class ChatMeetings:
 
     async def transcripts(self, user_id: str, meeting: MeetingInfo) -> list[TranscriptRef]:
         known = await self.meeting(user_id, meeting.organizer.user_id, meeting.meeting_id)
-        organizer_id = known.organizer.user_id
-        listing = (
-            self._client.users.by_user_id(organizer_id)
-            .online_meetings.by_online_meeting_id(known.meeting_id)
-            .transcripts
-        )
-        found = await graph_call(
-            get_json(self._client, listing.to_get_request_information()), "the meeting's transcripts"
-        )
-        refs = [
-            TranscriptRef(
-                transcript_id=t.id, meeting_id=known.meeting_id, created=t.created, organizer_id=organizer_id
-            )
-            for t in map(TranscriptRecord.read, page_of(found)[0])
-            if t.id
-        ]
-        return sorted(refs, key=lambda r: r.created or datetime.min.replace(tzinfo=UTC), reverse=True)
+        return await list_transcripts(self._client, known.organizer.user_id, known.meeting_id)
 
     async def recording_url(self, user_id: str, ref: TranscriptRef) -> str | None:
         """None: the recording's file is in the organizer's OneDrive, which no chat consent reaches

@@ -55,7 +55,6 @@ from graph.records import (
     EventRecord,
     MeetingRecord,
     Participant,
-    TranscriptRecord,
     UserRecord,
     get_json,
     page_of,
@@ -70,6 +69,7 @@ from graph.service import (
     TranscriptUnavailable,
 )
 from graph.subscriptions import organizer_of_meeting_id
+from graph.transcript_list import list_transcripts
 from mcem import telemetry
 from mcem.model import Side
 
@@ -149,26 +149,7 @@ class GraphMeetings:
     async def transcripts(self, user_id: str, meeting: MeetingInfo) -> list[TranscriptRef]:
         me = await self._requester(user_id)
         online = await self._authorised_meeting(me, meeting)
-        organizer_id = organizer_of(online)
-        listing = (
-            self._client.users.by_user_id(organizer_id)
-            .online_meetings.by_online_meeting_id(online.id)
-            .transcripts
-        )
-        found = await graph_call(
-            get_json(self._client, listing.to_get_request_information()), "the meeting's transcripts"
-        )
-        refs = [
-            TranscriptRef(
-                transcript_id=t.id,
-                meeting_id=online.id,
-                created=t.created,
-                organizer_id=organizer_id,
-            )
-            for t in map(TranscriptRecord.read, page_of(found)[0])
-            if t.id
-        ]
-        return sorted(refs, key=lambda r: r.created or datetime.min.replace(tzinfo=UTC), reverse=True)
+        return await list_transcripts(self._client, organizer_of(online), online.id)
 
     async def transcript_vtt(self, user_id: str, ref: TranscriptRef) -> bytes:
         me = await self._requester(user_id)
