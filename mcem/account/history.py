@@ -8,6 +8,11 @@ verbatim sentence of the later call.
 
 Confidential asides never enter it: ``Analysis.confidential`` is left behind, and any item that repeats
 one of those sentences is dropped (a sidecar on disk can be edited by hand, so this is checked again).
+
+A next step is done in one of two ways, and may be both: a later call reports it done (the verified
+quote), or a person marked it done (the summary email's "Next steps done": who, when, from where).
+A mark is a person's say-so at a moment; a call held after that moment that asks for the step again
+outweighs it: the step is open again, and the mark is still shown beside it, so the reader sees both.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -31,6 +36,7 @@ __all__ = [
     "CallSource",
     "RiskTrack",
     "SentimentTrack",
+    "StepMark",
     "StepStatus",
     "account_history",
     "stage_strip",
@@ -58,8 +64,23 @@ class AccountCall(_Model):
         return f"{when} — {self.subject}" if self.subject else when
 
 
+class StepMark(_Model):
+    """A person's say-so that a call's next step is done, as the bot recorded it (not a call's words)."""
+
+    step: int = Field(
+        ge=0, description="the step's place among that call's next steps, as its draft lists them"
+    )
+    by: str = Field(description="who marked it: their name, as the cards show people")
+    at: datetime = Field(description="when they marked it")
+    via: Literal["outlook", "teams"] = Field(default="outlook", description="the card they marked it on")
+
+
 class StepStatus(_Model):
-    """A next step agreed in one call and what the later calls say about it."""
+    """A next step agreed in one call and what the later calls, and the people, say about it.
+
+    Done when a later call shows it done (``done_in``, ``evidence``) or someone marked it done
+    (``marked``) and no call after the mark asked for it again (``reopened_in``); both can be there.
+    """
 
     action: str
     owner: str
@@ -70,6 +91,11 @@ class StepStatus(_Model):
     done_in: int | None = Field(default=None, description="index of the call that shows it done")
     evidence: Quote | None = Field(default=None, description="the later call's verbatim sentence")
     raised_again: list[int] = Field(default_factory=list, description="later calls that asked for it again")
+    marked: StepMark | None = Field(default=None, description="the latest mark of it (or of a repeat of it)")
+    marked_in: int | None = Field(default=None, description="index of the call whose step was marked")
+    reopened_in: int | None = Field(
+        default=None, description="a call after the mark that asked for it again: the mark no longer counts"
+    )
 
 
 class RiskTrack(_Model):
@@ -136,10 +162,12 @@ def stage_strip(stage: Stage | None) -> str:
 
 @dataclass(frozen=True)
 class CallSource:
-    """One sidecar as read: the analysis and where its draft is (a file name or a SharePoint link)."""
+    """One sidecar as read: the analysis, where its draft is (a file name or a SharePoint link), and
+    the marks people made on its next steps (``StepMark.step`` indexes ``analysis.next_steps``)."""
 
     analysis: Analysis
     draft: str = ""
+    marks: Sequence[StepMark] = ()
 
 
 def account_history(company: str, sources: Sequence[CallSource]) -> AccountHistory:
@@ -150,9 +178,11 @@ def account_history(company: str, sources: Sequence[CallSource]) -> AccountHisto
         sources,
         key=lambda s: (s.analysis.details.date_time is None, s.analysis.details.date_time or datetime.min),
     )
-    analyses = [_public(s.analysis) for s in ordered]
+    public = [_public(s.analysis) for s in ordered]
+    analyses = [a for a, _ in public]
     calls = [_call(a, s.draft) for a, s in zip(analyses, ordered, strict=True)]
-    steps = _steps(analyses)
+    marks = [_marks_of(s.marks, kept) for s, (_, kept) in zip(ordered, public, strict=True)]
+    steps = _steps(analyses, marks)
     risks = _risks(analyses)
     sentiment = _sentiment(analyses)
     for i, call in enumerate(calls):
@@ -169,8 +199,9 @@ def _words(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.casefold()))
 
 
-def _public(a: Analysis) -> Analysis:
-    """The analysis without its confidential asides, nor anything that repeats one."""
+def _public(a: Analysis) -> tuple[Analysis, list[int]]:
+    """The analysis without its confidential asides, nor anything that repeats one; and which of its
+    next steps were kept (their indexes before, which is what marks name)."""
     private = [_words(q.text) for q in a.confidential if len(q.text.split()) >= 3]
 
     def ok(*texts: str) -> bool:
@@ -180,15 +211,31 @@ def _public(a: Analysis) -> Analysis:
                 return False
         return True
 
-    return a.model_copy(
+    kept = [k for k, s in enumerate(a.next_steps) if ok(s.action, s.owner, s.quote.text)]
+    public = a.model_copy(
         update={
             "confidential": [],
-            "next_steps": [s for s in a.next_steps if ok(s.action, s.owner, s.quote.text)],
+            "next_steps": [a.next_steps[k] for k in kept],
             "done": [d for d in a.done if ok(d.action, d.owner, d.quote.text)],
             "decisions": [d for d in a.decisions if ok(d.text, d.quote.text)],
             "risks": [r for r in a.risks if ok(r.text, r.quote.text)],
         }
     )
+    return public, kept
+
+
+def _marks_of(marks: Sequence[StepMark], kept: list[int]) -> list[StepMark | None]:
+    """The marks lined up with the call's kept next steps (the latest where one step has several)."""
+    by_step: dict[int, StepMark] = {}
+    for m in marks:
+        if m.step not in by_step or _utc(m.at) > _utc(by_step[m.step].at):
+            by_step[m.step] = m
+    return [by_step.get(k) for k in kept]
+
+
+def _utc(when: datetime) -> datetime:
+    # Sidecars carry the meeting's time as Graph or the CLI gave it; a time without a zone is UTC.
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def _guarded(history: AccountHistory) -> AccountHistory:
@@ -214,6 +261,13 @@ def _guarded(history: AccountHistory) -> AccountHistory:
         for s in history.next_steps
         if safe(s.action, s.owner, s.due or "", s.quote.text, s.evidence.text if s.evidence else "")
     ]
+    for s in history.next_steps:
+        if s.marked is None:
+            continue
+        s.marked.by = clean(s.marked.by)
+        if not s.marked.by or not safe(s.marked.by):  # a mark without a name to show is no mark
+            s.marked = s.marked_in = s.reopened_in = None
+            s.status = "done" if s.done_in is not None else "open"
     history.risks = [r for r in history.risks if safe(r.text, r.quote.text)]
     history.sentiment = [t for t in history.sentiment if safe(t.company)]
     return history
@@ -238,10 +292,10 @@ def _call(a: Analysis, draft: str) -> AccountCall:
     )
 
 
-def _steps(analyses: list[Analysis]) -> list[StepStatus]:
+def _steps(analyses: list[Analysis], marks: list[list[StepMark | None]]) -> list[StepStatus]:
     out: list[StepStatus] = []
     for i, a in enumerate(analyses):
-        for step in a.next_steps:
+        for step, mark in zip(a.next_steps, marks[i], strict=True):
             # The same work asked again (or twice in one call's recap) is one step, not two.
             earlier = next(
                 (s for s in out if s.raised_in <= i and compatible_owner(s.owner, step.owner)
@@ -251,17 +305,18 @@ def _steps(analyses: list[Analysis]) -> list[StepStatus]:
             if earlier is not None:
                 if earlier.raised_in < i and i not in earlier.raised_again:
                     earlier.raised_again.append(i)
+                _take_mark(earlier, mark, i)
                 continue
-            out.append(
-                StepStatus(
-                    action=_clean(step.action),
-                    owner=_clean(step.owner),
-                    due=step.due,
-                    raised_in=i,
-                    quote=step.quote,
-                    status="open",
-                )
+            status = StepStatus(
+                action=_clean(step.action),
+                owner=_clean(step.owner),
+                due=step.due,
+                raised_in=i,
+                quote=step.quote,
+                status="open",
             )
+            _take_mark(status, mark, i)
+            out.append(status)
     # A step is done when a later call reports it done: the same owner (or none said) and the same work.
     for j, later in enumerate(analyses):
         index = MatchIndex([d.action for d in later.done])
@@ -273,7 +328,31 @@ def _steps(analyses: list[Analysis]) -> list[StepStatus]:
                 if compatible_owner(step.owner, done.owner):
                     step.status, step.done_in, step.evidence = "done", j, done.quote
                     break
+    for step in out:
+        if step.marked is not None and step.done_in is None:  # a call's words close it whatever follows
+            _weigh_mark(step, analyses)
     return out
+
+
+def _take_mark(step: StepStatus, mark: StepMark | None, call: int) -> None:
+    """Keep the latest mark of a step, whichever of the calls that agreed it was marked."""
+    if mark is not None and (step.marked is None or _utc(mark.at) > _utc(step.marked.at)):
+        step.marked, step.marked_in = mark.model_copy(), call
+
+
+def _weigh_mark(step: StepStatus, analyses: list[Analysis]) -> None:
+    """A mark closes the step unless a call held after it asked for the step again.
+
+    A call without a date cannot be placed against the mark, so it does not reopen it.
+    """
+    assert step.marked is not None
+    at = _utc(step.marked.at)
+    for i in step.raised_again:
+        when = analyses[i].details.date_time
+        if when is not None and _utc(when) > at:
+            step.reopened_in = i
+            return
+    step.status = "done"
 
 
 def _risks(analyses: list[Analysis]) -> list[RiskTrack]:
@@ -349,7 +428,8 @@ def _moved(
     closed = [s for s in steps if s.done_in == i]
     for s in closed:
         out.append(f"Done: {s.action.rstrip('.')}" + (f" ({s.owner})" if s.owner else "") + ".")
-    again = [s for s in steps if i in s.raised_again and s.status == "open"]
+    # Not yet shown done by a call: a mark that now closes it came after this call (else it reopened it).
+    again = [s for s in steps if i in s.raised_again and s.done_in is None]
     for s in again:
         out.append(f"Asked again, still open: {s.action.rstrip('.')}.")
     new_steps = sum(1 for s in steps if s.raised_in == i)

@@ -84,6 +84,7 @@ def account_docx(history: AccountHistory, *, paper: Literal["letter", "a4"] = "l
     styles.heading(t.OPEN, 1)
     for step in history.open:
         styles.add(t.step_line(step, history), "List Bullet")
+        _mark(styles, t.mark_line(step, history))
     if not history.open:
         styles.add(t.NOTHING_OPEN)
 
@@ -92,6 +93,7 @@ def account_docx(history: AccountHistory, *, paper: Literal["letter", "a4"] = "l
         styles.add(t.step_line(step, history), "List Bullet")
         if step.evidence is not None and step.done_in is not None:
             styles.add(t.evidence_line(step.evidence, history, step.done_in), "Quote")
+        _mark(styles, t.mark_line(step, history))
     if not history.closed:
         styles.add(t.NOTHING_DONE)
 
@@ -123,6 +125,13 @@ def account_docx(history: AccountHistory, *, paper: Literal["letter", "a4"] = "l
     buffer = io.BytesIO()
     doc.save(buffer)
     return _stable_zip(buffer.getvalue(), history.as_of)
+
+
+def _mark(styles: _Styles, line: str | None) -> None:
+    """A person's mark, under the step and set apart from the calls' words (which are quotes)."""
+    if line:
+        p = styles.add(style="List Bullet 2")
+        p.add_run("✓ " + line).italic = True
 
 
 def _calls_table(doc: DocxDocument, history: AccountHistory) -> None:

@@ -24,11 +24,16 @@ def account_markdown(history: AccountHistory) -> str:
     if moved:
         blocks += [f"## {t.MOVED}", "\n".join(f"- {m}" for m in moved)]
     blocks.append(f"## {t.OPEN}")
-    blocks.append(
-        "\n".join(f"- {escape(t.step_line(s, history))}" for s in history.open)
-        if history.open
-        else t.NOTHING_OPEN
-    )
+    if history.open:
+        lines = []
+        for s in history.open:
+            lines.append(f"- {escape(t.step_line(s, history))}")
+            mark = t.mark_line(s, history)
+            if mark:
+                lines.append(f"  - {escape(mark)}")
+        blocks.append("\n".join(lines))
+    else:
+        blocks.append(t.NOTHING_OPEN)
     blocks.append(f"## {t.DONE}")
     if history.closed:
         lines = []
@@ -36,6 +41,9 @@ def account_markdown(history: AccountHistory) -> str:
             lines.append(f"- {escape(t.step_line(s, history))}")
             if s.evidence is not None and s.done_in is not None:
                 lines.append(f"  > {escape(t.evidence_line(s.evidence, history, s.done_in))}")
+            mark = t.mark_line(s, history)
+            if mark:
+                lines.append(f"  - {escape(mark)}")
         blocks.append("\n".join(lines))
     else:
         blocks.append(t.NOTHING_DONE)

@@ -5,7 +5,7 @@ Plain, cleaned text from an AccountHistory; each renderer lays it out and escape
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from mcem.account.history import AccountCall, AccountHistory, SentimentTrack, StepStatus, stage_strip
 from mcem.model import STAGE_TITLES, Quote, Stage
@@ -20,8 +20,8 @@ DONE = "Next steps done"
 RISKS = "Risks that recur"
 OTHER_RISKS = "Other risks raised"
 SENTIMENT = "Sentiment over time"
-NOTHING_OPEN = "Nothing open: every next step agreed so far is shown done by a later call."
-NOTHING_DONE = "No later call reports an earlier next step done yet."
+NOTHING_OPEN = "Nothing open: every next step agreed so far is shown done."
+NOTHING_DONE = "No next step is shown done yet: no later call reports one done, and nobody marked one."
 NO_RECURRING = "No risk was raised in more than one call."
 STAGE_KEY = "Stages: " + " › ".join(STAGE_TITLES.values()) + " (● reached)."
 _RELATION = {"microsoft": "", "partner": "partner", "competitor": "competitor", "other": ""}
@@ -99,6 +99,23 @@ def step_line(step: StepStatus, history: AccountHistory) -> str:
     return f"{c.clean(step.action).rstrip('.')} — {owner}{due} ({'; '.join(notes)})"
 
 
+_VIA = {"outlook": "Outlook", "teams": "Teams"}
+
+
+def mark_line(step: StepStatus, history: AccountHistory) -> str | None:
+    """'Marked done by Sofia Farías in Outlook, 3 Dec 2026', and why it no longer counts if a later
+    call asked for the step again; None when nobody marked it."""
+    mark = step.marked
+    if mark is None:
+        return None
+    line = f"Marked done by {c.clean(mark.by)} in {_VIA[mark.via]}, {_day(mark.at.astimezone(UTC))}"
+    if step.marked_in is not None and step.marked_in != step.raised_in:
+        line += f" (on the summary of {short_date(history, step.marked_in)})"
+    if step.reopened_in is not None:
+        line += f"; asked for again on {short_date(history, step.reopened_in)}, so still open"
+    return line + "."
+
+
 def evidence_line(quote: Quote, history: AccountHistory, call: int) -> str:
     """'“I sent it back last Thursday.” — Anika Schulz, 12 Nov [04:31]'."""
     speaker, when = c.speaker_and_time(quote)
@@ -129,6 +146,7 @@ def sentiment_line(track: SentimentTrack, history: AccountHistory) -> str:
 
 FOOTNOTE = (
     "Built from the analysis kept beside each call's draft. Quotes are verbatim from the calls' "
-    "transcripts, checked when each call was analysed; a next step is shown done only with the later "
-    "call's own words. Internal to the account team: do not send to the customer."
+    "transcripts, checked when each call was analysed; a next step is shown done with the later call's "
+    "own words, or as marked done by a person on the summary email (who and when), unless a call after "
+    "the mark asked for it again. Internal to the account team: do not send to the customer."
 )

@@ -103,7 +103,11 @@ def _build(history: AccountHistory, url: str | None, lim: _Limits) -> dict[str, 
 
     builder.add_item(heading(t.OPEN))
     still = history.open[: lim.steps] if lim.steps is not None else history.open
-    builder.add_items([_step(s, history, lim) for s in still] or [literal(t.NOTHING_OPEN)])
+    for s in still:
+        builder.add_item(_step(s, history, lim))
+        _mark(builder, s, history, lim)
+    if not still:
+        builder.add_item(literal(t.NOTHING_OPEN))
     builder.add_item(heading(t.DONE))
     done = history.closed[: lim.steps] if lim.steps is not None else history.closed
     for s in done:
@@ -115,6 +119,7 @@ def _build(history: AccountHistory, url: str | None, lim: _Limits) -> dict[str, 
                     spacing=types.Spacing.NONE,
                 )
             )
+        _mark(builder, s, history, lim)
     if not done:
         builder.add_item(literal(t.NOTHING_DONE))
 
@@ -175,6 +180,12 @@ def _calls_table(history: AccountHistory, calls: list[tuple[int, Any]], lim: _Li
         vertical_cell_content_alignment=types.VerticalAlignment.TOP,
         spacing=types.Spacing.SMALL,
     )
+
+
+def _mark(builder: Any, step: StepStatus, history: AccountHistory, lim: _Limits) -> None:
+    line = t.mark_line(step, history)
+    if line:
+        builder.add_item(literal(run(_clean(line, lim.text), is_subtle=True), spacing=types.Spacing.NONE))
 
 
 def _step(step: StepStatus, history: AccountHistory, lim: _Limits) -> Any:
