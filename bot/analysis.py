@@ -8,6 +8,7 @@ background, the handlers and bot/notifications.py start them.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import traceback
@@ -18,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 from bot.commands import AnalyzeLast, AnalyzeMatching
+from bot.crm import failure_line
 from bot.meeting_context import context_from_meeting
 from bot.pool import WorkerDied
 from bot.services import Services
@@ -30,6 +32,7 @@ from graph.refusals import TenantRefusal
 from graph.service import GraphError, MeetingInfo, MeetingNotFound, StoredDocument, TranscriptRef
 from mcem import telemetry
 from mcem.account.sidecars import sidecar_name
+from mcem.crm import crm_update
 from mcem.errors import AnalysisError, LLMError, TranscriptError, explain
 from mcem.model import Analysis, Side
 
@@ -51,6 +54,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 STEPS = DEFAULT_STEPS  # finding the meeting, fetching the transcript, analysing, saving the document
+# The CRM's whole update (its retries after Retry-After included) may hold the summary card this long.
+CRM_DEADLINE_S = 45.0
 RETRY_VERB = VERB_ANALYZE  # "Try again" is the meetings card's Analyze button with the same data
 
 
@@ -194,7 +199,8 @@ async def _run(
         await _record(services, job, run_id, meeting, stored)
         if sidecar is not None:
             await _record_account(services, run_id, folder, meeting, stored, sidecar)
-        card = await steps.summary_card(analysis, stored.web_url, run_id)
+        crm_line = await _update_crm(services, run_id, meeting, stored, analysis)
+        card = await steps.summary_card(analysis, stored.web_url, run_id, (crm_line,) if crm_line else ())
     except Exception as err:
         log.warning("analysis %s stopped at step %d: %s", run_id, step, type(err).__name__)
         cause = failure_cause(err)
@@ -303,6 +309,41 @@ async def _record_account(
         await services.accounts.record_account_entry(entry)
     except Exception as err:  # the analysis is done: only the account history misses this call
         log.error("analysis %s: could not record it for the account (%s)", run_id, type(err).__name__)
+
+
+async def _update_crm(
+    services: Services, run_id: str, meeting: MeetingInfo, draft: StoredDocument, analysis: Analysis
+) -> str:
+    """The note and tasks in the CRM when one is configured; the card's line about it ('' when off).
+
+    Never fails the analysis: the draft is saved and the card is due, so a CRM failure is one line.
+    """
+    if services.crm is None:
+        return ""
+    key = f"{meeting.organizer.user_id}/{meeting.meeting_id}"
+    owners = {
+        a.name: a.email
+        for a in (meeting.organizer, *meeting.attendees)
+        if a.side is Side.internal and a.email and a.name
+    }
+    try:
+        with telemetry.step("crm"):
+            update = crm_update(analysis, draft.web_url or None, owner_emails=owners)
+            previous = await services.crm_records.crm_record(key) if services.crm_records else None
+            outcome = await asyncio.wait_for(services.crm.push(update, previous, run_id), CRM_DEADLINE_S)
+    except TimeoutError:
+        log.warning("analysis %s: the CRM did not answer within %ss", run_id, CRM_DEADLINE_S)
+        return failure_line("Dataverse did not answer in time; Regenerate later to send it.")
+    except Exception as err:  # the analysis is done: the CRM misses it, the card says so
+        log.error("analysis %s: CRM update failed (%s)", run_id, type(err).__name__)
+        return failure_line("something went wrong on the way; the log has the details.")
+    if outcome.record is not None and services.crm_records is not None:
+        try:
+            await services.crm_records.save_crm_record(key, outcome.record)
+        except Exception as err:  # sent, but a re-run may add its rows again: say so in the log
+            log.error("analysis %s: what the CRM got was not recorded (%s)", run_id, type(err).__name__)
+    log.info("analysis %s: CRM %s", run_id, "updated" if outcome.ok else "not updated")
+    return outcome.line
 
 
 def _describe(target: AnalyzeMatching) -> str:

@@ -110,6 +110,8 @@ def create_app(
         services.meetings.cache = transcripts  # downloaded once; Regenerate and retries read it
     if services.accounts is None:
         services = replace(services, accounts=store)  # and company -> analysed calls
+    if services.crm is not None and services.crm_records is None:
+        services = replace(services, crm_records=store)  # and what each meeting created in the CRM
     pool = WorkerPool(settings.workers) if settings.workers > 0 else None
     grace = timedelta(minutes=settings.transcript_grace_minutes)
     leases = RunLeases(store, ttl=timedelta(seconds=settings.run_lease_seconds))

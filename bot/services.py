@@ -18,7 +18,8 @@ from msgraph.generated.models.event import Event
 from msgraph.generated.models.online_meeting import OnlineMeeting
 from msgraph.generated.models.user import User
 
-from bot.state import AccountIndex, RunStore
+from bot.crm import Crm, crm_from_env
+from bot.state import AccountIndex, CrmLedger, RunStore
 from graph.chat_meetings import ChatMeetings
 from graph.client import make_graph_client
 from graph.credentials import credential_from_env, graph_settings_from_env
@@ -55,6 +56,11 @@ class Services:
     # Company -> analysed calls, what ``account <company>`` reads (bot/account.py); create_app puts
     # the bot's state here too. None: calls are not recorded for accounts.
     accounts: AccountIndex | None = None
+    # Opt-in CRM (bot/crm.py, MCEM_CRM=dynamics): a note and tasks after each analysis; None: off,
+    # nothing sent. What each meeting created there is kept in ``crm_records`` (the bot's state,
+    # which create_app puts here), so a re-analysis updates rather than adds.
+    crm: Crm | None = None
+    crm_records: CrmLedger | None = None
 
 
 def build_services(environ: Mapping[str, str]) -> Services:
@@ -64,14 +70,22 @@ def build_services(environ: Mapping[str, str]) -> Services:
     client = make_graph_client(credential, base_url=graph.base_url or None)
     # rsc: only the meetings of chats that have the app (graph/chat_meetings.py); no calendar search.
     rsc = environ.get("MCEM_TRANSCRIPT_ACCESS", "").strip().lower() == "rsc"
+    crm = crm_from_env(environ)
+
+    async def close() -> None:
+        if crm is not None:
+            await crm.aclose()
+        await credential.close()
+
     return Services(
         meetings=ChatMeetings(client) if rsc else GraphMeetings.from_env(client, environ),
         documents=GraphDocuments.from_env(client, environ),
         analyzer=analyzer_from_env(environ),
-        close=credential.close,
+        close=close,
         warm_up=_load_graph_models,
         graph=client,
         mail=GraphMail.from_env(client, environ),
+        crm=crm,
     )
 
 

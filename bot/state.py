@@ -29,6 +29,9 @@ The records, as ``kind``: part / row -> value fields (row ``ONE`` unless named):
   attendee_ids (JSON), draft_item_id, draft_url, sidecar_item_id, created: the analysed calls of one
   customer, read together for ``account <company>`` (bot/account.py)
 - ``accountnames``: account key -> key, company (the accounts there are, without reading every call)
+- ``crm``: organizer id + meeting id -> meeting_key, run_id, account_id, note_id, tasks (JSON: step
+  key -> task id), updated: what the last analysis of a meeting created in Dynamics 365 (bot/crm.py),
+  so a Regenerate updates that note and those tasks instead of adding new ones. Ids only, no text.
 
 Times are ISO 8601 in UTC. A value keeps every id a scan must give back (Table Storage keys are
 escaped, long ones hashed). A new record kind: add it to ``KINDS`` and write its methods on ``State``.
@@ -40,7 +43,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -54,6 +57,8 @@ __all__ = [
     "AccountEntry",
     "AccountIndex",
     "BotState",
+    "CrmLedger",
+    "CrmRecord",
     "PersonalChat",
     "RunRecord",
     "RunStore",
@@ -115,6 +120,16 @@ class AccountEntry:
 
 
 @dataclass(frozen=True)
+class CrmRecord:
+    """The rows the last analysis of one meeting created in Dynamics 365: ids only."""
+
+    account_id: str
+    note_id: str = ""
+    tasks: dict[str, str] = field(default_factory=dict)  # next step key (mcem/crm.py step_key) -> task id
+    run_id: str = ""
+
+
+@dataclass(frozen=True)
 class StepDone:
     """A next step of a run marked done on the email card: which, by whom (their name), when."""
 
@@ -167,7 +182,15 @@ class AccountIndex(Protocol):
         ...
 
 
-class BotState(RunStore, AccountIndex, Protocol):
+class CrmLedger(Protocol):
+    """Per meeting, what was created in the CRM (``Services.crm_records``)."""
+
+    async def crm_record(self, meeting_key: str) -> CrmRecord | None: ...
+
+    async def save_crm_record(self, meeting_key: str, record: CrmRecord) -> None: ...
+
+
+class BotState(RunStore, AccountIndex, CrmLedger, Protocol):
     async def mark_step_done(self, run_id: str, index: int, by: str, at: datetime) -> bool:
         """Record a next step marked done on the email card; False when it was marked before."""
         ...
@@ -245,6 +268,7 @@ KINDS = (
     *TRANSCRIPT_KINDS,
     "accounts",
     "accountnames",
+    "crm",
 )
 
 _UNFINISHED = ("processing", "claimed")  # "claimed": what older versions wrote for "processing"
@@ -502,6 +526,31 @@ class State:
     async def account_entry_of_run(self, run_id: str) -> AccountEntry | None:
         found = await self.records.scan("accounts", where={"run_id": [run_id]}, limit=1)
         return _account_entry(found[0].value) if found else None
+
+    # -- what an analysis created in the CRM, per meeting (bot/crm.py) ----------------------------
+
+    async def crm_record(self, meeting_key: str) -> CrmRecord | None:
+        entry = await self.records.get("crm", meeting_key)
+        if entry is None:
+            return None
+        v = entry.value
+        return CrmRecord(
+            account_id=str(v["account_id"]),
+            note_id=str(v.get("note_id") or ""),
+            tasks={str(k): str(i) for k, i in json.loads(str(v.get("tasks") or "{}")).items()},
+            run_id=str(v.get("run_id") or ""),
+        )
+
+    async def save_crm_record(self, meeting_key: str, record: CrmRecord) -> None:
+        value = {
+            "meeting_key": meeting_key,
+            "run_id": record.run_id,
+            "account_id": record.account_id,
+            "note_id": record.note_id,
+            "tasks": json.dumps(record.tasks, sort_keys=True),
+            "updated": _iso(_now()),
+        }
+        await self.records.put("crm", meeting_key, value)
 
 
 def _account_value(entry: AccountEntry) -> Value:

@@ -77,11 +77,13 @@ class Steps:
         analysis = Analysis.model_validate_json(made.analysis_json)
         return Drafted(analysis, made.docx, made.skipped, made.duration)
 
-    async def summary_card(self, analysis: Analysis, web_url: str | None, run_id: str) -> dict[str, Any]:
+    async def summary_card(
+        self, analysis: Analysis, web_url: str | None, run_id: str, notes: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
         with telemetry.step("render", **{"mcem.format": "card"}):
             if self.pool is None:
-                return await asyncio.to_thread(summary_card, analysis, web_url, run_id=run_id)
-            return await self.pool.run(work.render_card, analysis.model_dump_json(), web_url, run_id)
+                return await asyncio.to_thread(summary_card, analysis, web_url, run_id=run_id, notes=notes)
+            return await self.pool.run(work.render_card, analysis.model_dump_json(), web_url, run_id, notes)
 
     async def read_document(self, document: bytes, base: Analysis | None = None) -> Analysis:
         """A draft's .docx as people edited it -> the Analysis (raises DraftError, which crosses intact);

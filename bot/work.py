@@ -106,9 +106,11 @@ def _verified_draft(draft: Analysis, transcript: Transcript) -> Draft:
     return Draft(analysis.model_dump_json(), docx, len(transcript.skipped), transcript.duration)
 
 
-def render_card(analysis_json: str, web_url: str | None, run_id: str | None) -> dict[str, Any]:
-    """The summary card for a finished analysis."""
-    return summary_card(Analysis.model_validate_json(analysis_json), web_url, run_id=run_id)
+def render_card(
+    analysis_json: str, web_url: str | None, run_id: str | None, notes: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The summary card for a finished analysis (``notes``: the bot's lines under it)."""
+    return summary_card(Analysis.model_validate_json(analysis_json), web_url, run_id=run_id, notes=notes)
 
 
 def read_document(content: bytes, base_json: str | None = None) -> str:

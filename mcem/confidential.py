@@ -22,6 +22,7 @@ from functools import cached_property
 
 from rapidfuzz import fuzz
 
+from mcem.model import Quote
 from mcem.transcript import Transcript
 
 # One pattern per phrase family; each names what kind of marker it is (tests cover every family).
@@ -233,3 +234,46 @@ def secrets_of(transcript: Transcript, extra: list[tuple[int, str]] | None = Non
             asides.append(Aside(i, begin, begin + len(text), text, u.speaker, u.start, "model"))
             known.add(text)
     return Secrets(tuple(asides), " ".join(u.text for u in transcript.utterances))
+
+
+# --- the guard for what leaves an analysis (account history, CRM) ------------------------------------
+
+
+def _words(text: str) -> str:
+    # Cheap folding for "does this repeat an aside": verification's normalise is exact but slow.
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+class AsideGuard:
+    """Recognises text that repeats one of an analysis's confidential asides (or the other way round).
+
+    ``Analysis.confidential`` keeps the asides for the Word draft's author; anything that travels
+    further (the account history, a CRM note) uses this on every text it takes, because a sidecar on
+    disk can be edited by hand and a model can restate an aside in a field verification let through.
+    """
+
+    def __init__(self, confidential: list[Quote], *, known_names: frozenset[str] | None = None) -> None:
+        self._private = [_words(q.text) for q in confidential if len(q.text.split()) >= 3]
+        self._names: re.Pattern[str] | None = None
+        if known_names is not None:
+            # Strict: a name an aside uses ("the Leipzig site") may not appear at all, unless it is
+            # one everybody knows from the call (the company, the people in it).
+            known = {n.casefold() for n in known_names}
+            names = {
+                word
+                for q in confidential
+                for m in _NAME.finditer(q.text)
+                for word in m.group(0).split()
+                if len(word) >= 4 and word not in _NOT_NAMES and word.casefold() not in known
+            }
+            if names:
+                self._names = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in sorted(names)) + r")\b")
+
+    def ok(self, *texts: str) -> bool:
+        for text in texts:
+            plain = _words(text)
+            if plain and any(p in plain or plain in p for p in self._private):
+                return False
+            if self._names is not None and self._names.search(text):
+                return False
+        return True

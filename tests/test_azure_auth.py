@@ -7,56 +7,18 @@ though the app registration's secret is in the environment too, as it is in depl
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 
 import pytest
-from aiohttp import web
 
 from bot.settings import settings_from_env
 from mcem.azure_auth import data_credential
 from mcem.llm import LLMAnalyzer, llm_settings_from_env
 from tests.stubs import openai_stub as stubs
+from tests.support.identity import HEADER, IdentityEndpoint
 from tests.support.llm import CALL, CONTEXT
 
 CLIENT_ID = "6d3f1a2b-0c4e-4f5a-9b8c-7d6e5f4a3b2c"
-HEADER = "identity-header-from-the-platform"
-
-
-class IdentityEndpoint:
-    """Answers token requests like the platform's endpoint; records what was asked."""
-
-    def __init__(self) -> None:
-        self.asked: list[dict[str, str]] = []
-        self.url = ""
-        self._runner: web.AppRunner | None = None
-
-    async def _token(self, request: web.Request) -> web.Response:
-        if request.headers.get("X-IDENTITY-HEADER") != HEADER:
-            return web.json_response({"error": "missing header"}, status=401)
-        self.asked.append(dict(request.query))
-        return web.json_response(
-            {
-                "access_token": stubs.BEARER_TOKEN,
-                "expires_on": str(int(time.time()) + 3600),
-                "resource": request.query.get("resource", ""),
-                "token_type": "Bearer",
-            }
-        )
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_get("/msi/token", self._token)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = self._runner.addresses[0][1]
-        self.url = f"http://127.0.0.1:{port}/msi/token"
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from mcem.account.matching import MatchIndex, compatible_owner, same_risk
+from mcem.confidential import AsideGuard
 from mcem.leaks import is_internal, scrub
 from mcem.links import strip_links
 from mcem.model import STAGE_TITLES, Analysis, Quote, SentimentLabel, Side, Stage
@@ -202,15 +203,7 @@ def _words(text: str) -> str:
 def _public(a: Analysis) -> tuple[Analysis, list[int]]:
     """The analysis without its confidential asides, nor anything that repeats one; and which of its
     next steps were kept (their indexes before, which is what marks name)."""
-    private = [_words(q.text) for q in a.confidential if len(q.text.split()) >= 3]
-
-    def ok(*texts: str) -> bool:
-        for text in texts:
-            plain = _words(text)
-            if plain and any(p in plain or plain in p for p in private):
-                return False
-        return True
-
+    ok = AsideGuard(a.confidential).ok
     kept = [k for k, s in enumerate(a.next_steps) if ok(s.action, s.owner, s.quote.text)]
     public = a.model_copy(
         update={

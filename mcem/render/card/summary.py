@@ -7,6 +7,7 @@ insights, sentiment). The card is a pure function of the Analysis and a few deli
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -50,23 +51,27 @@ def summary_card(
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     run_id: str | None = None,
+    notes: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The card as a plain dict, at most ``max_bytes`` of compact UTF-8 JSON.
 
-    ``run_id`` rides along in every ``Action.Execute`` so the bot can find the run a click is about.
+    ``run_id`` rides along in every ``Action.Execute`` so the bot can find the run a click is about;
+    ``notes``: short lines about the delivery (what the CRM was told), shown small under the footer.
     Raises ``ValueError`` for a document URL that is not http(s), and ``CardTooLarge``
     when ``max_bytes`` is smaller than even the most trimmed card.
     """
     if document_url is not None and urlsplit(document_url).scheme not in ("http", "https"):
         raise ValueError(f"document_url must be an http(s) link, got {document_url[:80]!r}")
-    return fit(lambda limits: _build(analysis, document_url, run_id, limits), max_bytes)
+    return fit(lambda limits: _build(analysis, document_url, run_id, limits, tuple(notes)), max_bytes)
 
 
 def _clean(text: str, limit: int | None) -> str:
     return shorten(strip_links(scrub(text)), limit)
 
 
-def _build(analysis: Analysis, url: str | None, run_id: str | None, lim: Limits) -> Card:
+def _build(
+    analysis: Analysis, url: str | None, run_id: str | None, lim: Limits, notes: tuple[str, ...] = ()
+) -> Card:
     body = _header(analysis, lim)
     if lim.trimmed:
         body.append(label(TRIM_NOTICE, color="warning", size="small"))
@@ -87,6 +92,8 @@ def _build(analysis: Analysis, url: str | None, run_id: str | None, lim: Limits)
         body.extend(_next_step(s, lim) for s in analysis.next_steps)
 
     body.extend(_footer(analysis))
+    # The bot's own lines (a CRM's account name, an error's reason): plain text, never parsed as markdown.
+    body.extend(literal(run(shorten(n, 300), isSubtle=True), spacing="none") for n in notes if n.strip())
     fallback = _clean(analysis.title, lim.header)
     return card(body, _actions(url, run_id), fallback_text=fallback, full_width=True)
 
