@@ -64,6 +64,9 @@ param transcriptAccess string = 'tenant'
 // have (the bot refuses MCEM_AUTO_ANALYZE there): with rsc the meeting-end event starts analyses.
 var automatic = autoAnalyze && transcriptAccess == 'tenant'
 
+@description('Opt-in CRM: your Dynamics 365 organisation (https://<org>.crm.dynamics.com). Set, the bot adds a note and a task per next step to the customer account after each analysis (MCEM_CRM=dynamics, MCEM_DATAVERSE_URL), signed in as the bot app registration, which must be a Dataverse application user. Empty: nothing is sent.')
+param dynamicsUrl string = ''
+
 @description('Secret (16-128 characters) Graph echoes in every notification (MCEM_NOTIFICATION_CLIENT_STATE). Required when autoAnalyze is true.')
 @secure()
 param notificationClientState string = ''
@@ -666,7 +669,19 @@ var openAiSettings = [
   }
 ]
 
-var appSettings = concat(baseSettings, automatic ? autoSettings : [], sharedState ? stateSettings : [], useOpenAi ? openAiSettings : [])
+// Opt-in CRM (bot/crm.py): unset unless dynamicsUrl names the organisation.
+var crmSettings = [
+  {
+    name: 'MCEM_CRM'
+    value: 'dynamics'
+  }
+  {
+    name: 'MCEM_DATAVERSE_URL'
+    value: dynamicsUrl
+  }
+]
+
+var appSettings = concat(baseSettings, automatic ? autoSettings : [], sharedState ? stateSettings : [], useOpenAi ? openAiSettings : [], empty(dynamicsUrl) ? [] : crmSettings)
 
 // Container App secrets are Key Vault references read with the managed identity.
 var botSecretRef = [

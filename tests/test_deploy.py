@@ -259,6 +259,21 @@ async def test_the_template_settings_are_a_valid_authenticated_production_config
         await credential.close()
 
 
+async def test_the_crm_is_off_unless_dynamics_url_is_given_then_it_signs_in_as_the_app() -> None:
+    from bot.crm import DynamicsCrm, crm_from_env
+
+    assert "MCEM_CRM" not in template_env(PARAMS, FAKES) and crm_from_env(template_env(PARAMS, FAKES)) is None
+    env = template_env(PARAMS | {"dynamicsUrl": "https://contoso.crm.dynamics.com"}, FAKES)
+    assert env["MCEM_CRM"] == "dynamics" and env["MCEM_DATAVERSE_URL"] == "https://contoso.crm.dynamics.com"
+    crm = crm_from_env(env)
+    assert isinstance(crm, DynamicsCrm)
+    try:
+        # The bot app registration, the identity an admin adds to Dataverse as an application user.
+        assert type(crm.client._credential).__name__ == "ClientSecretCredential"
+    finally:
+        await crm.aclose()
+
+
 def test_without_options_the_template_sets_only_the_base_settings_and_the_offline_analyzer_runs() -> None:
     env = template_env(
         PARAMS | {"autoAnalyze": False, "stateBackend": "sqlite", "deployOpenAi": False}, FAKES
