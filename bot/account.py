@@ -3,8 +3,15 @@
 Every analysis leaves two things behind: its ``analysis.json`` sidecar beside the draft in the
 company's folder, and an ``AccountEntry`` in the bot's state (company -> analyses, with who organised
 and attended each call). The account command reads the entries, keeps the calls the user may see, reads
-their sidecars from SharePoint, builds the AccountHistory (mcem/account) and posts its card, after
-saving the Word brief in the company folder.
+their sidecars from SharePoint and the next steps people marked done on those calls' summary emails
+(bot/step_marks.py), builds the AccountHistory (mcem/account) and posts its card.
+
+The Word brief in the company folder is the account's, not one person's: everyone who can read the
+folder reads it. So it is saved (replacing the last) only for a requester who sees every call of the
+account; it then holds what the folder's drafts hold, and a requester who sees fewer calls can never
+shrink it to their share. Such a requester gets the card alone, built from their calls, with no link
+to the brief (it holds calls the bot would not show them). A per-person file would sit in the same
+folder (the app may write nowhere else), readable by the same people, and go stale.
 
 Who sees what (the same rules as a single analysis): a user sees the calls they organised or attended
 as an internal attendee; a member of the account's team (``MCEM_ACCOUNT_TEAMS``, set by the admin)
@@ -20,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.state import AccountEntry, AccountIndex, account_key
+from bot.step_marks import history_marks
 from cards import error_card
 from graph.service import DocumentStore, GraphError
 from mcem.account.history import AccountHistory, CallSource, account_history
@@ -119,11 +127,15 @@ async def account_reply(
         # Name only accounts this user may see: a customer's name is account data too.
         return no_calls_card(words, await visible_accounts(index, user_id, teams, found or names))
     key = account_key(found)
-    entries = visible_entries(await index.account_entries(key), user_id, teams.get(key, frozenset()))
+    every = await index.account_entries(key)
+    entries = visible_entries(every, user_id, teams.get(key, frozenset()))
     if not entries:
         log.info("account: no visible calls for the requester")
         return no_access_card(found)
-    history = await _history(found, entries, documents)
+    history = await _history(found, entries, index, documents)
+    if len(entries) < len(every):
+        log.info("account brief not saved: the requester sees %d of %d calls", len(entries), len(every))
+        return await asyncio.to_thread(account_card, history, None, partial=True)
     brief = await asyncio.to_thread(account_docx, history)
     # The brief is the bot's own output, rebuilt on every ask: it replaces the last one, unlike drafts.
     stored = await documents.upload(found, BRIEF_NAME, brief, replace=True)
@@ -131,7 +143,9 @@ async def account_reply(
     return await asyncio.to_thread(account_card, history, stored.web_url or None)
 
 
-async def _history(company: str, entries: Sequence[AccountEntry], documents: DocumentStore) -> AccountHistory:
+async def _history(
+    company: str, entries: Sequence[AccountEntry], index: AccountIndex, documents: DocumentStore
+) -> AccountHistory:
     gate = asyncio.Semaphore(PARALLEL_READS)
 
     async def read(entry: AccountEntry) -> CallSource | None:
@@ -146,7 +160,9 @@ async def _history(company: str, entries: Sequence[AccountEntry], documents: Doc
         except AccountFolderError:
             log.warning("account: a sidecar is not an analysis any more; left out")
             return None
-        return CallSource(analysis, entry.draft_url)
+        # Only the marks of this call: a call the requester may not see brings none of its own.
+        marks = history_marks(await index.steps_done(entry.run_id))
+        return CallSource(analysis, entry.draft_url, marks)
 
     sources = [s for s in await asyncio.gather(*(read(e) for e in entries)) if s is not None]
     if not sources:

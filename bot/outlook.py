@@ -128,7 +128,9 @@ async def _card(
         at = datetime.now(UTC)
         ticked = [i for i in done if 0 <= i < len(analysis.next_steps)]
         # Shielded: a mark that reached the store stays even if the answer itself is late.
-        await asyncio.shield(asyncio.gather(*(marks.mark_step_done(run_id, i, me.name, at) for i in ticked)))
+        await asyncio.shield(
+            asyncio.gather(*(marks.mark_step_done(run_id, i, me.name, at, OUTLOOK_CHANNEL) for i in ticked))
+        )
         log.info("outlook: run %s, %d next step(s) marked done", run_id[:40], len(ticked))
     notes = done_notes(await marks.steps_done(run_id), len(analysis.next_steps))
     recipients = internal_attendees(meeting)

@@ -22,9 +22,10 @@ The records, as ``kind``: part / row -> value fields (row ``ONE`` unless named):
   over with replace-if-unchanged, so of two instances racing exactly one holds it. Expiry compares
   wall clocks: the lease time must be much longer than the clock skew between instances.
 - ``active``: run id -> run_id, payload (an analysis started from Teams, bot/resume.py)
-- ``stepsdone``: run id / step index (zero-padded) -> run_id, index, by, at: a next step someone
-  marked done on the summary email's card in Outlook (bot/outlook.py). Insert-if-absent: of two
-  people ticking the same step, the first stays; ticking different steps never collides.
+- ``stepsdone``: run id / step index (zero-padded) -> run_id, index, by, at, via: a next step someone
+  marked done on the summary email's card in Outlook (bot/outlook.py; ``via`` "outlook", absent in
+  records written before it was kept). Insert-if-absent: of two people ticking the same step, the
+  first stays; ticking different steps never collides. The account history shows them (bot/account.py).
 - ``accounts``: account key / run id -> company, run_id, meeting_id, subject, start, organizer_id,
   attendee_ids (JSON), draft_item_id, draft_url, sidecar_item_id, created: the analysed calls of one
   customer, read together for ``account <company>`` (bot/account.py)
@@ -131,11 +132,12 @@ class CrmRecord:
 
 @dataclass(frozen=True)
 class StepDone:
-    """A next step of a run marked done on the email card: which, by whom (their name), when."""
+    """A next step of a run marked done on the email card: which, by whom (their name), when, where."""
 
     index: int
     by: str
     at: datetime
+    via: str = "outlook"  # the card it was marked on: "outlook" (the only one with the button) or "teams"
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,10 @@ class AccountIndex(Protocol):
         """The analysed call a run made (where its sidecar is), or None."""
         ...
 
+    async def steps_done(self, run_id: str) -> list[StepDone]:
+        """The run's next steps people marked done (the account history shows them), in step order."""
+        ...
+
 
 class CrmLedger(Protocol):
     """Per meeting, what was created in the CRM (``Services.crm_records``)."""
@@ -191,11 +197,11 @@ class CrmLedger(Protocol):
 
 
 class BotState(RunStore, AccountIndex, CrmLedger, Protocol):
-    async def mark_step_done(self, run_id: str, index: int, by: str, at: datetime) -> bool:
+    async def mark_step_done(
+        self, run_id: str, index: int, by: str, at: datetime, via: str = "outlook"
+    ) -> bool:
         """Record a next step marked done on the email card; False when it was marked before."""
         ...
-
-    async def steps_done(self, run_id: str) -> list[StepDone]: ...
 
     async def save_personal_chat(self, chat: PersonalChat) -> None: ...
 
@@ -448,15 +454,22 @@ class State:
 
     # -- next steps marked done (the email card in Outlook) -------------------------------------
 
-    async def mark_step_done(self, run_id: str, index: int, by: str, at: datetime) -> bool:
+    async def mark_step_done(
+        self, run_id: str, index: int, by: str, at: datetime, via: str = "outlook"
+    ) -> bool:
         """Record step ``index`` of ``run_id`` as done; False when someone marked it before."""
-        value = {"run_id": run_id, "index": index, "by": by, "at": _iso(at)}
+        value = {"run_id": run_id, "index": index, "by": by, "at": _iso(at), "via": via}
         return await self.records.insert("stepsdone", run_id, value, row=f"{index:04d}")
 
     async def steps_done(self, run_id: str) -> list[StepDone]:
         """The run's steps marked done, in step order."""
         return [
-            StepDone(int(e.value["index"]), str(e.value["by"]), datetime.fromisoformat(str(e.value["at"])))
+            StepDone(
+                int(e.value["index"]),
+                str(e.value["by"]),
+                datetime.fromisoformat(str(e.value["at"])),
+                str(e.value.get("via") or "outlook"),
+            )
             for e in await self.records.scan("stepsdone", run_id)
         ]
 

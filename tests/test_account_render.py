@@ -130,3 +130,10 @@ def test_evidence_keeps_speaker_and_time(history) -> None:  # type: ignore[no-un
     quote = next(s.evidence for s in history.closed if s.evidence and "cost estimate" in s.evidence.text)
     assert isinstance(quote, Quote) and quote.start is not None
     assert "— Lynne Robbins, 10 Nov \\[00:" in line
+
+
+def test_a_card_for_fewer_than_every_call_says_whose_calls_it_holds(history, schema: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
+    card = account_card(history, None, partial=True)
+    assert schema_errors(card, schema) == []
+    assert "Built from the calls you organised or attended." in texts(card)
+    assert "Built from the calls you organised" not in texts(account_card(history, BRIEF_URL))

@@ -18,6 +18,10 @@ MOVED = "What moved since the previous call"
 OPEN = "Next steps still open"
 DONE = "Next steps done"
 RISKS = "Risks that recur"
+PARTIAL = (
+    "Built from the calls you organised or attended. The account brief in SharePoint is the whole "
+    "account's, for its account team, so it is not linked here."
+)
 OTHER_RISKS = "Other risks raised"
 SENTIMENT = "Sentiment over time"
 NOTHING_OPEN = "Nothing open: every next step agreed so far is shown done."

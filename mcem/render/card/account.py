@@ -48,14 +48,21 @@ _LADDER = (
 
 
 def account_card(
-    history: AccountHistory, brief_url: str | None, *, max_bytes: int = DEFAULT_MAX_BYTES
+    history: AccountHistory,
+    brief_url: str | None,
+    *,
+    partial: bool = False,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> dict[str, Any]:
-    """The card as a plain dict of at most ``max_bytes`` compact UTF-8 JSON."""
+    """The card as a plain dict of at most ``max_bytes`` compact UTF-8 JSON.
+
+    ``partial``: the history holds only the calls the reader may see, not all of the account's, so
+    the card says so (and the caller gives no brief link: the brief is the whole account's)."""
     if brief_url is not None and urlsplit(brief_url).scheme not in ("http", "https"):
         raise ValueError(f"brief_url must be an http(s) link, got {brief_url[:80]!r}")
     smallest = 0
     for limits in _LADDER:
-        card = _build(history, brief_url, limits)
+        card = _build(history, brief_url, limits, partial)
         smallest = card_bytes(card)
         if smallest <= max_bytes:
             return card
@@ -67,7 +74,7 @@ def _clean(text: str, limit: int | None) -> str:
     return shorten(strip_links(text), limit)
 
 
-def _build(history: AccountHistory, url: str | None, lim: _Limits) -> dict[str, Any]:
+def _build(history: AccountHistory, url: str | None, lim: _Limits, partial: bool) -> dict[str, Any]:
     builder = new_card().fallback_text(_clean(t.title(history), 200))
     builder.add_item(
         literal(run(_clean(t.title(history), 200), size=types.FontSize.LARGE, weight=types.FontWeight.BOLDER))
@@ -75,6 +82,8 @@ def _build(history: AccountHistory, url: str | None, lim: _Limits) -> dict[str, 
     builder.add_item(
         literal(run(_clean(t.headline(history), None), is_subtle=True), spacing=types.Spacing.NONE)
     )
+    if partial:
+        builder.add_item(label(t.PARTIAL, is_subtle=True, size=types.FontSize.SMALL))
     if lim.trimmed:
         builder.add_item(label(TRIM_NOTICE, color=types.Colors.WARNING, size=types.FontSize.SMALL))
 
