@@ -147,10 +147,15 @@ def test_a_mark_for_a_step_the_call_does_not_have_or_hides_is_no_mark() -> None:
     assert history.next_steps[0].marked is not None and history.next_steps[0].status == "done"
 
 
-def test_a_mark_by_a_name_that_is_a_link_shows_no_link() -> None:
-    mark = StepMark(step=BRING_ARCHITECTS, by="https://evil.example/x", at=AFTER_ALL)
-    step = _step(_history((0, mark)), "Bring Isaiah")
-    assert step.marked is None or "evil.example" not in step.marked.by
+def test_a_mark_kept_under_an_address_shows_no_address_and_still_marks_the_step() -> None:
+    # Graph had no display name for the person, so the bot kept their address as the name.
+    mark = StepMark(step=BRING_ARCHITECTS, by="lynner@contoso.example", at=AFTER_ALL)
+    history = _history((0, mark))
+    step = _step(history, "Bring Isaiah")
+    assert step.status == "done" and step.marked is not None and step.marked.by == ""
+    markdown = account_markdown(history)
+    assert "Marked done in Outlook, 3 Dec 2026." in markdown and "contoso.example" not in markdown
+    assert "link removed" not in _section(markdown, "Next steps done")
 
 
 def test_the_card_and_the_word_brief_show_the_mark(schema: dict[str, Any]) -> None:

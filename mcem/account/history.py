@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from mcem.account.matching import MatchIndex, compatible_owner, same_risk
 from mcem.confidential import AsideGuard
 from mcem.leaks import is_internal, scrub
-from mcem.links import strip_links
+from mcem.links import REMOVED, strip_links
 from mcem.model import STAGE_TITLES, Analysis, Quote, SentimentLabel, Side, Stage
 
 __all__ = [
@@ -71,7 +71,7 @@ class StepMark(_Model):
     step: int = Field(
         ge=0, description="the step's place among that call's next steps, as its draft lists them"
     )
-    by: str = Field(description="who marked it: their name, as the cards show people")
+    by: str = Field(description="who marked it: their name, as the cards show people ('' not shown)")
     at: datetime = Field(description="when they marked it")
     via: Literal["outlook", "teams"] = Field(default="outlook", description="the card they marked it on")
 
@@ -255,12 +255,11 @@ def _guarded(history: AccountHistory) -> AccountHistory:
         if safe(s.action, s.owner, s.due or "", s.quote.text, s.evidence.text if s.evidence else "")
     ]
     for s in history.next_steps:
-        if s.marked is None:
-            continue
-        s.marked.by = clean(s.marked.by)
-        if not s.marked.by or not safe(s.marked.by):  # a mark without a name to show is no mark
-            s.marked = s.marked_in = s.reopened_in = None
-            s.status = "done" if s.done_in is not None else "open"
+        if s.marked is not None:
+            # Where Graph had no display name the bot kept the address: the brief names people, it
+            # shows no addresses, so such a mark is shown without a name (it still marks the step).
+            by = clean(s.marked.by)
+            s.marked.by = by if safe(by) and REMOVED not in by else ""
     history.risks = [r for r in history.risks if safe(r.text, r.quote.text)]
     history.sentiment = [t for t in history.sentiment if safe(t.company)]
     return history

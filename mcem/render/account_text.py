@@ -112,7 +112,8 @@ def mark_line(step: StepStatus, history: AccountHistory) -> str | None:
     mark = step.marked
     if mark is None:
         return None
-    line = f"Marked done by {c.clean(mark.by)} in {_VIA[mark.via]}, {_day(mark.at.astimezone(UTC))}"
+    who = f" by {c.clean(mark.by)}" if mark.by else ""
+    line = f"Marked done{who} in {_VIA[mark.via]}, {_day(mark.at.astimezone(UTC))}"
     if step.marked_in is not None and step.marked_in != step.raised_in:
         line += f" (on the summary of {short_date(history, step.marked_in)})"
     if step.reopened_in is not None:
