@@ -14,6 +14,9 @@ runs --rounds times (after one unmeasured warm-up analysis) and the table gives 
   analyses/s       N / seconds from the first POST to the last summary card
   lag p50/p99/max  ms round trip of the health GETs while the level ran (event-loop lag)
   cpu              cores' worth of CPU the bot and its children used while the level ran
+  cpu s/analysis   CPU seconds per analysis (less sensitive to a shared machine than the rates):
+                   the bot and its workers together, its event-loop process alone, its workers
+                   alone; and the harness: the Graph emulator, this process (load + connector)
   peak RSS         MiB, the most the bot and its children held together (sampled every 50 ms)
 
     .venv/bin/python benchmarks/load.py [--levels 1,10,25,50] [--rounds 3]
@@ -64,6 +67,8 @@ class Level:
     cpu: float = 0.0
     rss: float = 0.0  # MiB
     failed: int = 0
+    # CPU seconds per analysis: the bot's process, its workers (children), the emulator, this process
+    per: dict[str, float] = field(default_factory=dict)
 
 
 # -- processes -------------------------------------------------------------------------------------
@@ -86,16 +91,37 @@ def _tree(pid: int) -> list[int]:
     return out
 
 
+def _stat(pid: int) -> tuple[float, float, float]:
+    """(resident MiB, own CPU seconds, CPU seconds of its reaped children) of ``pid``."""
+    with suppress(OSError), open(f"/proc/{pid}/stat", "rb") as fh:
+        stat = fh.read().rsplit(b")", 1)[1].split()
+        # after the command: state(0) ppid(1) ... utime(11) stime(12) cutime(13) cstime(14) ... rss(21)
+        own = (int(stat[11]) + int(stat[12])) / TICKS
+        return int(stat[21]) * PAGE / 2**20, own, (int(stat[13]) + int(stat[14])) / TICKS
+    return 0.0, 0.0, 0.0
+
+
 def _usage(pid: int) -> tuple[float, float]:
-    """(resident MiB, CPU seconds) of ``pid`` and its descendants."""
+    """(resident MiB, CPU seconds) of ``pid`` and its descendants (living, and reaped by them)."""
     rss = cpu = 0.0
     for p in _tree(pid):
-        with suppress(OSError), open(f"/proc/{p}/stat", "rb") as fh:
-            stat = fh.read().rsplit(b")", 1)[1].split()
-            # after the command: state(0) ppid(1) ... utime(11) stime(12) cutime(13) cstime(14) ... rss(21)
-            cpu += (int(stat[11]) + int(stat[12])) / TICKS
-            rss += int(stat[21]) * PAGE / 2**20
+        mib, own, reaped = _stat(p)
+        rss += mib
+        cpu += own + reaped
     return rss, cpu
+
+
+def _cpu_parts(bot: int, emulator: int) -> dict[str, float]:
+    """CPU seconds so far of the bot's own process, its descendants, the emulator and this process."""
+    _, own, _ = _stat(bot)
+    _, everything = _usage(bot)
+    times = os.times()
+    return {
+        "loop": own,
+        "workers": everything - own,
+        "emulator": _usage(emulator)[1],
+        "harness": times.user + times.system,
+    }
 
 
 class Sampler(threading.Thread):
@@ -173,7 +199,13 @@ def _finished(arrivals: list[Arrival]) -> bool:
 
 
 async def run_level(
-    n: int, tag: str, bot_url: str, connector: BotConnector, sampler: Sampler, bot_pid: int, limit: float
+    n: int,
+    tag: str,
+    bot_url: str,
+    connector: BotConnector,
+    sampler: Sampler,
+    pids: tuple[int, int],
+    limit: float,
 ) -> Level:
     conversations = [f"load-{tag}-{i}" for i in range(n)]
     for i, conversation in enumerate(conversations):
@@ -187,7 +219,9 @@ async def run_level(
             }
         ]
     level = Level(n)
+    bot_pid = pids[0]
     _, cpu_before = _usage(bot_pid)
+    parts_before = _cpu_parts(*pids)
     sampler.reset()
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http_session:
 
@@ -208,6 +242,9 @@ async def run_level(
             await connector.wait_for(lambda: all(_finished(connector.arrivals[c]) for c in conversations))
     ended = max(a.at for c in conversations for a in connector.arrivals[c])
     _, cpu_after = _usage(bot_pid)
+    parts_after = _cpu_parts(*pids)
+    level.per = {k: (parts_after[k] - parts_before[k]) / n for k in parts_after}
+    level.per["bot"] = level.per["loop"] + level.per["workers"]
     level.lag = list(sampler.lag)
     level.rss = sampler.peak
     level.cpu = (cpu_after - cpu_before) / (ended - started_all)
@@ -252,7 +289,7 @@ def _row(rounds: list[Level]) -> dict[str, float]:
         "cpu": med(lambda r: r.cpu),
         "rss": med(lambda r: r.rss),
         "failed": max(r.failed for r in rounds),
-    }
+    } | {f"per_{k}": med(lambda r, k=k: r.per[k]) for k in ("bot", "loop", "workers", "emulator", "harness")}
 
 
 def _print(levels: dict[int, list[Level]], idle: list[float], rss_peak: float) -> None:
@@ -272,6 +309,13 @@ def _print(levels: dict[int, list[Level]], idle: list[float], rss_peak: float) -
             f" {r['cpu']:4.2f} | {r['rss']:12.0f} | {r['failed']:6.0f}"
         )
     print(f"peak RSS over the whole run (bot and its children): {rss_peak:.0f} MiB")
+    print("CPU seconds per analysis | bot = loop + workers | emulator | harness")
+    for n, rounds in levels.items():
+        r = _row(rounds)
+        print(
+            f"{n:5d} | {r['per_bot']:6.3f} = {r['per_loop']:5.3f} + {r['per_workers']:5.3f} |"
+            f" {r['per_emulator']:8.3f} | {r['per_harness']:7.3f}"
+        )
 
 
 # -- main -----------------------------------------------------------------------------------------------
@@ -298,26 +342,29 @@ async def main(levels: list[int], rounds: int, workers: str | None, limit: float
             except DevStackError as err:
                 raise SystemExit(f"{err}\n{stack.logs()}") from None
             port, pid = stack.bot_port, stack.pid("bot")
+            pids = (pid, stack.pid("graph-emulator"))
             bot_url = f"http://127.0.0.1:{port}"
             await _wait_health(bot_url)
             sampler = Sampler(port, pid)
             sampler.start()
             await asyncio.sleep(2)  # the bot warms up (Graph models) in the background after start
             idle = list(sampler.lag)
-            warm = await run_level(1, "warm", bot_url, connector, sampler, pid, limit)
+            warm = await run_level(1, "warm", bot_url, connector, sampler, pids, limit)
             if warm.failed:
                 raise SystemExit(f"the warm-up analysis failed; the logs:\n{stack.logs()}")
             results: dict[int, list[Level]] = {n: [] for n in levels}
             overall_peak = sampler.peak
             for r in range(rounds):
                 for n in levels:
-                    level = await run_level(n, f"{r}-{n}", bot_url, connector, sampler, pid, limit)
+                    level = await run_level(n, f"{r}-{n}", bot_url, connector, sampler, pids, limit)
                     overall_peak = max(overall_peak, level.rss)
                     results[n].append(level)
                     print(
                         f"round {r + 1} N={n}: ack p99 {_pct(level.acks, 99):.0f} ms, "
                         f"{level.rate:.2f} analyses/s, lag p99 {_pct(level.lag, 99):.0f} ms, "
-                        f"RSS {level.rss:.0f} MiB, failed {level.failed}",
+                        f"RSS {level.rss:.0f} MiB, failed {level.failed}, "
+                        f"CPU s/analysis bot {level.per['bot']:.3f} (loop {level.per['loop']:.3f}) "
+                        f"emulator {level.per['emulator']:.3f} harness {level.per['harness']:.3f}",
                         file=sys.stderr,
                         flush=True,
                     )
