@@ -55,8 +55,17 @@ def fold(text: str) -> str:
         text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf").translate(_FOLD)
     text = text.casefold()
     # Punctuation goes without a trace, so "don't" and "dont" (or "MC.EM" and "MCEM") compare equal.
+    if text.isascii():  # every sentence of every draft comes here: a table, not a loop
+        return " ".join(text.translate(_ASCII_KEEP).split())
     kept = "".join(ch if ch.isalnum() else " " if ch.isspace() else "" for ch in text)
     return " ".join(kept.split())
+
+
+# The ASCII characters as the loop above treats them: letters and digits kept, whitespace a space,
+# the rest dropped.
+_ASCII_KEEP = str.maketrans(
+    {chr(i): chr(i) if chr(i).isalnum() else " " if chr(i).isspace() else None for i in range(128)}
+)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -81,6 +90,30 @@ def _pieces() -> tuple[_Piece, ...]:
     return tuple(_piece(p) for p in dict.fromkeys(pieces) if p)
 
 
+@dataclass(frozen=True)
+class _Lookup:
+    """The pieces arranged for ``is_internal``: the headings as one pattern, and for each word the
+    other pieces holding it (their places in ``_pieces()``), so that a sentence is compared only with
+    the pieces it shares words with."""
+
+    headings: re.Pattern[str] | None
+    by_word: dict[str, tuple[int, ...]]
+
+
+@cache
+def _lookup() -> _Lookup:
+    pieces = _pieces()
+    headings = "|".join(re.escape(p.text) for p in pieces if p.heading is not None)
+    # One alternation finds a heading wherever one of the per-heading patterns would.
+    pattern = re.compile(r"(?<!\w)(?:" + headings + r")(?!\w)") if headings else None
+    by_word: dict[str, list[int]] = {}
+    for i, piece in enumerate(pieces):
+        if piece.heading is None:
+            for word in piece.words:
+                by_word.setdefault(word, []).append(i)
+    return _Lookup(pattern, {word: tuple(found) for word, found in by_word.items()})
+
+
 def _piece(text: str) -> _Piece:
     length = len(text.split())
     heading = re.compile(r"(?<!\w)" + re.escape(text) + r"(?!\w)") if length < 6 else None
@@ -91,16 +124,21 @@ def is_internal(sentence: str) -> bool:
     s = fold(sentence)
     if not s:
         return False
-    words = frozenset(s.split())
-    n = len(s.split())
-    for piece in _pieces():
+    split = s.split()
+    words = frozenset(split)
+    n = len(split)
+    lookup = _lookup()
+    # headings: only an occurrence of the heading itself counts
+    if lookup.headings is not None and lookup.headings.search(s):
+        return True
+    common: dict[int, int] = {}
+    for word in words:
+        for i in lookup.by_word.get(word, ()):
+            common[i] = common.get(i, 0) + 1
+    pieces = _pieces()
+    for i, shared in common.items():
+        piece = pieces[i]
         ref, ref_words, m = piece.text, piece.words, piece.length
-        if piece.heading is not None:
-            # headings: only an occurrence of the heading itself counts
-            if piece.heading.search(s):
-                return True
-            continue
-        shared = len(words & ref_words)
         if shared < 3:
             continue  # none of the tests below can pass with fewer words in common
         if ref in s:  # echoed verbatim inside a longer sentence

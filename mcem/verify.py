@@ -135,7 +135,9 @@ class _Index:
         pattern = re.compile(r"(?<!\w)" + re.escape(needle) + r"(?!\w)")
         hits = []
         for i, (norm, _) in enumerate(self.normal):
-            m = pattern.search(norm)
+            # A match holds the needle itself: the substring test skips the regex for almost every
+            # utterance (each quote is looked for in all of them).
+            m = pattern.search(norm) if needle in norm else None
             if m:
                 hits.append((i, m.start(), m.end()))
         if not hits and len(needle) >= MIN_FUZZY_CHARS:
