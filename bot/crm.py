@@ -92,6 +92,10 @@ class DynamicsCrm:
         await self.client.aclose()
 
     async def push(self, update: CrmUpdate, previous: CrmRecord | None, run_id: str) -> CrmOutcome:
+        if not update.engagement:
+            return CrmOutcome(
+                f"{PRODUCT}: not a customer engagement, so no note or tasks were added.", previous
+            )
         if private_texts(update):
             # mcem/crm.py already leaves such text out; reaching here means a bug, never a send.
             log.error("crm: update of run %s still repeats a confidential aside; nothing sent", run_id)

@@ -274,6 +274,9 @@ async def _analyze_command(args: argparse.Namespace, environ: Mapping[str, str])
     print(f"Quotes verified against the transcript: {kept} kept, {v.quotes_dropped} dropped.")
     for label, path in paths.items():
         print(f"  {label:<9} {path}")
+    if environ.get("MCEM_CRM", "").strip().lower() not in ("", "off", "none"):
+        # Set for the bot, perhaps in the same .env: say once that nothing went anywhere (README says why).
+        _err("note: MCEM_CRM is set, but the command line sends nothing to a CRM; the Teams bot does")
     return EXIT_OK
 
 

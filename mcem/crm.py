@@ -58,6 +58,8 @@ class CrmUpdate:
     company: str  # the account's name, as the analysis has it
     note: CrmNote
     tasks: tuple[CrmTask, ...] = ()
+    # False for a meeting that is no customer engagement (nobody spoke for Microsoft): no account's record.
+    engagement: bool = True
     # The words of the asides, for the client's last check (``private_texts``); never sent.
     guard: AsideGuard = field(default_factory=lambda: AsideGuard([]), repr=False, compare=False)
 
@@ -94,6 +96,7 @@ def crm_update(
         company=_clean(analysis.company_name, guard, 160),
         note=CrmNote(_note_subject(analysis, day, guard), _note_text(analysis, draft_url, guard)),
         tasks=tasks,
+        engagement=analysis.meeting_kind != "not_customer_engagement",
         guard=guard,
     )
 

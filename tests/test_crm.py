@@ -8,8 +8,10 @@ the Leipzig site said in confidence.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import date
 
 import httpx
@@ -24,6 +26,7 @@ from mcem.errors import ConfigError
 from mcem.model import Quote
 from tests.stubs.dataverse_stub import BASE_PATH, TOKEN, DataverseStub, seed_demo
 from tests.support.accounts import contoso_analyses
+from tests.support.cli import run_cli
 from tests.support.identity import IdentityEndpoint
 
 DRAFT = "https://contoso.sharepoint.com/sites/mcem/Contoso/2026-11-10%20Sentinel%20design%20workshop.docx"
@@ -177,18 +180,24 @@ async def test_the_confidential_aside_never_reaches_dataverse(stub: DataverseStu
 
 async def test_an_update_that_still_holds_an_aside_is_not_sent(stub: DataverseStub) -> None:
     update = crm_update(workshop(), DRAFT)
-    leaky = update.__class__(
-        update.company,
-        update.note.__class__(update.note.subject, "We will sell the Leipzig site."),
-        update.tasks,
-        update.guard,
-    )
+    leaky = replace(update, note=replace(update.note, text="We will sell the Leipzig site."))
     crm = crm_for(stub)
     try:
         outcome = await crm.push(leaky, None, "run-1")
     finally:
         await crm.aclose()
     assert not outcome.ok and "said in confidence" in outcome.line and stub.seen == []
+
+
+async def test_a_meeting_that_is_no_customer_engagement_goes_nowhere(stub: DataverseStub) -> None:
+    internal = workshop().model_copy(update={"meeting_kind": "not_customer_engagement"})
+    crm = crm_for(stub)
+    try:
+        outcome = await crm.push(crm_update(internal, DRAFT), None, "run-1")
+    finally:
+        await crm.aclose()
+    assert outcome.line == "Dynamics 365: not a customer engagement, so no note or tasks were added."
+    assert stub.seen == []
 
 
 async def test_re_running_the_same_meeting_updates_instead_of_adding(stub: DataverseStub) -> None:
@@ -461,3 +470,15 @@ def test_quote_type_is_what_the_update_reads() -> None:
     )
     update = crm_update(a.model_copy(update={"next_steps": [step]}), DRAFT)
     assert "— Adele Vance\n" in update.tasks[0].description + "\n"
+
+
+async def test_the_command_line_sends_nothing_and_says_so(stub: DataverseStub, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    env = {"MCEM_CRM": "dynamics", "MCEM_DATAVERSE_URL": stub.url, "MCEM_DATAVERSE_TOKEN": TOKEN}
+    call = "samples/contoso-account/contoso-2-sentinel-design-workshop.vtt"
+    # In a thread: the command line runs its own event loop, as it does from a shell.
+    ran = await asyncio.to_thread(
+        run_cli, "analyze", call, "--out", str(tmp_path), "--company", "Contoso", env=env
+    )
+    assert ran.returncode == 0 and (tmp_path / "analysis.docx").exists()
+    assert "MCEM_CRM is set, but the command line sends nothing to a CRM" in ran.stderr
+    assert stub.seen == []
