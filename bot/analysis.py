@@ -23,7 +23,7 @@ from bot.crm import failure_line
 from bot.meeting_context import context_from_meeting
 from bot.pool import WorkerDied
 from bot.services import Services
-from bot.state import AccountEntry, RunRecord
+from bot.state import AccountEntry, CrmLedger, CrmRecord, RunRecord
 from bot.steps import Steps
 from cards import DEFAULT_STEPS, VERB_ANALYZE, error_card, progress_card
 from graph.documents import document_path
@@ -56,6 +56,7 @@ log = logging.getLogger(__name__)
 STEPS = DEFAULT_STEPS  # finding the meeting, fetching the transcript, analysing, saving the document
 # The CRM's whole update (its retries after Retry-After included) may hold the summary card this long.
 CRM_DEADLINE_S = 45.0
+CRM_LEASE = timedelta(seconds=CRM_DEADLINE_S + 15)
 RETRY_VERB = VERB_ANALYZE  # "Try again" is the meetings card's Analyze button with the same data
 
 
@@ -326,24 +327,55 @@ async def _update_crm(
         for a in (meeting.organizer, *meeting.attendees)
         if a.side is Side.internal and a.email and a.name
     }
+    ledger = services.crm_records
+    lease = f"crm:{key}"
+    held = False
     try:
         with telemetry.step("crm"):
             update = crm_update(analysis, draft.web_url or None, owner_emails=owners)
-            previous = await services.crm_records.crm_record(key) if services.crm_records else None
-            outcome = await asyncio.wait_for(services.crm.push(update, previous, run_id), CRM_DEADLINE_S)
+            async with asyncio.timeout(CRM_DEADLINE_S):
+                held = ledger is None or await _take(ledger, lease, run_id)
+                previous = await ledger.crm_record(key) if ledger is not None else None
+                outcome = await services.crm.push(update, previous, run_id)
+                if outcome.record is not None and ledger is not None:
+                    await _keep_crm_record(ledger, key, outcome.record, run_id)
     except TimeoutError:
         log.warning("analysis %s: the CRM did not answer within %ss", run_id, CRM_DEADLINE_S)
+        telemetry.count("mcem.crm.updates", outcome="timeout")
         return failure_line("Dataverse did not answer in time; Regenerate later to send it.")
     except Exception as err:  # the analysis is done: the CRM misses it, the card says so
         log.error("analysis %s: CRM update failed (%s)", run_id, type(err).__name__)
+        telemetry.count("mcem.crm.updates", outcome="error")
         return failure_line("something went wrong on the way; the log has the details.")
-    if outcome.record is not None and services.crm_records is not None:
-        try:
-            await services.crm_records.save_crm_record(key, outcome.record)
-        except Exception as err:  # sent, but a re-run may add its rows again: say so in the log
-            log.error("analysis %s: what the CRM got was not recorded (%s)", run_id, type(err).__name__)
+    finally:
+        if held and ledger is not None:
+            await _release(ledger, lease, run_id)
     log.info("analysis %s: CRM %s", run_id, "updated" if outcome.ok else "not updated")
+    telemetry.count("mcem.crm.updates", outcome="ok" if outcome.ok else "not_updated")
     return outcome.line
+
+
+async def _take(ledger: CrmLedger, lease: str, run_id: str) -> bool:
+    """Wait for the meeting's CRM lease: another analysis of the same meeting may be writing its rows
+    (within the caller's deadline; the lease outlives a crashed holder by CRM_LEASE only)."""
+    while True:  # polled: the holder may be another instance, which no in-process event can hear
+        if await ledger.hold_lease(lease, run_id, CRM_LEASE):
+            return True
+        await asyncio.sleep(0.2)
+
+
+async def _release(ledger: CrmLedger, lease: str, run_id: str) -> None:
+    try:
+        await ledger.release_lease(lease, run_id)
+    except Exception as err:  # it lapses by itself after CRM_LEASE
+        log.warning("analysis %s: CRM lease not released (%s)", run_id, type(err).__name__)
+
+
+async def _keep_crm_record(ledger: CrmLedger, key: str, record: CrmRecord, run_id: str) -> None:
+    try:
+        await ledger.save_crm_record(key, record)
+    except Exception as err:  # sent, but a re-run may add its rows again: say so in the log
+        log.error("analysis %s: what the CRM got was not recorded (%s)", run_id, type(err).__name__)
 
 
 def _describe(target: AnalyzeMatching) -> str:

@@ -189,11 +189,16 @@ class AccountIndex(Protocol):
 
 
 class CrmLedger(Protocol):
-    """Per meeting, what was created in the CRM (``Services.crm_records``)."""
+    """Per meeting, what was created in the CRM (``Services.crm_records``), and a lease so that two
+    analyses of one meeting (a double click, two instances) update the CRM one after the other."""
 
     async def crm_record(self, meeting_key: str) -> CrmRecord | None: ...
 
     async def save_crm_record(self, meeting_key: str, record: CrmRecord) -> None: ...
+
+    async def hold_lease(self, name: str, holder: str, ttl: timedelta) -> bool: ...
+
+    async def release_lease(self, name: str, holder: str) -> None: ...
 
 
 class BotState(RunStore, AccountIndex, CrmLedger, Protocol):

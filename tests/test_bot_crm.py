@@ -129,6 +129,24 @@ async def test_analyze_then_regenerate_leaves_one_note_and_one_task_per_step(sta
     assert {s.method for s in dv.seen[before:]} == {"GET", "PATCH"}  # found and updated, nothing added
 
 
+async def test_two_analyses_of_one_meeting_at_once_still_leave_one_note(stack: Stack) -> None:
+    # A slow account lookup makes the two overlap: without the meeting's CRM lease both would find no
+    # earlier record and each add a note and the tasks.
+    stack.dataverse.delays["accounts"] = 0.5
+    day = (datetime.now(UTC) - timedelta(days=WORKSHOP["days_ago"])).date()
+    ask = message(f"analyze Sentinel design workshop {day.isoformat()}", stack.bot.connector)
+    for _ in range(2):
+        status, _ = await stack.bot.send(ask)
+        assert status in (200, 201, 202)
+    await settle(stack.bot.app, 120)
+    cards = [u["attachments"][0]["content"] for u in stack.bot.connector.updates[-2:]]
+    lines = sorted(crm_line(c).split(" tasks ")[1] for c in cards)
+    assert lines == ["added on the account “Contoso”.", "updated on the account “Contoso”."]
+    dv = stack.dataverse
+    assert len(dv.records("annotations")) == 1
+    assert len(dv.records("tasks")) == len({t["subject"] for t in dv.records("tasks")})
+
+
 async def test_a_dataverse_refusal_still_delivers_the_summary_card_with_the_reason(stack: Stack) -> None:
     stack.dataverse.fail("POST", "annotations", 403, times=5)
     card = await stack.analyse_the_workshop()

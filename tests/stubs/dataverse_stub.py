@@ -63,6 +63,8 @@ class DataverseStub:
     rows: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # entity set -> id -> row
     seen: list[Seen] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
+    # Path prefix -> seconds to wait before answering (a slow Dataverse, to make two writers overlap).
+    delays: dict[str, float] = field(default_factory=dict)
     _failures: list[_Failure] = field(default_factory=list)
     _runner: web.AppRunner | None = None
 
@@ -112,6 +114,9 @@ class DataverseStub:
             body = json.loads(raw) if raw else None
         except ValueError:
             body = raw.decode("utf-8", "replace")
+        for prefix, seconds in self.delays.items():
+            if path.startswith(prefix):
+                await asyncio.sleep(seconds)
         response = await self._answer(request, path, body)
         self.seen.append(
             Seen(request.method, path, dict(request.query), body, dict(request.headers), response.status)
