@@ -37,3 +37,45 @@ def test_having_a_deliverable_by_a_date_is_a_promise() -> None:
     actions = [s.action for s in a.next_steps]
     assert any("hotfix out" in x for x in actions)
     assert any("first version of the funnel dashboard" in x for x in actions)
+
+
+def _kickoff_steps() -> list[tuple[str, str, str | None]]:
+    t = load_transcript(ROOT / "samples" / "contoso-account" / "contoso-3-poc-kickoff.vtt")
+    internal = frozenset({"Lynne Robbins", "Alex Wilber", "Adele Vance", "Isaiah Langer", "Marcus Lee"})
+    a = OfflineAnalyzer().analyze_sync(t, MeetingContext(company="Contoso", internal_names=internal))
+    return [(s.owner, s.action, s.due) for s in a.next_steps]
+
+
+def test_a_rhythm_or_a_length_of_time_is_no_due_date_and_stays_in_the_action() -> None:
+    # Isaiah: "I'll run weekly check-ins with Jonas every Thursday during the proof of concept."
+    # Anika: "we'd like Adatum to train two of Jonas's analysts ... during the six weeks."
+    steps = _kickoff_steps()
+    check_ins = [s for s in steps if "check-ins" in s[1]]
+    assert len(check_ins) == 1, check_ins
+    assert "every Thursday during the proof of concept" in check_ins[0][1]
+    assert check_ins[0][2] is None
+    assert not any(re.search(r"\b(?:every|the|during)$", action) for _, action, _ in steps)
+    assert all(due not in ("Thursday", "the Thursday", "six weeks") for _, _, due in steps)
+
+
+def test_a_request_to_a_partner_and_its_answer_are_one_step_owned_by_who_answered() -> None:
+    # Anika asks Adatum to train two analysts; Marcus (Adatum Consulting) answers "We'll train ...".
+    training = [s for s in _kickoff_steps() if "analysts" in s[1]]
+    assert len(training) == 1, training
+    assert training[0][0] == "Adatum Consulting (Marcus Lee)"
+
+
+def test_a_month_named_before_the_event_it_qualifies_is_read_with_it() -> None:
+    # Alex: "I'll set up the CISO briefing for your CFO before the January budget round."
+    briefing = next(s for s in _kickoff_steps() if "CISO briefing" in s[1])
+    assert briefing[2] == "before the January budget round"
+    assert briefing[1] == "Set up the CISO briefing for your CFO"
+
+
+def test_an_amount_of_data_is_not_when_it_is_due() -> None:
+    # Jonas: "I'll export a month of alert data from our current SIEM so your architects can see ..."
+    t = load_transcript(ROOT / "samples" / "contoso-account" / "contoso-1-security-discovery.vtt")
+    a = OfflineAnalyzer().analyze_sync(t, MeetingContext(company="Contoso"))
+    export = next(s for s in a.next_steps if "alert data" in s.action)
+    assert export.due is None
+    assert "a month of alert data" in export.action

@@ -39,7 +39,8 @@ _COUNT = r"(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|a couple of
 _WHEN = (
     rf"{_DAY} the {_ORDINAL}|the (?:first|second|third|last) week|"
     rf"the {_ORDINAL}(?! of)(?!\s+(?:week|month|day|sprint|quarter|time|one|thing|wave|phase|half))"
-    rf"|the {_MONTH} (?:review|meeting|board|steering committee|QBR)"
+    rf"|the {_MONTH} (?:(?:budget|board|planning|release) )?(?:review|meeting|board|steering committee|QBR"
+    r"|round|cycle|deadline|workshop|planning|release|offsite)"
     r"|the next (?:budget cycle|review|meeting|call|steering committee|board meeting|QBR|sprint)|"
     rf"(?:the )?(?:end of (?:the )?)?(?:(?:next|this|the coming|the following) )?(?:{_DAY}|week|month|quarter"
     rf"|year|sprint|weekend)"
@@ -62,6 +63,13 @@ _WEAK_DUE = re.compile(
 )
 
 
+# "every Thursday", "each month": a rhythm, not a date the step is due by.
+_RECURRING = re.compile(r"\b(?:every|each)\s+(?:other\s+)?$", re.I)
+# A bare span ("a month of alert data", "we propose six weeks", "during the six weeks") measures an
+# amount or a length; only "in two weeks", "within a month" or "two weeks from now" say when.
+_SPAN = re.compile(rf"^(?:(?:for|during|over|after|from|on|at) )?{_COUNT} (?:days?|weeks?|months?)$", re.I)
+
+
 def due_in(text: str) -> str | None:
     """The first due-date phrase, with its preposition ("by the twelfth of December"), or None."""
     for m in DUE.finditer(text):
@@ -71,6 +79,10 @@ def due_in(text: str) -> str | None:
         )
         if _WEAK_DUE.match(bare) or re.match(r"for the (?:first|second|third)\b", phrase):
             continue
+        if _RECURRING.search(text[: m.start()]) or _SPAN.match(phrase):
+            continue
+        if re.fullmatch(rf"the {_DAY}", phrase, re.I) and re.match(r"\s+[a-z]", text[m.end() :]):
+            continue  # "the Thursday check-ins" names the meeting, not when it is due
         return phrase
     return None
 
@@ -270,7 +282,9 @@ _TALK = re.compile(
     re.IGNORECASE,
 )
 _CUT = re.compile(
-    r"\s*(?:,\s*(?:so|because|which|but|as|since|and then|if)\b|\s(?:so that|because)\s).*$", re.I
+    r"\s*(?:,\s*(?:so|because|which|but|as|since|and then|if)\b|\s(?:so that|because)\s"
+    r"|\sso (?=(?:everyone|everybody|we|you|they|he|she|I|it)\s)).*$",
+    re.I,
 )
 
 
@@ -519,17 +533,25 @@ def _content(action: str) -> set[str]:
     return {w.lower() for w in re.findall(r"[A-Za-z]{6,}", action)} - {"should", "through", "before"}
 
 
+def _same_org(a: str, b: str) -> bool:
+    """'Adatum' asked for and 'Adatum Consulting' answering are one organisation."""
+    return a == b or a.startswith(b + " ") or b.startswith(a + " ")
+
+
 def _same_step(a: Step, b: Step) -> bool:
-    bare = {_side(a.owner), _side(b.owner)} if "(" in a.owner + b.owner else set()
-    same_side = len(bare) == 1 and ("(" not in a.owner or "(" not in b.owner)
+    same_side = (
+        "(" in a.owner + b.owner
+        and _same_org(_side(a.owner), _side(b.owner))
+        and ("(" not in a.owner or "(" not in b.owner)
+    )
     req, com = (a, b) if a.kind == "request" else (b, a)
     answered = (
         req.kind == "request"
         and com.kind in ("commitment", "wrap-up")
         and com.sentence.utterance - req.sentence.utterance == 1
-        and a.side == b.side
+        and _same_org(a.side, b.side)
         and a.side != ""
-        and req.owner == req.side
+        and _same_org(req.owner, req.side)
     )
     if answered:
         return True
@@ -583,7 +605,10 @@ def _merge(steps: list[Step]) -> list[Step]:
             due = other.due  # "by the twelfth of December" is more precise than "before Christmas"
         owner = better.owner if other.owner == other.side else _richer(better.owner, other.owner)
         weight = max(better.weight, other.weight)
-        merged = Step(better.action, owner, due, better.sentence, better.kind, weight, better.side)
+        action = better.action
+        if _content(action) <= _content(other.action) and len(action) < len(other.action) <= 140:
+            action = other.action  # a recap's "Run the Thursday check-ins" says less than the promise did
+        merged = Step(action, owner, due, better.sentence, better.kind, weight, better.side)
         kept[kept.index(twin)] = merged
     return kept
 
