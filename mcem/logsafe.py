@@ -66,3 +66,7 @@ def configure_logging(level: str, stream: TextIO | None = None, *, style: str = 
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonLineFormatter() if style == "json" else OneLineFormatter(FORMAT))
     logging.basicConfig(level=level, handlers=[handler])
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        # azure-core logs every request's URL and headers at INFO: twenty lines per state read, with
+        # table keys (conversation and meeting ids) in the URLs. A debugging matter, not an INFO one.
+        logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(logging.WARNING)
