@@ -476,6 +476,7 @@ def decision_in(s: Sentence, cast: Cast) -> Decided | None:
 
 # --- risks ---------------------------------------------------------------------------------------
 
+_PAST_WORRY = re.compile(r"\b(?:was|were|had been) (?:\w+ ){0,2}(?:worried|concerned)\b", re.I)
 _BLOCKER = re.compile(
     r"\b(?:freeze|not (?:yet )?approved|not convinced|sceptic\w*|skeptic\w*|worr(?:y|ied)|risk\w*|blocker"
     r"|can't justify|cannot justify|too expensive|over budget|no budget|delay\w*|slower|slipp\w*"
@@ -509,6 +510,8 @@ def risk_in(
         return None  # a fragment or an aside ("Which they hate, by the way.") is no risk to report
     value = tone(text)
     blocker = _BLOCKER.search(text)
+    if blocker and _PAST_WORRY.search(text) and not re.search(r"\bstill\b", text, re.I):
+        blocker = None  # "That was the part I was most worried about": said as it is put to rest
     if blocker and value < 0.3:
         return Threat("", s, 2.0 - value)
     if value <= -0.5:

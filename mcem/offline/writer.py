@@ -205,12 +205,14 @@ _RISK_LABELS = (
 
 
 def top_risks(f: Findings, limit: int = 5) -> list:
-    """The strongest threats, a competitor rated well first, one per sentence and per competitor."""
+    """The strongest threats, a competitor rated well first, one per turn and per competitor."""
     seen_competitors: set[str] = set()
     out = []
     for r in sorted(f.records.risks, key=lambda r: (-r.weight, r.sentence.start)):
         if r.competitor and r.competitor in seen_competitors:
             continue
+        if any(o.sentence.utterance == r.sentence.utterance for o in out):
+            continue  # two sentences of one turn are one concern: its quote already carries both
         seen_competitors.add(r.competitor)
         out.append(r)
         if len(out) >= limit:
