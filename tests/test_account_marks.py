@@ -117,13 +117,13 @@ def test_marking_the_repeat_marks_the_step_it_repeats() -> None:
 
 
 def test_the_latest_of_two_marks_counts_and_a_step_merged_within_a_call_takes_its_mark() -> None:
-    # Call 1's "Send the alert export" is the same work as its "Export of alert data": one step.
+    # Call 1's "Send the alert export" is the same work as its "Export a month of alert data": one step.
     early = StepMark(step=CISO_BRIEFING, by="Alex Wilber", at=BETWEEN_2_AND_3)
     late = StepMark(step=CISO_BRIEFING, by="Lynne Robbins", at=AFTER_ALL)
     history = _history((0, early), (0, late), (0, StepMark(step=SEND_EXPORT, by="Jonas", at=AFTER_ALL)))
     briefing = _step(history, "Arrange the CISO briefing")
     assert briefing.marked is not None and (briefing.marked.by, briefing.status) == ("Lynne Robbins", "done")
-    export = _step(history, "Export of alert data")
+    export = _step(history, "Export a month of alert data")
     assert export.marked is not None and export.marked.by == "Jonas"
 
 
