@@ -81,6 +81,9 @@ def test_recurring_risk_and_sentiment_over_time(history) -> None:  # type: ignor
         2,
     ]
     assert tracks["Google"].relation == "competitor"
+    # Anika spoke well of Google's offer in every call: a threat, not a customer cold to Google.
+    assert [p.threat for p in tracks["Google"].points] == [True, True, True]
+    assert not any(p.threat for p in tracks["Microsoft"].points)
     assert tracks["Adatum Consulting"].relation == "partner"
     assert history.sentiment[0].relation == "microsoft"  # Microsoft first
 

@@ -47,6 +47,8 @@ def test_the_card_is_a_valid_teams_card_with_the_strip_and_the_closing_quote(
     assert "“I sent the Sentinel cost estimate with the E5 breakdown to Anika on the thirteenth.”" in text
     assert "○ Arrange the CISO briefing for your CFO — Alex Wilber" in text
     assert "Competitive risk: the customer side rates Google well (20 Oct, 10 Nov, 1 Dec)" in text
+    google = next(part for part in text.split(" | ") if part.startswith("• Google (competitor)"))
+    assert "rated well, a threat (20 Oct)" in google and "negative" not in google
     [button] = card["actions"]
     assert (button["type"], button["title"], button["url"]) == ("Action.OpenUrl", OPEN_BRIEF, BRIEF_URL)
 

@@ -118,6 +118,9 @@ class SentimentPoint(_Model):
     call: int
     label: SentimentLabel
     score: float | None = None
+    # A competitor the customer spoke well of: the draft's label is "negative" (for Microsoft), which
+    # alone would read as the customer disliking the competitor.
+    threat: bool = False
 
 
 class SentimentTrack(_Model):
@@ -385,9 +388,10 @@ def _sentiment(analyses: list[Analysis]) -> list[SentimentTrack]:
                 tracks[key] = SentimentTrack(
                     company=name, relation=_relation(name, partners, risk_text), points=[]
                 )
-            if "competitive threat" in c.summary.casefold():
+            threat = "competitive threat" in c.summary.casefold()
+            if threat:
                 tracks[key].relation = "competitor"
-            tracks[key].points.append(SentimentPoint(call=i, label=c.label, score=c.score))
+            tracks[key].points.append(SentimentPoint(call=i, label=c.label, score=c.score, threat=threat))
     order = {"microsoft": 0, "partner": 1, "competitor": 2, "other": 3}
     return sorted(tracks.values(), key=lambda t: (order[t.relation], -len(t.points), t.company))
 

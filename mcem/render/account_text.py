@@ -143,8 +143,12 @@ def sentiment_cells(track: SentimentTrack, history: AccountHistory) -> list[str]
 
 
 def sentiment_line(track: SentimentTrack, history: AccountHistory) -> str:
-    """'Microsoft: neutral (22 Oct) → positive (30 Nov)'."""
-    steps = [f"{p.label} ({short_date(history, p.call)})" for p in track.points]
+    """'Microsoft: neutral (22 Oct) → positive (30 Nov)'; a competitor the customer spoke well of is
+    'rated well, a threat', not the draft's 'negative' (for Microsoft)."""
+    steps = [
+        f"{'rated well, a threat' if p.threat else p.label} ({short_date(history, p.call)})"
+        for p in track.points
+    ]
     who = c.clean(track.company) + (f" ({relation(track)})" if relation(track) else "")
     return f"{who}: " + " → ".join(steps)
 
