@@ -7,8 +7,10 @@ account would be), then times, separately:
   brief    AccountHistory + Markdown + the Word brief + the Teams card (what ``mcem account`` and the
            bot do after reading) — the goal is < 1 s
 Prints the median and the slowest of --runs for each, the card's size and the brief's size.
+--marks: every next step of every call marked done by a person (as the summary email's "Next steps
+done" in Outlook does), a week after its call: the most marks an account can carry.
 
-Run: .venv/bin/python benchmarks/account_brief.py [--calls 20] [--runs 5]
+Run: .venv/bin/python benchmarks/account_brief.py [--calls 20] [--runs 5] [--marks]
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mcem.account.history import account_history  # noqa: E402
+from mcem.account.history import CallSource, StepMark, account_history  # noqa: E402
 from mcem.account.sidecars import call_stem, read_account_folder  # noqa: E402
 from mcem.render.account_docx import account_docx  # noqa: E402
 from mcem.render.account_markdown import account_markdown  # noqa: E402
@@ -51,12 +54,23 @@ def _write_sidecars(folder: Path, calls: int) -> None:
         )
 
 
+def _marked(source: CallSource) -> CallSource:
+    when = source.analysis.details.date_time
+    assert when is not None
+    marks = [
+        StepMark(step=k, by="Sofia Farías", at=when + timedelta(days=7))
+        for k in range(len(source.analysis.next_steps))
+    ]
+    return replace(source, marks=marks)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--calls", type=int, default=20)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--marks", action="store_true", help="every next step marked done by a person")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "Contoso"
@@ -66,6 +80,8 @@ def main() -> int:
         for _ in range(args.runs):
             started = time.perf_counter()
             sources = read_account_folder(folder)
+            if args.marks:
+                sources = [_marked(s) for s in sources]
             read_done = time.perf_counter()
             history = account_history("Contoso", sources)
             markdown = account_markdown(history)
@@ -76,7 +92,8 @@ def main() -> int:
             briefs.append(finished - read_done)
     median = statistics.median(briefs)
     ms = 1000
-    print(f"account with {args.calls} calls, {args.runs} runs")
+    marked = ", every next step marked done" if args.marks else ""
+    print(f"account with {args.calls} calls, {args.runs} runs{marked}")
     print(
         f"  read sidecars : median {statistics.median(reads) * ms:7.1f} ms, slowest {max(reads) * ms:7.1f} ms"
     )
