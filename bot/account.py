@@ -162,7 +162,7 @@ async def _history(
             return None
         # Only the marks of this call: a call the requester may not see brings none of its own.
         marks = history_marks(await index.steps_done(entry.run_id))
-        return CallSource(analysis, entry.draft_url, marks)
+        return CallSource(analysis, entry.draft_url, marks, entry.meeting_id)
 
     sources = [s for s in await asyncio.gather(*(read(e) for e in entries)) if s is not None]
     if not sources:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from docx import Document
@@ -175,3 +175,29 @@ def test_the_card_and_the_word_brief_show_the_mark(schema: dict[str, Any]) -> No
     done_part = brief[brief.index("Next steps done") :]
     assert "✓ Marked done by Lynne Robbins in Outlook, 3 Dec 2026." in done_part
     assert "6 next steps done, 9 open" in brief.splitlines()[1]
+
+
+def test_two_analyses_of_one_meeting_are_one_call_and_the_older_ones_marks_carry_over() -> None:
+    sources = contoso_sources()
+    first = sources[0].analysis
+    # Regenerated a day later: the same call, its steps in another order.
+    again = first.model_copy(
+        update={
+            "next_steps": list(reversed(first.next_steps)),
+            "meta": first.meta.model_copy(
+                update={"generated_at": first.meta.generated_at + timedelta(days=1)}
+            ),
+        }
+    )
+    older = replace(
+        sources[0],
+        meeting="m-1",
+        marks=[StepMark(step=BRING_ARCHITECTS, by="Lynne Robbins", at=AFTER_ALL)],
+    )
+    newer = CallSource(again, "2026-10-20 Contoso – security operations discovery 1.docx", meeting="m-1")
+    history = account_history("Contoso", [older, newer, *sources[1:]])
+    assert len(history.calls) == 3 and history.calls[0].draft == newer.draft
+    step = _step(history, "Bring Isaiah")
+    assert step.status == "done" and step.marked is not None and step.marked.by == "Lynne Robbins"
+    # Without the meeting's id they are two calls, as before.
+    assert len(account_history("Contoso", [replace(older, meeting=""), newer, *sources[1:]]).calls) == 4

@@ -274,3 +274,18 @@ def _choices(card: dict[str, Any]) -> dict[str, str]:
 
     walk(card)
     return found
+
+
+async def test_a_call_analysed_again_is_still_one_call_and_keeps_its_marks(stack: Stack) -> None:
+    """Runs after the Outlook test above: Lynne's mark was made on the first analysis of call 1."""
+    first = stack.summaries[0]
+    [regenerate] = [a for a in first["actions"] if a.get("verb") == "regenerate"]
+    status, _ = await stack.bot.send(click(stack.bot.connector, "regenerate", regenerate["data"]))
+    assert status == 200
+    await settle(stack.bot.app, 120)
+    assert "Interview Analysis" in texts(stack.bot.connector.updates[-1]["attachments"][0]["content"])
+    entries = await stack.bot.app[STATE].account_entries("contoso")
+    assert len(entries) == 4 and len({e.meeting_id for e in entries}) == 3
+    text = texts(await stack.ask("account Contoso"))
+    assert text.startswith("Account brief – Contoso | 3 calls")
+    assert "Marked done by Lynne Robbins in Outlook" in text

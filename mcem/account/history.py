@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -172,6 +172,9 @@ class CallSource:
     analysis: Analysis
     draft: str = ""
     marks: Sequence[StepMark] = ()
+    # The meeting it analysed ('' not known): two analyses of one meeting (Regenerate, or two people
+    # who each asked) are one call.
+    meeting: str = ""
 
 
 def account_history(company: str, sources: Sequence[CallSource]) -> AccountHistory:
@@ -179,7 +182,7 @@ def account_history(company: str, sources: Sequence[CallSource]) -> AccountHisto
     if not sources:
         raise ValueError("an account history needs at least one analysis")
     ordered = sorted(
-        sources,
+        _one_per_meeting(sources),
         key=lambda s: (s.analysis.details.date_time is None, s.analysis.details.date_time or datetime.min),
     )
     public = [_public(s.analysis) for s in ordered]
@@ -196,6 +199,41 @@ def account_history(company: str, sources: Sequence[CallSource]) -> AccountHisto
         company=_clean(company), as_of=as_of, calls=calls, next_steps=steps, risks=risks, sentiment=sentiment
     )
     return _guarded(history)
+
+
+def _one_per_meeting(sources: Sequence[CallSource]) -> list[CallSource]:
+    """One source per meeting: its newest analysis, carrying the marks made on the older ones.
+
+    A mark names a step by its place in the analysis it was made on; on the newest analysis it goes
+    to the step that is the same work for the same owner (as a step asked for again is matched), and
+    is left out where the newest analysis has no such step.
+    """
+    out: list[CallSource] = []
+    groups: dict[str, list[CallSource]] = {}
+    for source in sources:
+        if source.meeting:
+            groups.setdefault(source.meeting, []).append(source)
+        else:
+            out.append(source)
+    for group in groups.values():
+        newest = max(group, key=lambda s: _utc(s.analysis.meta.generated_at))
+        steps = newest.analysis.next_steps
+        marks = list(newest.marks)
+        for older in (s for s in group if s is not newest):
+            for mark in older.marks:
+                if mark.step >= len(older.analysis.next_steps):
+                    continue
+                was = older.analysis.next_steps[mark.step]
+                same = (
+                    k
+                    for k, step in enumerate(steps)
+                    if compatible_owner(step.owner, was.owner) and MatchIndex.similar(step.action, was.action)
+                )
+                k = next(same, None)
+                if k is not None:
+                    marks.append(mark.model_copy(update={"step": k}))
+        out.append(replace(newest, marks=marks))
+    return out
 
 
 def _words(text: str) -> str:
