@@ -42,7 +42,7 @@ async def two_instances(azurite: Azurite) -> AsyncIterator[tuple[Stack, Stack]]:
         stack.push_async_callback(connector_server.close)
         prefix = new_prefix()
         first = await stack.enter_async_context(instance(azurite, prefix, emulator, connector))
-        await asyncio.wait_for(first.app[KEEPER].ready.wait(), 15)  # it took the lease and subscribed
+        await asyncio.wait_for(first.app[KEEPER].ready.wait(), 60)  # it took the lease and subscribed
         second = await stack.enter_async_context(instance(azurite, prefix, emulator, connector))
         yield first, second
         assert connector.violations == [], connector.violations
