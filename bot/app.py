@@ -124,6 +124,8 @@ def create_app(
         # find transcripts, and the notifications' delivery path takes them from there.
         if not isinstance(services.meetings, ChatMeetings):
             raise ConfigError("MCEM_TRANSCRIPT_ACCESS=rsc needs the chat-scoped meeting source.")
+        if services.meetings.memory is None and isinstance(store, State):
+            services.meetings.memory = store  # meetings learned in their chats outlive a restart
         notifications = TranscriptNotifications(settings, store, runner, adapter, None, writes=writes)
         chats = MeetingChats(agent_app, services.meetings, notifications, grace=grace)
     # Every handler set, here: the commands and the bot's own cards' buttons, the summary card's

@@ -153,7 +153,7 @@ class MeetingChats:
             or Attendee(name=organizer.name or "The organizer", user_id=organizer_id, side=Side.internal),
             attendees=tuple(people.values()),
         )
-        self._meetings.remember(meeting)
+        await self._meetings.remember(meeting)
         return meeting
 
     async def wait_idle(self) -> None:

@@ -30,6 +30,10 @@ The records, as ``kind``: part / row -> value fields (row ``ONE`` unless named):
   attendee_ids (JSON), draft_item_id, draft_url, sidecar_item_id, created: the analysed calls of one
   customer, read together for ``account <company>`` (bot/account.py)
 - ``accountnames``: account key -> key, company (the accounts there are, without reading every call)
+- ``chatmeetings``: Graph meeting id -> meeting_id, meeting (JSON of graph.service.MeetingInfo:
+  subject, times, join URL, organizer and attendees with their ids), kept: a meeting the bot learned
+  in its own chat (rsc mode, graph/chat_meetings.py), so a Regenerate or Try again after a restart
+  still finds it. Read back for ``CHAT_MEETING_DAYS`` days after it was last seen, then dropped.
 - ``crm``: organizer id + meeting id -> meeting_key, run_id, account_id, note_id, tasks (JSON: step
   key -> task id), updated: what the last analysis of a meeting created in Dynamics 365 (bot/crm.py),
   so a Regenerate updates that note and those tasks instead of adding new ones. Ids only, no text.
@@ -53,6 +57,7 @@ from bot.records import Entry, Records, Value
 from bot.records_sqlite import SqliteRecords
 from bot.transcript_records import KINDS as TRANSCRIPT_KINDS
 from bot.transcript_records import TranscriptRecords
+from graph.service import MeetingInfo
 
 __all__ = [
     "AccountEntry",
@@ -280,7 +285,10 @@ KINDS = (
     "accounts",
     "accountnames",
     "crm",
+    "chatmeetings",
 )
+# A meeting learned in its chat stays known this long after it was last seen there (rsc mode).
+CHAT_MEETING_DAYS = 30
 
 _UNFINISHED = ("processing", "claimed")  # "claimed": what older versions wrote for "processing"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -569,6 +577,21 @@ class State:
             "updated": _iso(_now()),
         }
         await self.records.put("crm", meeting_key, value)
+
+    # -- meetings learned in their own chats (rsc mode, graph/chat_meetings.py) ---------------------
+
+    async def keep(self, meeting: MeetingInfo) -> None:
+        value = {"meeting_id": meeting.meeting_id, "meeting": meeting.model_dump_json(), "kept": _iso(_now())}
+        await self.records.put("chatmeetings", meeting.meeting_id, value)
+
+    async def recall(self, meeting_id: str) -> MeetingInfo | None:
+        entry = await self.records.get("chatmeetings", meeting_id)
+        if entry is None:
+            return None
+        if datetime.fromisoformat(str(entry.value["kept"])) < _now() - timedelta(days=CHAT_MEETING_DAYS):
+            await self.records.delete("chatmeetings", meeting_id, version=entry.version)
+            return None
+        return MeetingInfo.model_validate_json(str(entry.value["meeting"]))
 
 
 def _account_value(entry: AccountEntry) -> Value:

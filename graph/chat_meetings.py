@@ -11,13 +11,16 @@ only for what RSC grants: ``GET /users/{organizer}/onlineMeetings/{id}/transcrip
 transcript's ``/content`` (Learn: onlinemeeting-list-transcripts, calltranscript-get; private chat
 meetings only, not channel meetings).
 
-A meeting is known while this process runs: a Regenerate or Try again after a restart asks the
-user to say ``analyze last meeting`` in the meeting chat again.
+What the bot learned is kept in memory and, when the bot gives it one, in a ``MeetingMemory`` (the
+bot's state: bot/state.py ``chatmeetings``), so a Regenerate or Try again after a restart, or on
+another instance, still finds the meeting. Without one, the user is asked to say
+``analyze last meeting`` in the meeting chat again.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Protocol
 
 from msgraph import GraphServiceClient
 
@@ -27,7 +30,7 @@ from graph.meeting_rules import denied
 from graph.service import MeetingInfo, MeetingNotFound, TranscriptRef, TranscriptUnavailable
 from graph.transcript_list import list_transcripts
 
-__all__ = ["RSC_ONLY", "ChatMeetings"]
+__all__ = ["RSC_ONLY", "ChatMeetings", "MeetingMemory"]
 
 RSC_ONLY = (
     "In this organisation I may read only the meetings of chats I was added to, not calendars. "
@@ -43,19 +46,41 @@ _TOO_LARGE = (
 KNOWN_AT_MOST = 1000  # meetings remembered; the oldest is forgotten first
 
 
+class MeetingMemory(Protocol):
+    """Where learned meetings outlive the process."""
+
+    async def keep(self, meeting: MeetingInfo) -> None: ...
+
+    async def recall(self, meeting_id: str) -> MeetingInfo | None: ...
+
+
 class ChatMeetings:
     """MeetingSource over RSC. Build once; share across requests."""
 
-    def __init__(self, client: GraphServiceClient) -> None:
+    def __init__(self, client: GraphServiceClient, memory: MeetingMemory | None = None) -> None:
         self._client = client
         self._known: dict[str, MeetingInfo] = {}
+        self.memory = memory
 
-    def remember(self, meeting: MeetingInfo) -> None:
+    async def remember(self, meeting: MeetingInfo) -> None:
         """A meeting Teams described in its chat (its id is the Graph meeting id)."""
+        self._hold(meeting)
+        if self.memory is not None:
+            await self.memory.keep(meeting)
+
+    def _hold(self, meeting: MeetingInfo) -> None:
         self._known.pop(meeting.meeting_id, None)
         self._known[meeting.meeting_id] = meeting
         while len(self._known) > KNOWN_AT_MOST:
             self._known.pop(next(iter(self._known)))
+
+    async def _learned(self, meeting_id: str) -> MeetingInfo | None:
+        known = self._known.get(meeting_id)
+        if known is None and self.memory is not None:
+            known = await self.memory.recall(meeting_id)
+            if known is not None:
+                self._hold(known)
+        return known
 
     async def recent_meetings(
         self, user_id: str, *, limit: int = 10, query: str | None = None, on: date | None = None
@@ -63,7 +88,7 @@ class ChatMeetings:
         raise MeetingNotFound(RSC_ONLY)  # searching calendars needs Calendars.Read
 
     async def meeting(self, user_id: str, organizer_id: str, meeting_id: str) -> MeetingInfo:
-        known = self._known.get(meeting_id)
+        known = await self._learned(meeting_id)
         if known is None:
             raise MeetingNotFound(RSC_ONLY)
         if not _takes_part(user_id, known):

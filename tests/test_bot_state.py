@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.state import AccountEntry, PersonalChat, RunRecord, SentEmail, open_state
+from bot.state import CHAT_MEETING_DAYS, AccountEntry, PersonalChat, RunRecord, SentEmail, open_state
+from graph.service import Attendee, MeetingInfo
 from mcem.errors import ConfigError
+from mcem.model import Side
 from tests.support.azurite import azurite_fixture  # noqa: F401 - the fixture
 from tests.support.stores import Storage, storage_fixture  # noqa: F401 - the fixture
 
@@ -382,3 +384,36 @@ async def test_an_accounts_calls_are_read_together_in_date_order(storage: Storag
     assert await again.account_entry_of_run("f1") == _call("Fabrikam", "f1", 5)
     assert await again.account_entry_of_run("r3") == _call("Contoso", "r3", 42, ("alex", "isaiah"))
     assert await again.account_entry_of_run("nobody") is None
+
+
+async def test_a_meeting_learned_in_its_chat_is_recalled_after_a_restart_for_thirty_days(
+    storage: Storage,
+) -> None:
+    organizer = Attendee(name="Alex Wilber", user_id="org-1", side=Side.internal)
+    guest = Attendee(name="Priya Raman", user_id="guest-1", side=Side.customer)
+    start = datetime(2026, 11, 30, 15, tzinfo=UTC)
+    meeting = MeetingInfo(
+        meeting_id="MSo1ZjA=" * 20,  # Graph's meeting ids are long: the row key is hashed
+        subject="Contoso – kick-off",
+        start=start,
+        end=start + timedelta(hours=1),
+        join_url="https://teams.microsoft.com/l/meetup-join/19%3ameeting_1",
+        organizer=organizer,
+        attendees=(guest,),
+    )
+    first = await storage.open_state()
+    assert await first.recall(meeting.meeting_id) is None
+    await first.keep(meeting)
+    await first.close()
+
+    second = await storage.open_state()
+    assert await second.recall(meeting.meeting_id) == meeting
+    # Seen last 31 days ago: forgotten, and the record goes.
+    stale = (datetime.now(UTC) - timedelta(days=CHAT_MEETING_DAYS + 1)).isoformat()
+    old = {
+        "meeting_id": "m-old",
+        "meeting": meeting.model_copy(update={"meeting_id": "m-old"}).model_dump_json(),
+    }
+    await second.records.put("chatmeetings", "m-old", old | {"kept": stale})
+    assert await second.recall("m-old") is None
+    assert await second.records.get("chatmeetings", "m-old") is None

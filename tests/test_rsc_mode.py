@@ -36,7 +36,7 @@ from mcem.errors import ConfigError
 from tests.fixtures.bot.fakes import FakeAnalyzer, sample_vtt
 from tests.support.bot import SUMMARY, free_port, summaries
 from tests.support.cards import texts
-from tests.support.connector import MEMBER, TENANT, Connector, mentioned, message
+from tests.support.connector import MEMBER, TENANT, Connector, click, mentioned, message
 from tests.support.graph import Emulator, assert_valid, start_emulator
 
 ODATA_ERROR = "#/components/schemas/microsoft.graph.ODataErrors.ODataError"
@@ -229,6 +229,47 @@ async def test_analyze_in_the_meeting_chat_answers_there_and_delivers_to_the_org
     assert [a.get("text") for a in in_chat] == [ACCEPTED]  # nothing about the meeting in the chat
     [delivered] = summaries(stack.connector)
     assert delivered["conversation"]["id"] == "personal-1"
+
+
+async def test_after_a_restart_regenerate_still_finds_the_meeting_its_chat_described(
+    stack: RscStack,
+) -> None:
+    await stack.post(message("help", stack.connector))
+    await stack.post(stack.meeting_end())
+    await stack.settle()
+    [delivered] = summaries(stack.connector)
+    [regenerate] = [
+        a for a in delivered["attachments"][0]["content"]["actions"] if a.get("verb") == "regenerate"
+    ]
+
+    # A new process: a meeting source that has learned nothing yet, over the same bot state.
+    client = make_graph_client(StaticTokenCredential(), base_url=stack.emulator.base_url)
+    services = Services(
+        meetings=ChatMeetings(client),
+        documents=GraphDocuments(client, DRIVE_ID),
+        analyzer=stack.analyzer,
+        graph=client,
+    )
+    settings = settings_from_env({"MCEM_STATE_PATH": ":memory:", "MCEM_TRANSCRIPT_ACCESS": "rsc"})
+    restarted = create_app(settings, services, state=stack.app[STATE])
+    runner = web.AppRunner(restarted)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        url = f"http://127.0.0.1:{port}/api/messages"
+        again = click(stack.connector, "regenerate", regenerate["data"])
+        async with aiohttp.ClientSession() as http, http.post(url, json=again) as r:
+            assert r.status == 200
+            assert "Regenerating" in (await r.json())["value"]
+        await asyncio.wait_for(restarted[ADAPTER].wait_idle(), 20)
+        await asyncio.wait_for(restarted[RUNNER].wait_idle(), 20)
+    finally:
+        await runner.cleanup()
+    assert len(stack.analyzer.seen) == 2  # analysed again, from the transcript of the same meeting
+    cards = [u["attachments"][0]["content"] for u in stack.connector.updates if u.get("attachments")]
+    assert cards and SUMMARY in texts(cards[-1])  # the Regenerate card ends in a summary
+    assert not any("analyze last meeting" in texts(c) for c in cards)  # not "say it in the chat again"
 
 
 async def test_a_chat_without_the_app_gets_graphs_403_and_a_card_naming_the_consent(stack: RscStack) -> None:
