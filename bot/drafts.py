@@ -20,7 +20,7 @@ from typing import Any
 
 from bot.services import Services
 from bot.state import RunRecord, RunStore
-from bot.step_marks import StepMarks, done_notes
+from bot.step_marks import StepMarks, done_notes, step_places
 from bot.steps import Steps
 from graph.mail import MailRefused
 from graph.service import Attendee, MeetingInfo
@@ -66,8 +66,16 @@ async def find_run(state: RunStore, user_id: str, run_id: str | None) -> RunReco
 async def read_draft(services: Services, record: RunRecord, steps: Steps | None = None) -> Analysis:
     """The run's draft as it is in SharePoint now, read back into the model in ``steps``' worker pool
     (None: a thread of this process)."""
+    return (await read_draft_and_base(services, record, steps))[0]
+
+
+async def read_draft_and_base(
+    services: Services, record: RunRecord, steps: Steps | None = None
+) -> tuple[Analysis, Analysis | None]:
+    """``read_draft``, and the analysis.json it was read against (None when there is none)."""
     data = await services.documents.download(record.item_id)
-    return await (steps or Steps()).read_document(data, await _written_from(services, record))
+    base = await _written_from(services, record)
+    return await (steps or Steps()).read_document(data, base), base
 
 
 async def _written_from(services: Services, record: RunRecord) -> Analysis | None:
@@ -129,10 +137,10 @@ async def email_run(
     recipients = internal_attendees(meeting)
     if not recipients:
         raise MailRefused("Not sent: the meeting had no internal attendees to email.")
-    analysis = await read_draft(services, record, steps)
+    analysis, base = await read_draft_and_base(services, record, steps)
     notes = {}
     if originator and marks is not None:
-        notes = done_notes(await marks.steps_done(record.run_id), len(analysis.next_steps))
+        notes = done_notes(await marks.steps_done(record.run_id), step_places(analysis, base))
     outlook = None
     if originator:  # outlook_card's arguments: the card is built beside the HTML, in the worker
         outlook = {

@@ -31,9 +31,9 @@ from typing import Any
 from microsoft_agents.activity import AdaptiveCardInvokeResponse
 from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnState
 
-from bot.drafts import DraftProblem, internal_attendees, read_draft
+from bot.drafts import DraftProblem, internal_attendees, read_draft_and_base
 from bot.services import Services
-from bot.step_marks import StepMarks, done_notes
+from bot.step_marks import StepMarks, done_notes, step_places
 from bot.steps import Steps
 from bot.teams import invoke_card, toast, user_id_of
 from cards import outlook_error_card
@@ -123,16 +123,17 @@ async def _card(
         raise DraftProblem("I no longer have this analysis; the document in SharePoint is still there.")
     meeting = await services.meetings.meeting(user_id, record.organizer_id, record.meeting_id)
     me = _internal_attendee(meeting, user_id)
-    analysis = await read_draft(services, record, steps)  # the .docx is read in the worker pool
+    analysis, base = await read_draft_and_base(services, record, steps)  # the .docx: in the worker pool
+    places = step_places(analysis, base)  # a tick names the step's place in the analysis.json
     if done:
         at = datetime.now(UTC)
-        ticked = [i for i in done if 0 <= i < len(analysis.next_steps)]
+        ticked = [places[i] for i in done if 0 <= i < len(places) and places[i] >= 0]
         # Shielded: a mark that reached the store stays even if the answer itself is late.
         await asyncio.shield(
             asyncio.gather(*(marks.mark_step_done(run_id, i, me.name, at, OUTLOOK_CHANNEL) for i in ticked))
         )
         log.info("outlook: run %s, %d next step(s) marked done", run_id[:40], len(ticked))
-    notes = done_notes(await marks.steps_done(run_id), len(analysis.next_steps))
+    notes = done_notes(await marks.steps_done(run_id), places)
     recipients = internal_attendees(meeting)
     return await asyncio.to_thread(
         outlook_card,

@@ -14,8 +14,9 @@ from typing import Protocol
 
 from bot.state import StepDone
 from mcem.account import StepMark
+from mcem.model import Analysis
 
-__all__ = ["StepMarks", "done_notes", "history_marks"]
+__all__ = ["StepMarks", "done_notes", "history_marks", "step_places"]
 
 
 class StepMarks(Protocol):
@@ -28,10 +29,34 @@ class StepMarks(Protocol):
     async def steps_done(self, run_id: str) -> list[StepDone]: ...
 
 
-def done_notes(marks: list[StepDone], count: int) -> dict[int, str]:
-    """Beside each done step among the draft's ``count``: 'done — Sofia Farías, 3 Dec 2026'."""
+def step_places(analysis: Analysis, base: Analysis | None) -> list[int]:
+    """For each next step of the draft as read back, its index among the analysis.json's (``base``),
+    which is what a mark names; -1 for one that is not there.
+
+    Someone may delete a step's line in Word: the steps after it move up in the draft but keep their
+    verified quotes (mcem/render/docx_extras_reader.py), so the quote finds their place, and a tick
+    on the draft's third line still marks the step the account history shows third in that call.
+    """
+    if base is None:
+        return list(range(len(analysis.next_steps)))
+    free = list(range(len(base.next_steps)))
+    places: list[int] = []
+    for step in analysis.next_steps:
+        place = next((j for j in free if base.next_steps[j].quote == step.quote), -1)
+        if place >= 0:
+            free.remove(place)
+        places.append(place)
+    return places
+
+
+def done_notes(marks: list[StepDone], places: list[int]) -> dict[int, str]:
+    """Beside each done step of the draft ('done — Sofia Farías, 3 Dec 2026'); ``places``: each of its
+    steps' index in the analysis.json (``step_places``)."""
+    by_place = {m.index: m for m in marks}
     return {
-        m.index: f"done — {m.by}, {m.at.astimezone(UTC):%-d %b %Y}" for m in marks if 0 <= m.index < count
+        i: f"done — {m.by}, {m.at.astimezone(UTC):%-d %b %Y}"
+        for i, place in enumerate(places)
+        if place >= 0 and (m := by_place.get(place)) is not None
     }
 
 

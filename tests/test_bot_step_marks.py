@@ -22,8 +22,9 @@ async def test_marks_are_kept_per_run_and_step_and_the_first_mark_stays(storage:
     reopened = await storage.open_state()  # a restart, or the other instance
     found = await reopened.steps_done("run-1")
     assert found == [StepDone(2, "Sofia Farías", AT)]
-    assert done_notes(found, 3) == {2: "done — Sofia Farías, 3 Dec 2026"}
-    assert done_notes(found, 2) == {}  # a step the draft no longer has is not shown
+    assert done_notes(found, [0, 1, 2]) == {2: "done — Sofia Farías, 3 Dec 2026"}
+    assert done_notes(found, [0, 1]) == {}  # a step the draft no longer has is not shown
+    assert done_notes(found, [0, 2]) == {1: "done — Sofia Farías, 3 Dec 2026"}  # line 2 was deleted in Word
 
 
 async def test_racing_ticks_from_two_instances_count_once_each_and_come_back_in_order(
