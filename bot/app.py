@@ -251,7 +251,8 @@ async def _warm_up(services: Services, pool: WorkerPool | None) -> None:
 
 
 # Graph sends no Bot Framework token: /api/notifications is guarded by its clientState instead.
-# Container health probes carry no token either, and /api/health tells nothing but "up".
+# Container health probes carry no token either, and /api/health tells "up" and the month's transcript
+# minutes and downloads (two numbers: no name, id or subject).
 _NOT_BOT_FRAMEWORK = frozenset({"/api/notifications", "/api/health"})
 
 

@@ -9,7 +9,7 @@ import os
 from datetime import UTC, datetime, timedelta
 
 from bot.state import PersonalChat
-from bot.transcript_records import CHUNK, TranscriptRecords
+from bot.transcript_records import CHUNK, USAGE_FRESH, TranscriptRecords
 from tests.support.azurite import Azurite, azurite_fixture  # noqa: F401 - the fixture
 from tests.support.stores import Storage, storage_fixture  # noqa: F401 - the fixture
 
@@ -58,3 +58,19 @@ async def test_minutes_are_counted_once_per_download_by_racing_instances(storage
     assert usage == {"month": datetime.now(UTC).strftime("%Y-%m"), "minutes": 18.0, "downloads": 12}
     last_year = await counters[0].usage(datetime.now(UTC) - timedelta(days=400))
     assert last_year["downloads"] == 0
+
+
+async def test_the_months_usage_is_read_from_the_store_at_most_every_thirty_seconds(storage: Storage) -> None:
+    # /api/health shows it on every probe: a probe every 20 ms must not be a store read each.
+    now = [datetime.now(UTC)]
+    state = await storage.open_state()
+    probed = TranscriptRecords(state.records, clock=lambda: now[0])
+    other = (await storage.open_state()).transcripts  # another instance downloading
+    assert (await probed.usage())["downloads"] == 0
+    await other.count_download(2.0)
+    assert (await probed.usage())["downloads"] == 0  # as read a moment ago
+    await probed.count_download(1.0)  # its own download shows at once
+    assert (await probed.usage())["downloads"] == 2
+    await other.count_download(2.0)
+    now[0] += USAGE_FRESH
+    assert await probed.usage() == {"month": now[0].strftime("%Y-%m"), "minutes": 5.0, "downloads": 3}
