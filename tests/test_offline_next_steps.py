@@ -79,3 +79,15 @@ def test_an_amount_of_data_is_not_when_it_is_due() -> None:
     export = next(s for s in a.next_steps if "alert data" in s.action)
     assert export.due is None
     assert "a month of alert data" in export.action
+
+
+def test_a_promise_that_names_only_when_joins_the_step_it_is_about() -> None:
+    # Hannah: "Joanna, can you give them the list of failed challenges ...?" Joanna: "I can export order
+    # attempts ..." then "I'll do it before I go on leave on Thursday." Felix: "I'll do it in the second
+    # week while I'm on call anyway." Kwame "does the runtime spike and reports back on Friday".
+    t = load_transcript(ROOT / "samples" / "northwind-sprint-planning.vtt")
+    steps = OfflineAnalyzer().analyze_sync(t, MeetingContext(company="Northwind")).next_steps
+    assert not any(re.match(r"Do it\b", s.action) for s in steps), [s.action for s in steps]
+    failed = next(s for s in steps if "failed challenges" in s.action)
+    assert failed.due == "on Thursday"
+    assert any(s.action == "Do the runtime spike and report back" for s in steps)

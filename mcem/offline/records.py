@@ -564,7 +564,8 @@ def _same_step(a: Step, b: Step) -> bool:
         return True
     close = abs(a.sentence.utterance - b.sentence.utterance) <= 2
     vague = any(
-        re.search(r"\b(?:it|that|this|them)\b", x.action) and len(x.action.split()) <= 5 for x in (a, b)
+        re.search(r"\b(?:it|that|this|them)\b", core) and len(core.split()) <= 5
+        for core in (_WHEN_CLAUSE.sub("", x.action) for x in (a, b))
     )
     short = min(len(a.action.split()), len(b.action.split())) < 4
     similar = fuzz.ratio(a.action.lower(), b.action.lower()) >= 75 or (
@@ -585,11 +586,17 @@ _EMPTY = re.compile(
 )
 
 
+# "Do it while I'm on call anyway", "Do it before I go on leave": the clause says when, not what.
+_WHEN_CLAUSE = re.compile(
+    r"\s+(?:while|before|after|when|once|as soon as|until)\s+(?:I|we|you|he|she|they)\b.*$"
+)
+
+
 def merge_steps(steps: list[Step]) -> list[Step]:
     """One step per thing to do: the clearest wording, the most precise due date, the strongest source.
     A step that names nothing ("Take that", "Send it to me") only counts when it merged with one that does."""
     merged = _merge(steps)
-    return [s for s in merged if not _EMPTY.match(s.action)]
+    return [s for s in merged if not _EMPTY.match(_WHEN_CLAUSE.sub("", s.action))]
 
 
 def _merge(steps: list[Step]) -> list[Step]:
@@ -661,6 +668,15 @@ def _base(verb: str) -> str | None:
     return None
 
 
+def _bare_second_verb(m: re.Match[str]) -> str:
+    """ "... and reports back" in "Kwame does the spike and reports back": "and report back"."""
+    verb, particle = m.group(2), m.group(3) or ""
+    base = _base(verb) if verb.endswith("s") else None
+    if base is None and particle and verb.endswith("s") and not verb.endswith("ss"):
+        base = verb[:-1]  # "reports back", "follows up", "checks in"
+    return f"{m.group(1)} {base or verb}{particle}"
+
+
 def plans_in(s: Sentence, cast: Cast, wrap_up: bool) -> list[Step]:
     """Steps said of others in the third person, clause by clause; outside the closing wrap-up a clause
     needs a due date, so "Tomás runs plant operations" in an introduction is no step."""
@@ -674,7 +690,12 @@ def plans_in(s: Sentence, cast: Cast, wrap_up: bool) -> list[Step]:
             continue
         who = m.group("who")
         owner = cast.full(who) if " " not in who else who
-        _add(out, base + m.group("rest"), owner, s, "wrap-up" if wrap_up else "plan", 2.5, clause)
+        rest = re.sub(
+            r"\b(and|then) (\w+)\b( (?:back|up|out|in|over|through|with)\b)?",
+            _bare_second_verb,
+            m.group("rest"),
+        )
+        _add(out, base + rest, owner, s, "wrap-up" if wrap_up else "plan", 2.5, clause)
     return out
 
 
