@@ -32,7 +32,6 @@ from graph.refusals import TenantRefusal
 from graph.service import GraphError, MeetingInfo, MeetingNotFound, StoredDocument, TranscriptRef
 from mcem import telemetry
 from mcem.account.sidecars import sidecar_name
-from mcem.crm import crm_update
 from mcem.errors import AnalysisError, LLMError, TranscriptError, explain
 from mcem.model import Analysis, Side
 
@@ -200,7 +199,7 @@ async def _run(
         await _record(services, job, run_id, meeting, stored)
         if sidecar is not None:
             await _record_account(services, run_id, folder, meeting, stored, sidecar)
-        crm_line = await _update_crm(services, run_id, meeting, stored, analysis)
+        crm_line = await _update_crm(services, steps, run_id, meeting, stored, analysis)
         card = await steps.summary_card(analysis, stored.web_url, run_id, (crm_line,) if crm_line else ())
     except Exception as err:
         log.warning("analysis %s stopped at step %d: %s", run_id, step, type(err).__name__)
@@ -313,7 +312,12 @@ async def _record_account(
 
 
 async def _update_crm(
-    services: Services, run_id: str, meeting: MeetingInfo, draft: StoredDocument, analysis: Analysis
+    services: Services,
+    steps: Steps,
+    run_id: str,
+    meeting: MeetingInfo,
+    draft: StoredDocument,
+    analysis: Analysis,
 ) -> str:
     """The note and tasks in the CRM when one is configured; the card's line about it ('' when off).
 
@@ -332,7 +336,7 @@ async def _update_crm(
     held = False
     try:
         with telemetry.step("crm"):
-            update = crm_update(analysis, draft.web_url or None, owner_emails=owners)
+            update = await steps.crm_update(analysis, draft.web_url or None, owners)  # in the worker pool
             async with asyncio.timeout(CRM_DEADLINE_S):
                 held = ledger is None or await _take(ledger, lease, run_id)
                 previous = await ledger.crm_record(key) if ledger is not None else None

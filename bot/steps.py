@@ -18,6 +18,7 @@ from bot.pool import WorkerPool
 from mcem import pipeline, telemetry
 from mcem.analyzer import Analyzer
 from mcem.context import MeetingContext
+from mcem.crm import CrmUpdate, crm_update
 from mcem.model import Analysis
 from mcem.offline import OfflineAnalyzer
 from mcem.parsing import parse_transcript
@@ -84,6 +85,17 @@ class Steps:
             if self.pool is None:
                 return await asyncio.to_thread(summary_card, analysis, web_url, run_id=run_id, notes=notes)
             return await self.pool.run(work.render_card, analysis.model_dump_json(), web_url, run_id, notes)
+
+    async def crm_update(
+        self, analysis: Analysis, web_url: str | None, owner_emails: dict[str, str]
+    ) -> CrmUpdate:
+        """The CRM update (mcem/crm.py) of a finished analysis, off the event loop."""
+        if self.pool is None:
+            return await asyncio.to_thread(crm_update, analysis, web_url, owner_emails=owner_emails)
+        update: CrmUpdate = await self.pool.run(
+            work.crm_update_of, analysis.model_dump_json(), web_url, owner_emails
+        )
+        return update
 
     async def read_document(self, document: bytes, base: Analysis | None = None) -> Analysis:
         """A draft's .docx as people edited it -> the Analysis (raises DraftError, which crosses intact);

@@ -19,6 +19,7 @@ from typing import Any
 
 from mcem import telemetry
 from mcem.context import MeetingContext
+from mcem.crm import CrmUpdate, crm_update
 from mcem.model import Analysis
 from mcem.offline import OfflineAnalyzer
 from mcem.parsing import parse_transcript
@@ -111,6 +112,11 @@ def render_card(
 ) -> dict[str, Any]:
     """The summary card for a finished analysis (``notes``: the bot's lines under it)."""
     return summary_card(Analysis.model_validate_json(analysis_json), web_url, run_id=run_id, notes=notes)
+
+
+def crm_update_of(analysis_json: str, web_url: str | None, owner_emails: dict[str, str]) -> CrmUpdate:
+    """The CRM note and tasks for a finished analysis (its guards walk every text: CPU work)."""
+    return crm_update(Analysis.model_validate_json(analysis_json), web_url, owner_emails=owner_emails)
 
 
 def read_document(content: bytes, base_json: str | None = None) -> str:
