@@ -33,7 +33,7 @@ from graph.service import GraphError, MeetingInfo, MeetingNotFound, StoredDocume
 from mcem import telemetry
 from mcem.account.sidecars import sidecar_name
 from mcem.errors import AnalysisError, LLMError, TranscriptError, explain
-from mcem.model import Analysis, Side
+from mcem.model import Analysis
 
 __all__ = [
     "RETRY_VERB",
@@ -285,13 +285,7 @@ async def _record_account(
     """Company -> analyses, with who may see the call: its organizer and internal attendees."""
     if services.accounts is None:
         return
-    attendees = tuple(
-        dict.fromkeys(
-            a.user_id
-            for a in (meeting.organizer, *meeting.attendees)
-            if a.side is Side.internal and a.user_id
-        )
-    )
+    attendees = tuple(dict.fromkeys(a.user_id for a in meeting.internal_people() if a.user_id))
     entry = AccountEntry(
         company=folder,
         run_id=run_id,
@@ -326,11 +320,7 @@ async def _update_crm(
     if services.crm is None:
         return ""
     key = f"{meeting.organizer.user_id}/{meeting.meeting_id}"
-    owners = {
-        a.name: a.email
-        for a in (meeting.organizer, *meeting.attendees)
-        if a.side is Side.internal and a.email and a.name
-    }
+    owners = {a.name: a.email for a in meeting.internal_people() if a.email and a.name}
     ledger = services.crm_records
     lease = f"crm:{key}"
     held = False

@@ -26,7 +26,7 @@ from graph.mail import MailRefused
 from graph.service import Attendee, MeetingInfo
 from mcem.account.sidecars import read_sidecar
 from mcem.errors import MCEMError
-from mcem.model import Analysis, Side
+from mcem.model import Analysis
 from mcem.render.card.outlook import teams_user_ids
 from mcem.render.email import email_subject
 
@@ -110,8 +110,8 @@ async def refreshed_card(services: Services, steps: Steps, record: RunRecord) ->
 def internal_attendees(meeting: MeetingInfo) -> list[Attendee]:
     """The organizer and attendees on the internal side with an address, once each, in meeting order."""
     seen: dict[str, Attendee] = {}
-    for person in (meeting.organizer, *meeting.attendees):
-        if person.side is Side.internal and person.email.strip():
+    for person in meeting.internal_people():
+        if person.email.strip():
             seen.setdefault(person.email.strip().lower(), person)
     return list(seen.values())
 

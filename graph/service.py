@@ -39,6 +39,10 @@ class MeetingInfo(BaseModel):
     attendees: tuple[Attendee, ...] = ()
     has_transcript: bool | None = None  # None: not checked yet
 
+    def internal_people(self) -> list[Attendee]:
+        """The organizer and attendees on the internal side (Microsoft and its partners), in meeting order."""
+        return [p for p in (self.organizer, *self.attendees) if p.side is Side.internal]
+
 
 class TranscriptRef(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
